@@ -1,0 +1,194 @@
+"""Configuration: packaged defaults, then a YAML file, then environment, then flags.
+
+Resolved once at the entry point into a frozen :class:`Config` that is passed
+down; the core never reads ``os.environ`` itself. Validation errors name the
+key and the line of the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+MODELS = ("auto", "ctgan", "gaussian_copula", "copy", "generate", "skip")
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    nndr_violation_share_max: float = 0.10
+    identifiability_gap_max: float = 0.05
+    copy_rate_gap_max: float = 0.005
+    dcr_share_max: float = 0.55
+    dcr_z_min: float = 3.0
+    min_rows: int = 50  # below this, statistical tests are skipped (copies still refused)
+    max_query_rows: int = 5000  # synthetic / holdout rows sampled per table for distances
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    model: str = "auto"
+    epochs: int = 100
+    row_cap: int = 20000
+    holdout: float = 0.2
+    batch_size: int = 500
+    lookup_max_rows: int = 100
+    gan_min_rows: int = 1000  # below this, "auto" picks a Gaussian copula
+    relational: str = "auto"  # auto | hma | hierarchical
+
+
+@dataclass(frozen=True)
+class TableConfig:
+    rows: int | None = None
+    scale: float | None = None
+    model: str | None = None
+    epochs: int | None = None
+    row_cap: int | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str | None = None
+    target: str | None = None
+    schemas: tuple[str, ...] = ("public",)
+    seed: int = 0
+    scale: float = 1.0
+    train: TrainConfig = field(default_factory=TrainConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    pii_add: tuple[str, ...] = ()
+    pii_remove: tuple[str, ...] = ()
+    tables: Mapping[str, TableConfig] = field(default_factory=dict)
+
+    def table(self, key: str) -> TableConfig:
+        return self.tables.get(key, TableConfig())
+
+    def with_overrides(self, **flags: Any) -> Config:
+        """Apply CLI flags; ``None`` means "not given"."""
+        given = {k: v for k, v in flags.items() if v is not None}
+        train_keys = {f.name for f in fields(TrainConfig)}
+        priv_keys = {f.name for f in fields(PrivacyConfig)}
+        train = replace(self.train, **{k: v for k, v in given.items() if k in train_keys})
+        privacy = replace(self.privacy, **{k: v for k, v in given.items() if k in priv_keys})
+        top = {k: v for k, v in given.items() if k not in train_keys | priv_keys}
+        if "schemas" in top:
+            top["schemas"] = tuple(top["schemas"])
+        return replace(self, train=train, privacy=privacy, **top)
+
+
+def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Defaults, then the YAML file (if any), then PROVISIONER_* environment variables."""
+    config = Config()
+    if path is not None:
+        config = _from_file(Path(path))
+    env = dict(os.environ if environ is None else environ)
+    if env.get("PROVISIONER_SOURCE") and config.source is None:
+        config = replace(config, source=env["PROVISIONER_SOURCE"])
+    if env.get("PROVISIONER_TARGET") and config.target is None:
+        config = replace(config, target=env["PROVISIONER_TARGET"])
+    for attr in ("source", "target"):
+        value = getattr(config, attr)
+        if isinstance(value, str) and value.startswith("env:"):
+            name = value[4:]
+            if name not in env:
+                raise ConfigError(f"config key {attr!r} names environment variable {name!r}, which is not set")
+            config = replace(config, **{attr: env[name]})
+    return config
+
+
+def _from_file(path: Path) -> Config:
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        node = yaml.compose(raw_text)
+        data = yaml.safe_load(raw_text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config must be a mapping of keys, not {type(data).__name__}")
+    lines = _line_map(node)
+    return _build(data, lambda key: f"{path}:{lines.get(key, 1)}")
+
+
+def _line_map(node: Any, prefix: str = "") -> dict[str, int]:
+    out: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = f"{prefix}{key_node.value}"
+            out[key] = key_node.start_mark.line + 1
+            out.update(_line_map(value_node, key + "."))
+    return out
+
+
+def _build(data: dict[str, Any], where: Any) -> Config:
+    known = {f.name for f in fields(Config)} - {"pii_add", "pii_remove"} | {"pii"}
+    _no_unknown(data, known, "", where)
+    train = _section(TrainConfig, data.get("train") or {}, "train", where)
+    privacy = _section(PrivacyConfig, data.get("privacy") or {}, "privacy", where)
+    if train.model not in MODELS:
+        raise ConfigError(f"{where('train.model')}: train.model must be one of {', '.join(MODELS)}, not {train.model!r}")
+    pii = data.get("pii") or {}
+    if not isinstance(pii, dict):
+        raise ConfigError(f"{where('pii')}: pii must be a mapping with 'add' and 'remove' lists")
+    _no_unknown(pii, {"add", "remove"}, "pii.", where)
+    tables = {}
+    for name, spec in (data.get("tables") or {}).items():
+        tables[str(name)] = _section(TableConfig, spec or {}, f"tables.{name}", where)
+        model = tables[str(name)].model
+        if model is not None and model not in MODELS:
+            raise ConfigError(f"{where(f'tables.{name}.model')}: model must be one of {', '.join(MODELS)}, not {model!r}")
+    schemas = data.get("schemas", ["public"])
+    return Config(
+        source=_typed(data.get("source"), (str, type(None)), "source", where),
+        target=_typed(data.get("target"), (str, type(None)), "target", where),
+        schemas=tuple(schemas if isinstance(schemas, list) else [schemas]),
+        seed=_typed(data.get("seed", 0), (int,), "seed", where),
+        scale=float(_typed(data.get("scale", 1.0), (int, float), "scale", where)),
+        train=train,
+        privacy=privacy,
+        pii_add=tuple(pii.get("add") or ()),
+        pii_remove=tuple(pii.get("remove") or ()),
+        tables=tables,
+    )
+
+
+def _no_unknown(data: Mapping[str, Any], known: set[str], prefix: str, where: Any) -> None:
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{where(prefix + str(key))}: unknown config key {prefix + str(key)!r}; known keys: {', '.join(sorted(known))}")
+
+
+def _section(cls: type, data: Any, name: str, where: Any) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where(name)}: {name} must be a mapping")
+    spec = {f.name: f for f in fields(cls)}
+    _no_unknown(data, set(spec), name + ".", where)
+    values = {}
+    for key, value in data.items():
+        default = spec[key].default
+        expected: tuple[type, ...] = (type(default),) if default is not None else (int, float, str)
+        if isinstance(default, float) or spec[key].type in ("float | None",):
+            expected = (int, float)
+        if spec[key].type == "int | None":
+            expected = (int,)
+        values[key] = _typed(value, expected, f"{name}.{key}", where)
+    return cls(**values)
+
+
+def _typed(value: Any, expected: tuple[type, ...], key: str, where: Any) -> Any:
+    if isinstance(value, bool) and bool not in expected:
+        ok = False
+    else:
+        ok = isinstance(value, expected)
+    if not ok:
+        names = " or ".join(t.__name__ for t in expected if t is not type(None))
+        raise ConfigError(f"{where(key)}: {key} must be {names}, not {value!r}")
+    return value
