@@ -1,0 +1,5 @@
+"""provisioner: realistic, privacy-safe staging databases from a production PostgreSQL."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,63 @@
+"""Stage 4, check: the privacy gate over every table, before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from . import privacy
+from .bundle import ModelBundle, TableModel
+from .config import PrivacyConfig
+from .progress import Progress, silent
+from .sample import SyntheticTables
+from .snapshot import INTEGER_KINDS, NUMERIC_KINDS, Table
+from .train import RealRows, table_seed
+
+
+def kind_for_distance(kind: str) -> str:
+    if kind in INTEGER_KINDS or kind in NUMERIC_KINDS or kind in ("interval", "time"):
+        return "numeric"
+    if kind in ("date", "timestamp", "timestamptz"):
+        return "datetime"
+    if kind == "boolean":
+        return "boolean"
+    return "categorical"
+
+
+def check(
+    bundle: ModelBundle,
+    real: Mapping[str, RealRows],
+    synthetic: SyntheticTables,
+    config: PrivacyConfig,
+    progress: Progress = silent,
+) -> privacy.PrivacyReport:
+    results = []
+    for key in progress.iter(bundle.order.tables, "privacy gate", unit="table"):
+        model = bundle.tables[key]
+        results.append(_check_table(bundle.snapshot.table(key), model, real.get(key), synthetic, config, bundle.seed))
+    return privacy.report(results)
+
+
+def _check_table(
+    table: Table, model: TableModel, real: RealRows | None, synthetic: SyntheticTables, config: PrivacyConfig, seed: int
+) -> privacy.TablePrivacy:
+    rows = len(synthetic.tables[table.key])
+    if model.method == "copy":
+        return privacy.exempt(table.key, f"lookup table copied verbatim ({model.reason})", rows)
+    columns = list(model.model_columns)
+    if real is None or not columns:
+        why = "no column was learnt from source rows (keys, PII and free text are generated)"
+        return privacy.exempt(table.key, why if model.method != "generate" else model.reason, rows)
+    kinds = {c: kind_for_distance(table.column(c).kind) for c in columns}
+    if len(columns) == 1 and kinds[columns[0]] in ("categorical", "boolean"):
+        why = (f"only one categorical column ({columns[0]}) was learnt: a synthetic row can only repeat a category, "
+               "which the column's frequency table already reveals")
+        return privacy.exempt(table.key, why, rows)
+    return privacy.check_table(
+        table.key,
+        real.train[columns],
+        real.holdout[columns],
+        synthetic.tables[table.key][columns].reset_index(drop=True),
+        kinds,
+        config,
+        seed=table_seed(seed, table.key, "privacy"),
+    )
