@@ -1,0 +1,583 @@
+"""PII: find personal columns in the source, and replace them with Faker values.
+
+``detect`` flags columns from their names, their types and their sampled
+values; ``fill`` overwrites the flagged columns of synthetic rows with fresh,
+deterministic Faker values that fit the column (length, nullability,
+uniqueness) and, where the row has a country, the country's locale.
+
+Reasons and messages never contain a source value: only column names,
+patterns and shares.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import ipaddress
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from faker import Faker
+from faker.config import AVAILABLE_LOCALES
+
+from .errors import ConfigError
+from .snapshot import INTEGER_KINDS, TEXT_KINDS, Column, SchemaSnapshot, Table
+
+CATEGORIES: tuple[str, ...] = (
+    "first_name", "last_name", "full_name", "email", "phone", "street_address", "city", "state",
+    "postal_code", "country", "company", "birth_date", "national_id", "card_number", "iban",
+    "ip_address", "url", "username", "free_text", "text",
+)
+
+
+@dataclass(frozen=True)
+class PiiColumn:
+    table: str  # Table.key
+    column: str
+    category: str  # one of CATEGORIES
+    reason: str  # why it was flagged; never a value
+    null_rate: float = 0.0  # share of NULLs among the sampled source values
+    mean_length: float | None = None  # mean length of non-null values (free_text / text)
+    email_domains: tuple[tuple[str, float], ...] = ()  # common public mail domains and their share
+
+
+def text_column(table: str, column: str, null_rate: float, mean_length: float | None) -> PiiColumn:
+    """A category ``text`` entry: non-PII free-form text that must not be learnt verbatim."""
+    return PiiColumn(table, column, "text", "high-cardinality text is replaced, not learnt", null_rate, mean_length)
+
+
+# --------------------------------------------------------------------------- name rules
+
+
+def _spec(text: str) -> dict[str, str]:
+    """``category: name name ...`` lines -> {name: category}."""
+    pairs = (line.split(":", 1) for line in text.strip().splitlines())
+    return {name: cat.strip() for cat, names in pairs for name in names.split()}
+
+
+_EXACT = _spec("""
+first_name: first_name firstname fname given_name forename
+last_name: last_name lastname lname surname family_name
+full_name: full_name fullname contact_name contactname person_name display_name customer_name recipient_name
+email: email e_mail email_address emailaddress mail
+phone: phone telephone tel mobile cell cellphone fax phone_number phonenumber mobile_number fax_number msisdn
+street_address: address street street_address address_line addr streetaddress
+city: city town
+state: state region province county
+postal_code: postal_code postalcode zip zipcode zip_code postcode post_code
+country: country country_name
+company: company company_name companyname employer organisation organization business_name
+birth_date: birth_date birthdate dob date_of_birth birthday born_on
+national_id: ssn national_id passport passport_number social_security_number tax_id nino
+card_number: card credit_card card_number creditcard cc_number credit_card_number
+iban: iban bank_account bank_account_number
+ip_address: ip ip_address ipaddress ip_addr remote_addr client_ip last_ip
+url: url homepage home_page website web_site profile_url avatar_url
+username: username user_name login user_login screen_name login_name nickname
+free_text: notes note comment comments bio biography remarks remark memo about about_me
+""")
+_LAST_TOKEN = {"email": "email", "phone": "phone", "fax": "phone", "telephone": "phone", "mobile": "phone",
+               "zip": "postal_code", "zipcode": "postal_code", "postcode": "postal_code", "ssn": "national_id",
+               "iban": "iban", "dob": "birth_date", "birthdate": "birth_date", "birthday": "birth_date",
+               "surname": "last_name", "address": "street_address"}
+_NOT_STREET = frozenset("ip mac email e web wallet bitcoin remote".split())
+_PREFIXES = frozenset("""ship shipping billing bill billto shipto mailing home work business primary secondary alt
+    alternate contact customer cust emergency delivery personal private office main current permanent invoice
+    employee emp person owner guardian parent spouse recipient sender buyer seller patient student member client
+    user""".split())
+_PERSON_TABLES = frozenset("""customer client employee staff person people user member contact author patient
+    student owner applicant passenger guest subscriber profile teacher doctor driver manager writer reviewer
+    candidate volunteer donor tenant agent""".split())
+_PERSONAL = frozenset({"first_name", "last_name", "full_name", "email", "phone", "company", "username"})
+_NUMBER_OK = frozenset({"phone", "postal_code", "card_number", "national_id"})
+_DATE_KINDS = frozenset({"date", "timestamp", "timestamptz"})
+
+
+def _tokens(name: str) -> list[str]:
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    return [t for t in re.split(r"[^a-z0-9]+", snake) if t and not t.isdigit()]
+
+
+def _is_person_table(table: Table) -> bool:
+    words = set(_tokens(table.name))
+    return bool((words | {w.removesuffix("s") for w in words}) & _PERSON_TABLES)
+
+
+def _name_rule(name: str, person_table: bool) -> tuple[str, str] | None:
+    """(category, matched pattern) from a column name, stripping role prefixes like ship_ or billing_."""
+    tokens, stripped = _tokens(name), False
+    while tokens:
+        joined = "_".join(tokens)
+        if joined in _EXACT:
+            return _EXACT[joined], joined
+        if joined == "name" and (stripped or person_table):
+            return "full_name", "name"
+        if tokens[0] not in _PREFIXES or len(tokens) == 1:
+            break
+        tokens, stripped = tokens[1:], True
+    if len(tokens) > 1 and tokens[-1] in _LAST_TOKEN and tokens[-2] not in _NOT_STREET:
+        return _LAST_TOKEN[tokens[-1]], tokens[-1]
+    return None
+
+
+def _kind_ok(category: str, kind: str) -> bool:
+    if category == "birth_date":
+        return kind in _DATE_KINDS or kind in TEXT_KINDS
+    if category == "ip_address":
+        return kind == "inet" or kind in TEXT_KINDS
+    return kind in TEXT_KINDS or (category in _NUMBER_OK and (kind in INTEGER_KINDS or kind == "numeric"))
+
+
+def _context_ok(category: str, has_address: bool, personal: bool) -> bool:
+    """Countries are categories; cities and states count next to an address; URLs next to people."""
+    if category == "country":
+        return False
+    if category in {"city", "state"}:
+        return has_address
+    return personal or category != "url"
+
+
+# --------------------------------------------------------------------------- value rules
+
+_EMAIL = r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+_PHONE = r"\+?[\d(][\d\s().\-/]{5,22}\d(?:\s*(?:x|ext\.?)\s*\d{1,6})?"
+_DATE_TEXT = r"\d{4}-\d{2}-\d{2}.*|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}"
+_IPV4 = r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)"
+_URL = r"(?i)(?:https?|ftp)://\S+|www\.\S+"
+_USER_URL = r"(?i)(?:https?|ftp)://[^/\s@]+@|/~[\w.-]+|/(?:users?|profiles?|people|members?|u)/[\w.-]+"
+_IBAN = r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}"
+_PHONE_IN_TEXT = r"(?<!\w)\+?\(?\d{2,4}\)?[\s.-]\d{3,4}[\s.-]?\d{3,4}(?!\w)"
+
+
+def _share(mask: pd.Series) -> float:
+    return float(mask.mean()) if len(mask) else 0.0
+
+
+def _phone_share(values: pd.Series) -> float:
+    digits = values.str.count(r"\d")
+    ok = values.str.fullmatch(_PHONE) & digits.between(7, 15) & ~values.str.fullmatch(_DATE_TEXT)
+    return _share(ok & (values.str.contains(r"[\s().\-/+]") | (digits >= 9)))
+
+
+def _luhn_share(values: pd.Series) -> float:
+    """Share of values that are 13-19 digit Luhn-valid numbers (vectorised checksum)."""
+    digits = values.str.replace(r"[\s-]", "", regex=True)
+    ok = digits.str.fullmatch(r"\d{13,19}")
+    if not ok.any():
+        return 0.0
+    padded = digits[ok].str.zfill(19).to_numpy().astype("S19")
+    arr = np.frombuffer(padded.tobytes(), dtype=np.uint8).reshape(-1, 19).astype(int) - ord("0")
+    doubled = arr[:, -2::-2] * 2
+    total = arr[:, -1::-2].sum(axis=1) + (doubled - 9 * (doubled > 9)).sum(axis=1)
+    return float((total % 10 == 0).sum()) / len(values)
+
+
+def _iban_share(values: pd.Series) -> float:
+    compact = values.str.replace(" ", "", regex=False).str.upper()
+    shaped = compact[compact.str.fullmatch(_IBAN)]
+    valid = sum(int("".join(str(int(ch, 36)) for ch in v[4:] + v[:4])) % 97 == 1 for v in shaped)
+    return valid / len(values)
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(text), ipaddress.IPv6Address)
+    except ValueError:
+        return False
+
+
+def _ip_share(values: pd.Series) -> float:
+    v4 = values.str.fullmatch(_IPV4)
+    maybe_v6 = values[~v4 & values.str.fullmatch(r"[0-9A-Fa-f:.]{2,45}") & values.str.contains("::|:.*:.*:")]
+    return (int(v4.sum()) + sum(_is_ipv6(v) for v in maybe_v6)) / len(values)
+
+
+_VALUE_RULES: tuple[tuple[str, float, str, Callable[[pd.Series], float]], ...] = (
+    ("email", 0.5, "e-mail addresses", lambda v: _share(v.str.fullmatch(_EMAIL))),
+    ("card_number", 0.5, "Luhn-valid card numbers", _luhn_share),
+    ("iban", 0.5, "IBANs", _iban_share),
+    ("ip_address", 0.5, "IP addresses", _ip_share),
+    ("phone", 0.6, "phone numbers", _phone_share),
+    ("url", 0.2, "URLs naming a user", lambda v: _share(v.str.contains(_USER_URL))),
+)
+
+
+def _value_rule(values: pd.Series, personal: bool) -> tuple[str, float, str] | None:
+    """(category, share, description) from sampled text values, or None."""
+    if len(values) < 3:
+        return None
+    for category, threshold, what, measure in _VALUE_RULES:
+        if (share := measure(values)) >= threshold:
+            return category, share, what
+    if personal and (share := _share(values.str.contains(_URL))) >= 0.5:
+        return "url", share, "URLs on a table of people or companies"
+    if values.str.len().mean() >= 20:
+        hits = values.str.contains(_EMAIL) | values.str.contains(_PHONE_IN_TEXT)
+        if hits.sum() >= max(1, 0.01 * len(values)):
+            return "free_text", _share(hits), "free text holding e-mail addresses or phone numbers"
+    return None
+
+
+_NAME_LOCALES = "en_US en_GB de_DE fr_FR es_ES es_MX pt_BR pt_PT it_IT nl_NL sv_SE no_NO da_DK fi_FI pl_PL cs_CZ hu_HU"
+
+
+@lru_cache(maxsize=1)
+def _common_first_names() -> frozenset[str]:
+    """Lower-cased first names from Faker's person providers of common Western locales."""
+    names: set[str] = set()
+    for locale in _NAME_LOCALES.split():
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            names |= {str(n).lower() for n in getattr(provider, attr, ())}
+    return frozenset(names)
+
+
+def _looks_like_companies(values: pd.Series) -> bool:
+    """A generic 'name' column (ship_name, ...) holding organisations rather than people."""
+    if len(values) < 10:
+        return False
+    return _share(values.str.split().str[0].str.lower().isin(_common_first_names())) < 0.25
+
+
+# --------------------------------------------------------------------------- detect
+
+COMMON_EMAIL_DOMAINS = frozenset("""gmail.com googlemail.com yahoo.com hotmail.com outlook.com live.com msn.com
+    aol.com icloud.com me.com mac.com protonmail.com proton.me gmx.com gmx.net gmx.de web.de mail.com mail.ru
+    yandex.ru yandex.com qq.com 163.com 126.com naver.com zoho.com t-online.de orange.fr free.fr laposte.net
+    libero.it virgilio.it uol.com.br bol.com.br sapo.pt wp.pl o2.pl seznam.cz comcast.net btinternet.com shaw.ca
+    rogers.ca""".split())
+_WEBMAIL = r"(?:yahoo|hotmail|outlook|live|gmx|ymail)\.(?:[a-z]{2,3}|co\.[a-z]{2}|com\.[a-z]{2})"
+_MIN_DOMAIN_COUNT = 2  # a domain seen once may be a person's own
+
+
+def detect(
+    snapshot: SchemaSnapshot, samples: Mapping[str, pd.DataFrame], add: Sequence[str] = (), remove: Sequence[str] = ()
+) -> tuple[PiiColumn, ...]:
+    """Every PII column of ``snapshot``, judged from names, types and sampled values."""
+    adds, removes = _refs(snapshot, add, "add"), _refs(snapshot, remove, "remove")
+    if both := sorted(set(adds) & set(removes)):
+        raise ConfigError(f"pii column {'.'.join(both[0])} is both added and removed; keep it in one list")
+    found: list[PiiColumn] = []
+    for table in snapshot.tables:
+        forced = {c for t, c in adds if t == table.key}
+        dropped = {c for t, c in removes if t == table.key}
+        found += _detect_table(table, samples.get(table.key), forced, dropped)
+    return tuple(found)
+
+
+def _refs(snapshot: SchemaSnapshot, refs: Sequence[str], which: str) -> list[tuple[str, str]]:
+    """Parse ``table.column`` (or ``schema.table.column``) entries, checking that they exist."""
+    out = []
+    for ref in refs:
+        key, _, name = ref.rpartition(".")
+        if not key or not name:
+            raise ConfigError(f"pii {which} entry {ref!r} must be written table.column")
+        if not snapshot.has_table(key):
+            raise ConfigError(f"pii {which} entry {ref!r}: unknown table {key!r}")
+        table = snapshot.table(key)
+        if name not in {c.name for c in table.columns}:
+            raise ConfigError(f"pii {which} entry {ref!r}: table {key} has no column {name!r}")
+        if which == "add" and name in _key_columns(table):
+            raise ConfigError(f"pii add entry {ref!r} is a key column; keys are never replaced")
+        out.append((key, name))
+    return out
+
+
+def _key_columns(table: Table) -> set[str]:
+    return set(table.primary_key) | set(table.fk_columns)
+
+
+def _detect_table(table: Table, sample: pd.DataFrame | None, forced: set[str], dropped: set[str]) -> list[PiiColumn]:
+    person = _is_person_table(table)
+    by_name = {c.name: _name_rule(c.name, person) for c in table.columns}
+    has_address = any(hit and hit[0] == "street_address" for hit in by_name.values())
+    personal = person or any(hit and hit[0] in _PERSONAL for hit in by_name.values())
+    out = []
+    for col in table.columns:
+        if col.name in _key_columns(table) or col.name in dropped:
+            continue
+        values = _text_values(sample, col)
+        if hit := _classify(col, by_name[col.name], values, (has_address, personal), col.name in forced):
+            out.append(_entry(table.key, col, hit, sample))
+    return out
+
+
+def _classify(
+    col: Column, by_name: tuple[str, str] | None, values: pd.Series, context: tuple[bool, bool], forced: bool
+) -> tuple[str, str] | None:
+    """(category, reason) for one column, or None."""
+    if col.kind == "inet":
+        return "ip_address", "column type is inet"
+    if by_name and _kind_ok(by_name[0], col.kind) and (forced or _context_ok(by_name[0], *context)):
+        if by_name[1] == "name" and _looks_like_companies(values):
+            return "company", "column name matches 'name' and few sampled values start with a common first name"
+        return by_name[0], f"column name matches {by_name[1]!r}"
+    if col.kind in TEXT_KINDS and (rule := _value_rule(values, context[1])):
+        return rule[0], f"{rule[1]:.0%} of sampled values look like {rule[2]}"
+    if not forced:
+        return None
+    if col.kind in _DATE_KINDS:
+        return "birth_date", "added in the pii configuration"
+    long = bool(len(values)) and float(values.str.len().mean()) >= 60
+    return ("free_text" if long else "text"), "added in the pii configuration"
+
+
+def _text_values(sample: pd.DataFrame | None, col: Column) -> pd.Series:
+    usable = sample is not None and col.name in sample.columns and col.kind in TEXT_KINDS
+    return sample[col.name].dropna().astype(str).str.strip() if usable else pd.Series([], dtype=object)
+
+
+def _entry(key: str, col: Column, hit: tuple[str, str], sample: pd.DataFrame | None) -> PiiColumn:
+    category, reason = hit
+    raw = sample[col.name] if sample is not None and col.name in sample.columns else pd.Series([], dtype=object)
+    null_rate = round(float(raw.isna().mean()), 4) if len(raw) else 0.0
+    values = raw.dropna().astype(str)
+    mean_length = float(values.str.len().mean()) if category in {"free_text", "text"} and len(values) else None
+    domains = _email_domains(values) if category == "email" else ()
+    return PiiColumn(key, col.name, category, reason, null_rate, mean_length, domains)
+
+
+def _email_domains(values: pd.Series) -> tuple[tuple[str, float], ...]:
+    """Shares of well-known public mail domains only; company and rare domains are dropped."""
+    if not len(values):
+        return ()
+    domains = values.str.rpartition("@")[2].str.lower().str.strip()
+    counts = domains.value_counts()
+    public = counts.index.isin(COMMON_EMAIL_DOMAINS) | counts.index.str.fullmatch(_WEBMAIL)
+    common = counts[(counts >= _MIN_DOMAIN_COUNT) & public]
+    return tuple((str(d), round(float(c) / len(domains), 4)) for d, c in common.items())
+
+
+# --------------------------------------------------------------------------- fill
+
+_COUNTRY_LOCALES: dict[str, str] = {
+    country.replace("_", " "): locale for country, locale in (pair.split("=") for pair in """usa=en_US us=en_US
+    united_states=en_US united_states_of_america=en_US america=en_US uk=en_GB united_kingdom=en_GB
+    great_britain=en_GB england=en_GB scotland=en_GB wales=en_GB ireland=en_IE canada=en_CA australia=en_AU
+    new_zealand=en_NZ india=en_IN germany=de_DE deutschland=de_DE austria=de_AT switzerland=de_CH france=fr_FR
+    belgium=fr_BE netherlands=nl_NL the_netherlands=nl_NL holland=nl_NL italy=it_IT italia=it_IT spain=es_ES
+    venezuela=es_ES portugal=pt_PT brazil=pt_BR brasil=pt_BR mexico=es_MX argentina=es_AR chile=es_CL
+    colombia=es_CO poland=pl_PL czech_republic=cs_CZ czechia=cs_CZ hungary=hu_HU sweden=sv_SE norway=no_NO
+    denmark=da_DK finland=fi_FI japan=ja_JP china=zh_CN russia=ru_RU turkey=tr_TR greece=el_GR
+    romania=ro_RO""".split()) if locale in AVAILABLE_LOCALES
+}
+_DEFAULT_LOCALE = "en_US"
+_POOL, _MIN_POOL = 800, 40  # Faker calls per column, split across locales by row share
+_METHODS: dict[str, tuple[str, ...]] = {
+    "state": ("administrative_unit", "state", "region", "province", "city"), "postal_code": ("postcode",),
+    "phone": ("phone_number",), "national_id": ("ssn",), "card_number": ("credit_card_number",),
+    "username": ("user_name",),
+}
+_DEFAULT_LENGTH = {"free_text": 200.0, "text": 20.0}
+_NO_SPACE_SUFFIX = frozenset({"username", "phone", "postal_code", "card_number", "national_id", "iban", "url"})
+
+
+def fill(table: Table, frame: pd.DataFrame, columns: Sequence[PiiColumn], seed: int) -> pd.DataFrame:
+    """A copy of ``frame`` whose PII columns of ``table`` hold fresh, deterministic Faker values."""
+    out = frame.copy()
+    uniques = {s[0] for s in table.uniques if len(s) == 1}
+    for pii in columns:
+        if pii.table == table.key:
+            col = table.column(pii.column)
+            out[col.name] = _fill_column(pii, col, out, col.name in uniques, _seed(seed, table.key, col.name))
+    return out
+
+
+def _seed(*parts: object) -> int:
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool, seed: int) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    n, category = len(frame), pii.category
+    if category == "birth_date":
+        series = _birth_dates(rng, n, col.kind)
+    elif category == "ip_address":
+        series = pd.Series(_ip_addresses(rng, n, unique), dtype=object)
+    else:
+        values = _by_locale(pii, col, _row_locales(frame, col.name), rng, seed)
+        values = _fit_length(values, col.max_length, category)
+        if unique:
+            values = _make_unique(values, col.max_length, category)
+        series = _coerce(pd.Series(values, dtype=object), col.kind)
+    nulls = rng.random(n) < pii.null_rate if col.nullable else np.zeros(n, dtype=bool)
+    series = series.where(~nulls, None) if nulls.any() else series
+    series.index = frame.index
+    return series
+
+
+def _row_locales(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Faker locale per row, from ``<prefix>_country`` (ship_country for ship_city) or ``country``."""
+    parts = column.split("_")
+    candidates = ["_".join(parts[:i] + ["country"]) for i in range(len(parts) - 1, 0, -1)] + ["country"]
+    source = next((c for c in candidates if c in frame.columns and c != column), None)
+    if source is None:
+        return np.full(len(frame), _DEFAULT_LOCALE, dtype=object)
+    names = frame[source].astype("string").str.strip().str.lower()
+    return names.map(_COUNTRY_LOCALES).fillna(_DEFAULT_LOCALE).to_numpy(dtype=object)
+
+
+def _by_locale(pii: PiiColumn, col: Column, locales: np.ndarray, rng: np.random.Generator, seed: int) -> np.ndarray:
+    """Generate per locale group; pools are sized by the group's share of the rows."""
+    values = np.empty(len(locales), dtype=object)
+    for locale in sorted(set(locales)):
+        rows = np.flatnonzero(locales == locale)
+        fake = _faker(locale)
+        fake.seed_instance(_seed(seed, locale))
+        size = min(max(_MIN_POOL, int(np.ceil(_POOL * len(rows) / len(locales)))), max(len(rows), 10))
+        values[rows] = _generate(pii, col.max_length, fake, len(rows), size, rng)
+    return values
+
+
+@lru_cache(maxsize=None)
+def _faker(locale: str) -> Faker:
+    return Faker(locale)
+
+
+def _generate(
+    pii: PiiColumn, max_length: int | None, fake: Faker, rows: int, size: int, rng: np.random.Generator
+) -> np.ndarray:
+    category = pii.category
+    if category == "full_name":
+        half, size = (max_length // 2 if max_length else None), max(size // 2, 10)  # combinations multiply
+        return _combine(rng, rows, _pool(fake, "first_name", size, half), " ", _pool(fake, "last_name", size, half))
+    if category == "email":
+        return _emails(fake, rows, size, rng, pii.email_domains)
+    if category in {"free_text", "text"}:
+        return _draw(rng, _texts(fake, min(size, 300), rng, pii), rows)
+    return _draw(rng, _pool(fake, category, size, max_length), rows)
+
+
+def _draw(rng: np.random.Generator, pool: np.ndarray, rows: int) -> np.ndarray:
+    """``rows`` values from ``pool``: without repeats where the pool is big enough."""
+    return pool[rng.choice(len(pool), rows, replace=rows > len(pool))]
+
+
+def _combine(rng: np.random.Generator, rows: int, left: np.ndarray, sep: str, right: np.ndarray) -> np.ndarray:
+    a = pd.Series(left[rng.integers(0, len(left), rows)], dtype=object)
+    b = pd.Series(right[rng.integers(0, len(right), rows)], dtype=object)
+    return (a + sep + b).to_numpy(dtype=object)
+
+
+def _method(fake: Faker, category: str) -> Callable[[], object]:
+    """The first Faker method this locale offers for ``category``; en_US's otherwise."""
+    for name in _METHODS.get(category, (category,)):
+        try:
+            method = getattr(fake, name)
+            method()
+            return method
+        except AttributeError:
+            continue
+    return getattr(_faker(_DEFAULT_LOCALE), _METHODS.get(category, (category,))[0])
+
+
+def _pool(fake: Faker, category: str, size: int, max_length: int | None) -> np.ndarray:
+    """Distinct one-line Faker values, preferring those that fit ``max_length`` unshortened."""
+    make = _method(fake, category)
+    values = list(dict.fromkeys(re.sub(r"\s*\n\s*", ", ", str(make())) for _ in range(size)))
+    fitting = [v for v in values if max_length is None or len(v) <= max_length]
+    return np.array(fitting if len(fitting) >= max(1, len(values) // 10) else values, dtype=object)
+
+
+def _ascii(values: np.ndarray) -> np.ndarray:
+    plain = (unicodedata.normalize("NFKD", v).encode("ascii", "ignore").decode().lower() for v in values)
+    return np.array([re.sub(r"[^a-z0-9]", "", v) or "user" for v in plain], dtype=object)
+
+
+def _emails(
+    fake: Faker, rows: int, size: int, rng: np.random.Generator, shares: tuple[tuple[str, float], ...]
+) -> np.ndarray:
+    size = max(size // 2, 10)  # first x last x separator x digits combinations multiply
+    firsts, lasts = _ascii(_pool(fake, "first_name", size, None)), _ascii(_pool(fake, "last_name", size, None))
+    local = _combine(rng, rows, firsts, "", np.array([".", "_", ""], dtype=object))
+    local = pd.Series(_combine(rng, rows, local, "", lasts), dtype=object)
+    local += np.where(rng.random(rows) < 0.3, rng.integers(1, 100, rows).astype(str), "").astype(object)
+    free = _pool(fake, "free_email_domain", 50, None)
+    names = np.array([d for d, _ in shares] + ["*"], dtype=object)
+    weights = np.array([s for _, s in shares] + [max(0.0, 1.0 - sum(s for _, s in shares))]) + 1e-12
+    picked = names[rng.choice(len(names), rows, p=weights / weights.sum())]
+    domains = np.where(picked == "*", free[rng.integers(0, len(free), rows)], picked)
+    return (local + "@" + domains).to_numpy(dtype=object)
+
+
+def _texts(fake: Faker, size: int, rng: np.random.Generator, pii: PiiColumn) -> np.ndarray:
+    """Text whose mean length is close to the source's: sentences for free text, word runs for text."""
+    target = pii.mean_length or _DEFAULT_LENGTH[pii.category]
+    if pii.category == "text":
+        words = np.array(list(dict.fromkeys(fake.words(nb=400))), dtype=object)
+        per_word = float(np.mean([len(w) for w in words])) + 1
+        counts = 1 + rng.poisson(max(0.0, (target + 1) / per_word - 1), size)
+        picks = [" ".join(words[rng.integers(0, len(words), k)]) for k in counts]
+        return np.array([p[:1].upper() + p[1:] for p in picks], dtype=object)
+    sentences = np.array([fake.sentence() for _ in range(200)], dtype=object)
+    counts = np.maximum(1, np.round(rng.uniform(0.5, 1.5, size) * target / (np.mean([len(x) for x in sentences]) + 1)))
+    return np.array([" ".join(sentences[rng.integers(0, len(sentences), int(k))]) for k in counts], dtype=object)
+
+
+def _fit_length(values: np.ndarray, max_length: int | None, category: str) -> np.ndarray:
+    """Shorten values to ``max_length``; e-mails keep their domain."""
+    series = pd.Series(values, dtype=object)
+    long = series.str.len() > (max_length or np.inf)
+    if long.any():
+        series[long] = [_suffixed(v, "", max_length, category) for v in series[long]]
+    return series.to_numpy(dtype=object)
+
+
+def _make_unique(values: np.ndarray, max_length: int | None, category: str) -> np.ndarray:
+    """Give repeated values a numeric suffix that still fits ``max_length``."""
+    series = pd.Series(values, dtype=object)
+    for attempt in range(10):
+        dup = series.duplicated(keep="first")
+        if not dup.any():
+            break
+        rank = series.groupby(series).cumcount()[dup] + 1 + attempt * len(series)
+        series[dup] = [_suffixed(v, str(k), max_length, category) for v, k in zip(series[dup], rank)]
+    return series.to_numpy(dtype=object)
+
+
+def _suffixed(value: str, tag: str, max_length: int | None, category: str) -> str:
+    """``value`` plus ``tag`` (may be empty), shortened to fit; e-mails keep their domain."""
+    limit = max_length or 10**6
+    if category == "email" and "@" in value:
+        local, _, domain = value.rpartition("@")
+        return f"{local[:max(limit - len(domain) - len(tag) - 1, 1)]}{tag}@{domain}"[-limit:]
+    sep = "" if category in _NO_SPACE_SUFFIX or not tag else " "
+    room = limit - len(tag) - len(sep)
+    return f"{value[:room].rstrip()}{sep}{tag}" if room >= 1 else tag[-limit:]
+
+
+def _coerce(series: pd.Series, kind: str) -> pd.Series:
+    """Digits only, as numbers, for phone/postal/card/id columns stored in integer types."""
+    if kind not in INTEGER_KINDS and kind != "numeric":
+        return series
+    keep = {"smallint": 4, "integer": 9}.get(kind, 18)
+    digits = series.str.replace(r"\D", "", regex=True).str[-keep:].replace("", "0")
+    return pd.Series(pd.to_numeric(digits).astype(object), dtype=object)
+
+
+def _birth_dates(rng: np.random.Generator, n: int, kind: str) -> pd.Series:
+    """Dates 18 to 80 years before 1 January of this year (stable for a whole year)."""
+    anchor = date(date.today().year, 1, 1)
+    oldest = np.datetime64(anchor.replace(year=anchor.year - 80), "D")
+    youngest = np.datetime64(anchor.replace(year=anchor.year - 18), "D")
+    days = oldest + rng.integers(0, int((youngest - oldest).astype(int)) + 1, n).astype("timedelta64[D]")
+    if kind == "date":
+        return pd.Series(days.astype(object), dtype=object)
+    if kind in _DATE_KINDS:
+        return pd.Series(pd.to_datetime(days))
+    return pd.Series(np.datetime_as_string(days), dtype=object)
+
+
+def _ip_addresses(rng: np.random.Generator, n: int, unique: bool) -> np.ndarray:
+    """Addresses in the private 10.0.0.0/8 block: never a real host."""
+    span = 1 << 24
+    offsets = rng.choice(span, n, replace=False) if unique and n <= span else rng.integers(0, span, n)
+    octets = [pd.Series(((offsets >> shift) & 255).astype(str), dtype=object) for shift in (16, 8, 0)]
+    return ("10." + octets[0] + "." + octets[1] + "." + octets[2]).to_numpy(dtype=object)
