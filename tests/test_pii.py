@@ -23,14 +23,12 @@ LABELS = yaml.safe_load((Path(__file__).parent / "pii_labels.yaml").read_text(en
 SAMPLE_ROWS = 2000
 
 
-@dataclasses.dataclass(frozen=True)
 class Source:
-    snapshot: SchemaSnapshot
-    samples: dict[str, pd.DataFrame]
+    """A reflected database, its sampled rows and what ``detect`` finds in them."""
 
-    @property
-    def found(self) -> tuple[pii.PiiColumn, ...]:
-        return pii.detect(self.snapshot, self.samples)
+    def __init__(self, snapshot: SchemaSnapshot, samples: dict[str, pd.DataFrame]) -> None:
+        self.snapshot, self.samples = snapshot, samples
+        self.found = pii.detect(snapshot, samples)
 
 
 def _load(database: str) -> Source:
@@ -128,6 +126,7 @@ def test_add_and_remove(chinook: Source) -> None:
     ([], ["customer"], "table.column"),
     (["customer.customer_id"], [], "key column"),
     (["customer.email"], ["customer.email"], "both added and removed"),
+    (["track.milliseconds"], [], "cannot hold Faker values"),
 ])
 def test_bad_add_remove_raises_config_error(chinook: Source, add: list[str], remove: list[str], message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
@@ -206,8 +205,8 @@ def test_fill_respects_max_length(northwind: Source) -> None:
     countries = ["Germany", "Mexico", "UK", "Sweden", "France", "Spain", "Canada", "Brazil", "USA", "Japan"]
     for key in ("customers", "suppliers", "employees", "orders"):
         table = northwind.snapshot.table(key)
-        frame = _frame(1000)
-        frame["ship_country" if key == "orders" else "country"] = [countries[i % 10] for i in range(1000)]
+        frame = _frame(500)
+        frame["ship_country" if key == "orders" else "country"] = [countries[i % 10] for i in range(500)]
         out = pii.fill(table, frame, northwind.found, seed=3)
         for found in (p for p in northwind.found if p.table == key):
             limit = table.column(found.column).max_length
@@ -220,7 +219,7 @@ def test_fill_unique_columns_get_unique_values(northwind: Source) -> None:
     uniques = tuple(Constraint(f"u_{c}", "unique", (c,), f"UNIQUE ({c})") for c in ("city", "phone", "contact_name"))
     table = dataclasses.replace(base, constraints=base.constraints + uniques)
     found = [dataclasses.replace(p, null_rate=0.0) for p in northwind.found if p.table == "customers"]
-    out = pii.fill(table, _frame(20_000, ["Germany", "USA"]), found, seed=5)
+    out = pii.fill(table, _frame(10_000, ["Germany", "USA"]), found, seed=5)
     for name in ("city", "phone", "contact_name"):
         assert out[name].is_unique, name
         assert out[name].str.len().max() <= table.column(name).max_length
@@ -262,7 +261,8 @@ def test_birth_dates_are_adults_and_typed(chinook: Source, northwind: Source) ->
     today = date.today()
     for source, key in ((chinook, "employee"), (northwind, "employees")):
         table = source.snapshot.table(key)
-        out = pii.fill(table, _frame(2000), source.found, seed=9)["birth_date"].dropna()
+        birth = [p for p in source.found if p.table == key and p.column == "birth_date"]
+        out = pii.fill(table, _frame(2000), birth, seed=9)["birth_date"].dropna()
         first = out.iloc[0]
         assert isinstance(first, datetime if table.column("birth_date").kind == "timestamp" else date)
         years = np.array([(today - (d.date() if isinstance(d, datetime) else d)).days / 365.25 for d in out])
@@ -274,7 +274,7 @@ def test_every_category_fills_and_text_matches_length() -> None:
     table = Table("public", "t", columns + (_col("c_birth_date", "date"), _col("c_long", "text")))
     found = [pii.PiiColumn("t", f"c_{c}", c, "test") for c in pii.CATEGORIES]
     found += [pii.text_column("t", "c_long", 0.0, 300.0)]
-    out = pii.fill(table, _frame(2000), found, seed=8)
+    out = pii.fill(table, _frame(600), found, seed=8)
     for col in columns:
         assert out[col.name].notna().all() and out[col.name].str.len().max() <= 40, col.name
     assert out["c_text"].str.len().mean() == pytest.approx(20, rel=0.35)
@@ -289,4 +289,4 @@ def test_fill_100k_rows_is_fast(chinook: Source) -> None:
     started = time.perf_counter()
     out = pii.fill(table, frame, chinook.found, seed=6)
     assert time.perf_counter() - started < 10
-    assert len(out) == 100_000 and out["email"].notna().all() and out["first_name"].nunique() > 500
+    assert len(out) == 100_000 and out["email"].notna().all() and out["first_name"].nunique() > 1000
