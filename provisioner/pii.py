@@ -572,7 +572,7 @@ def _birth_dates(rng: np.random.Generator, n: int, kind: str) -> pd.Series:
     if kind == "date":
         return pd.Series(days.astype(object), dtype=object)
     if kind in _DATE_KINDS:
-        return pd.Series(pd.to_datetime(days))
+        return pd.Series(pd.to_datetime(days).astype("datetime64[ns]"))
     return pd.Series(np.datetime_as_string(days), dtype=object)
 
 
