@@ -103,19 +103,31 @@ def _numeric_values(series: pd.Series) -> np.ndarray:
 
 
 def _datetime_values(series: pd.Series) -> np.ndarray:
+    """Seconds since the epoch (UTC; naive values taken as UTC), or since midnight for times of day."""
     if pd.api.types.is_timedelta64_dtype(series):
         return (series / pd.Timedelta(seconds=1)).to_numpy(dtype="float64", na_value=np.nan)
-    sample = series.dropna()
-    if len(sample) and isinstance(sample.iloc[0], dt.time):
-        return np.array([_time_seconds(v) for v in series], dtype="float64")
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return series.to_numpy(dtype="float64", na_value=np.nan)
-    stamps = pd.to_datetime(series, errors="coerce", utc=True)
-    epoch = pd.Timestamp("1970-01-01", tz="UTC")
-    return ((stamps - epoch) / pd.Timedelta(seconds=1)).to_numpy(dtype="float64", na_value=np.nan)
+    sample = series.dropna()
+    if pd.api.types.is_datetime64_any_dtype(series) or (len(sample) and isinstance(sample.iloc[0], str)):
+        stamps = pd.to_datetime(series, errors="coerce", utc=True, format=None if len(sample) == 0 else "mixed")
+        return ((stamps - _EPOCH) / pd.Timedelta(seconds=1)).to_numpy(dtype="float64", na_value=np.nan)
+    # python date / datetime / time objects, including dates pandas cannot hold (year 9999)
+    return np.array([_py_seconds(value) for value in series], dtype="float64")
 
 
-def _time_seconds(value: object) -> float:
+_EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+_PY_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _py_seconds(value: object) -> float:
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return np.nan
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+        return (aware - _PY_EPOCH).total_seconds()
+    if isinstance(value, dt.date):
+        return (value - _PY_EPOCH.date()).days * 86400.0
     if isinstance(value, dt.time):
         return value.hour * 3600.0 + value.minute * 60.0 + value.second + value.microsecond / 1e6
     return np.nan

@@ -271,30 +271,38 @@ def _weights(col: Columnar) -> np.ndarray:
 
 
 def _exact_copies(ctx: _Context, cols: np.ndarray) -> _Result:
-    col = ctx.col
+    offenders, n_syn, baseline = _copy_matches(ctx, cols)
+    copies, rate, cfg = len(offenders), len(offenders) / max(n_syn, 1), ctx.config
+    what = f"{copies} of {n_syn} synthetic rows copy a training row unique in train+holdout"
+    if ctx.any_copy or baseline is None:
+        passed = copies == 0
+        detail = f"exact copies {copies} {_op(not passed)} threshold 0 ({ctx.any_copy or 'no holdout'}: any copy fails; {what})"
+        return _Result(Metric("exact_copies", rate, baseline, 0.0, passed, detail), float(copies), offenders)
+    gap = rate - baseline
+    passed = gap <= cfg.copy_rate_gap_max
+    detail = (
+        f"exact-copy rate gap {gap:.4f} {_op(not passed)} threshold {cfg.copy_rate_gap_max:.4f} "
+        f"({what}: rate {rate:.4f}, holdout baseline {baseline:.4f})"
+    )
+    return _Result(Metric("exact_copies", rate, baseline, cfg.copy_rate_gap_max, passed, detail), gap, offenders)
+
+
+def _copy_matches(ctx: _Context, cols: np.ndarray) -> tuple[np.ndarray, int, float | None]:
+    """(synthetic row, training row) pairs of copies, the synthetic row count and the holdout rate.
+
+    A synthetic row counts when it equals a training row whose combination occurs
+    once in train + holdout. A holdout row counts for the baseline when it equals a
+    training row that is unique among the other real rows.
+    """
     ids = _row_ids(ctx.codes[:, cols])
-    train, hold, syn = (ids[col.part(p)] for p in ("train", "holdout", "synthetic"))
+    train, hold, syn = (ids[ctx.col.part(p)] for p in ("train", "holdout", "synthetic"))
     groups = int(ids.max()) + 1 if len(ids) else 0
     in_train, in_hold = np.bincount(train, minlength=groups), np.bincount(hold, minlength=groups)
     copies = np.flatnonzero(((in_train == 1) & (in_hold == 0))[syn])
     first = np.full(groups, -1, dtype=np.int64)
     first[train[::-1]] = np.arange(len(train))[::-1]
-    rate = len(copies) / max(len(syn), 1)
     baseline = float(((in_train == 1) & (in_hold == 1))[hold].mean()) if len(hold) else None
-    offenders = np.column_stack([copies, first[syn[copies]]])
-    any_copy = ctx.any_copy or ("no holdout baseline" if baseline is None else "")
-    what = f"{len(copies)} of {len(syn)} synthetic rows copy a training row unique in train+holdout"
-    if any_copy:
-        passed = len(copies) == 0
-        detail = f"exact copies {len(copies)} {_op(not passed)} threshold 0 ({any_copy}: any copy fails; {what})"
-        return _Result(Metric("exact_copies", rate, baseline, 0.0, passed, detail), float(len(copies)), offenders)
-    gap = rate - (baseline or 0.0)
-    passed = gap <= ctx.config.copy_rate_gap_max
-    detail = (
-        f"exact-copy rate gap {gap:.4f} {_op(not passed)} threshold {ctx.config.copy_rate_gap_max:.4f} "
-        f"({what}: rate {rate:.4f}, holdout baseline {baseline:.4f})"
-    )
-    return _Result(Metric("exact_copies", rate, baseline, ctx.config.copy_rate_gap_max, passed, detail), gap, offenders)
+    return np.column_stack([copies, first[syn[copies]]]), len(syn), baseline
 
 
 def _row_ids(codes: np.ndarray) -> np.ndarray:

@@ -174,6 +174,7 @@ def test_missing_values_and_loose_types_are_coerced() -> None:
     for rows in (600, 300, 600):
         frame = population(rows, rng)
         frame["created"] = [None if i % 17 == 0 else d.date() for i, d in enumerate(frame["created"])]
+        frame.loc[frame.index % 23 == 0, "created"] = dt.date(9999, 12, 31)  # beyond pandas' timestamps
         frame["amount"] = frame["amount"].astype(object).where(rng.random(rows) > 0.1, None)
         frame["plan"] = frame["plan"].astype(object).where(rng.random(rows) > 0.1, np.nan)
         frame.loc[frame.index % 5 == 0, "plan"] = 3  # mixed objects in a categorical column
