@@ -9,10 +9,11 @@ the same thing in all of them:
 * categorical and boolean columns become integer codes of one joint
   factorisation, missing as -1.
 
-Distances are Gower-like: a numeric column contributes ``min(|a - b| / span, 1)``
-where ``span`` is the 1st-99th percentile range of train and holdout, a
-categorical column contributes 1 on a mismatch; missing against missing is 0 and
-missing against present is 1. The distance is the (weighted) mean over columns.
+Distances are Gower-like: a numeric column is scaled to its 1st-99th percentile
+range on train and holdout and clipped to [0, 1], so it contributes ``|a - b|``,
+at most 1 (values beyond the range compare as the range's end); a categorical
+column contributes 1 on a mismatch; missing against missing is 0 and missing
+against present is 1. The distance is the (weighted) mean over columns.
 
 :func:`nearest` is exact brute force in chunked, vectorised numpy: queries are
 processed in blocks of :data:`QUERY_BLOCK` rows against blocks of

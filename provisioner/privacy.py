@@ -73,7 +73,7 @@ _SYN_QUERY, _HOLD_QUERY, _TRAIN_SUB, _HOLD_SUB, _ID_TRAIN, _ID_HOLD, _SYN_REF = 
 class Metric:
     name: str  # "exact_copies", "dcr_share", "nndr", "identifiability"
     value: float
-    baseline: float | None  # holdout-based baseline
+    baseline: float | None  # holdout-based baseline (dcr_share: 0.5; identifiability: I(holdout))
     threshold: float
     passed: bool
     detail: str = ""  # human-readable, no data values
