@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 
 from . import privacy
@@ -50,7 +49,10 @@ def _check_table(
         return privacy.exempt(table.key, why if model.method != "generate" else model.reason, rows)
     kinds = {c: kind_for_distance(table.column(c).kind) for c in columns}
     if all(k in ("categorical", "boolean") for k in kinds.values()):
-        return _categorical_only(table, real, synthetic, columns, kinds, config, seed)
+        why = (f"only categories were learnt ({', '.join(columns)}): a synthetic row is a cell of their frequency "
+               "table, not a record, so copy and distance metrics carry no signal (every identifying column is PII "
+               "or free text, which Faker replaces)")
+        return privacy.exempt(table.key, why, rows)
     return privacy.check_table(
         table.key,
         real.train[columns],
@@ -60,24 +62,3 @@ def _check_table(
         config,
         seed=table_seed(seed, table.key, "privacy"),
     )
-
-
-def _categorical_only(
-    table: Table, real: RealRows, synthetic: SyntheticTables, columns: list[str], kinds: dict[str, str],
-    config: PrivacyConfig, seed: int,
-) -> privacy.TablePrivacy:
-    """Only low-cardinality categories were learnt: distances are 0/1 ties, so NNDR and
-    identifiability carry no signal. The copy rate is still gated against the holdout's."""
-    rows = len(synthetic.tables[table.key])
-    if len(real.holdout) == 0:
-        why = (f"only categorical columns ({', '.join(columns)}) were learnt and the table is too small for a holdout: "
-               "a synthetic row can only repeat a combination of categories")
-        return privacy.exempt(table.key, why, rows)
-    result = privacy.check_table(
-        table.key, real.train[columns], real.holdout[columns],
-        synthetic.tables[table.key][columns].reset_index(drop=True), kinds, config,
-        seed=table_seed(seed, table.key, "privacy"),
-    )
-    kept = tuple(m for m in result.metrics if m.name == "exact_copies")
-    reason = "categorical columns only: copy rate gated against the holdout; distance metrics skipped (0/1 ties)"
-    return dataclasses.replace(result, metrics=kept, reason=reason)

@@ -13,6 +13,7 @@ import logging
 import random
 import warnings
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -42,10 +43,11 @@ def quiet() -> Iterator[None]:
 @contextlib.contextmanager
 def _threads() -> Iterator[None]:
     """CTGAN's transformer fans out with joblib's process backend, which re-imports torch in
-    every worker (~12 s per fit here). Threads do the same numpy work without that cost."""
+    every worker (~12 s per fit here), and threads would race on numpy's global RNG and
+    break determinism. Sequential is fastest and repeatable."""
     import joblib
 
-    with joblib.parallel_config(backend="threading"):
+    with joblib.parallel_config(backend="sequential"):
         yield
 
 
@@ -115,9 +117,40 @@ def metadata_for(table: str, columns: Mapping[str, Column]) -> Any:
     return Metadata.load_from_dict({"tables": {table: spec}})
 
 
+@dataclass(frozen=True)
+class FittedModel:
+    """An SDV synthesizer plus the numeric ranges its output is folded back into."""
+
+    synthesizer: Any
+    bounds: Mapping[str, tuple[float, float]]
+
+
+def _bounds(data: pd.DataFrame, columns: Mapping[str, Column]) -> dict[str, tuple[float, float]]:
+    out = {}
+    for name, col in columns.items():
+        if col.kind in INTEGER_KINDS or col.kind in NUMERIC_KINDS or col.kind in ("interval", "time"):
+            values = pd.to_numeric(data[name], errors="coerce").dropna()
+            if len(values):
+                out[name] = (float(values.min()), float(values.max()))
+    return out
+
+
+def fold(values: pd.Series, low: float, high: float) -> pd.Series:
+    """Reflect out-of-range values back inside [low, high].
+
+    Clipping would pile values onto the exact minimum and maximum, which are
+    real rows' values; reflecting keeps the edge of the distribution smooth.
+    """
+    span = high - low
+    if span <= 0:
+        return values.where(values.isna(), low)
+    offset = (values - low) % (2 * span)
+    return low + offset.where(offset <= span, 2 * span - offset)
+
+
 def fit(
     method: str, table: str, frame: pd.DataFrame, columns: Mapping[str, Column], epochs: int, batch_size: int, seed: int
-) -> Any:
+) -> FittedModel:
     """Fit one SDV synthesizer on encoded ``model`` columns, seeded."""
     from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer
 
@@ -127,15 +160,18 @@ def fit(
     with quiet(), _threads():
         if method == GAN:
             batch = max(10, min(batch_size, (len(data) // 10) * 10 or 10))
-            synth = CTGANSynthesizer(metadata, epochs=epochs, batch_size=batch, verbose=False, enable_gpu=False)
+            synth = CTGANSynthesizer(
+                metadata, epochs=epochs, batch_size=batch, verbose=False, enable_gpu=False, enforce_min_max_values=False
+            )
         else:
-            synth = GaussianCopulaSynthesizer(metadata, default_distribution="truncnorm")
+            synth = GaussianCopulaSynthesizer(metadata, default_distribution="truncnorm", enforce_min_max_values=False)
         synth.fit({table: data})
-    return synth
+    return FittedModel(synth, _bounds(data, columns))
 
 
-def sample(synth: Any, n: int, columns: Mapping[str, Column], seed: int) -> pd.DataFrame:
+def sample(model: FittedModel, n: int, columns: Mapping[str, Column], seed: int) -> pd.DataFrame:
     """``n`` rows from a fitted synthesizer; the same seed gives the same rows."""
+    synth = model.synthesizer
     if n == 0:
         return decode(pd.DataFrame({name: pd.Series(dtype=object) for name in columns}), columns)
     with quiet():
@@ -144,4 +180,7 @@ def sample(synth: Any, n: int, columns: Mapping[str, Column], seed: int) -> pd.D
         rows = synth.sample(num_rows=n)
     if isinstance(rows, dict):  # SDV 2.x returns {table: frame}
         rows = next(iter(rows.values()))
-    return decode(rows.reset_index(drop=True), columns)
+    rows = rows.reset_index(drop=True)
+    for name, (low, high) in model.bounds.items():
+        rows[name] = fold(pd.to_numeric(rows[name], errors="coerce").astype(float), low, high)
+    return decode(rows, columns)

@@ -1,0 +1,131 @@
+"""End to end on Chinook: real PostgreSQL, real SDV, real Faker (small epochs for speed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from provisioner.cli import main
+
+from . import dbcheck
+
+ROOT_TABLES = ("artist", "employee", "genre", "media_type", "playlist")
+
+
+def run_cli(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def fast_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cfg") / "provisioner.yaml"
+    path.write_text("seed: 7\ntrain:\n  epochs: 2\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def provisioned(chinook_url: str, pg_admin_url: str, fast_config: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from provisioner import sqlscript
+
+    from tests.conftest import unique_name
+
+    work = tmp_path_factory.mktemp("chinook")
+    before = dbcheck.fingerprint(chinook_url)
+    targets = []
+    results = []
+    for _ in range(2):
+        target = sqlscript.create_database(pg_admin_url, unique_name("stage"))
+        targets.append(target)
+        results.append(run_cli(
+            "provision", "--source", chinook_url, "--target", target, "--config", str(fast_config),
+            "--report", str(work / "report.json"), "--bundle", str(work / "chinook.bundle"), "--quiet",
+        ))
+    yield {"targets": targets, "results": results, "work": work, "source_before": before}
+    for target in targets:
+        sqlscript.drop_database(pg_admin_url, target.rsplit("/", 1)[1])
+
+
+def test_exit_zero_and_every_table_filled(provisioned, chinook_url: str) -> None:  # type: ignore[no-untyped-def]
+    assert [r.exit_code for r in provisioned["results"]] == [0, 0], provisioned["results"][0].stderr
+    source, target = dbcheck.counts(chinook_url), dbcheck.counts(provisioned["targets"][0])
+    assert set(target) == set(source)
+    for table, rows in source.items():
+        assert (target[table] > 0) == (rows > 0), table
+    for table in ROOT_TABLES:
+        assert target[table] == source[table], table
+
+
+def test_constraints_same_and_valid(provisioned, chinook_url: str) -> None:  # type: ignore[no-untyped-def]
+    target = provisioned["targets"][0]
+    assert dbcheck.constraints(target) == dbcheck.constraints(chinook_url)
+    assert dbcheck.not_nulls(target) == dbcheck.not_nulls(chinook_url)
+    assert dbcheck.all_constraints_valid(target) == []
+    assert dbcheck.revision(target) is not None  # managed by Alembic
+
+
+def test_no_source_pii_in_target(provisioned, chinook_url: str) -> None:  # type: ignore[no-untyped-def]
+    pii = set()
+    for table in ("customer", "employee"):
+        for column in ("email", "phone", "fax", "address"):
+            pii |= {v for v in dbcheck._rows(chinook_url, f'SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL')}
+        pii |= set(dbcheck._rows(chinook_url, f"SELECT first_name || ' ' || last_name FROM {table}"))
+    pii |= set(dbcheck._rows(chinook_url, "SELECT DISTINCT billing_address FROM invoice"))
+    source_pii = {v[0] for v in pii}
+    target_text = dbcheck.text_values(provisioned["targets"][0])
+    assert source_pii & target_text == set()
+    full_names = {n for n in source_pii if " " in n and "@" not in n}
+    blob = "\n".join(target_text)
+    assert [n for n in full_names if n in blob and len(n) > 8] == []
+
+
+def test_same_seed_gives_identical_tables(provisioned) -> None:  # type: ignore[no-untyped-def]
+    first, second = provisioned["targets"]
+    assert dbcheck.digests(first) == dbcheck.digests(second)
+
+
+def test_source_unchanged(provisioned, chinook_url: str) -> None:  # type: ignore[no-untyped-def]
+    assert dbcheck.fingerprint(chinook_url) == provisioned["source_before"]
+
+
+def test_report_has_gate_and_tables(provisioned) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    report = json.loads((provisioned["work"] / "report.json").read_text())
+    assert report["gate"] == {"passed": True, "failures": []}
+    assert report["tables"]["invoice"]["rows"] > 0
+    metrics = {m["name"] for m in report["tables"]["track"]["privacy"]["metrics"]}
+    assert {"nndr", "identifiability", "exact_copies"} <= metrics
+
+
+def test_reload_up_to_date_target_runs_no_ddl(provisioned) -> None:  # type: ignore[no-untyped-def]
+    target = provisioned["targets"][0]
+    oids, revision = dbcheck.table_oids(target), dbcheck.revision(target)
+    result = run_cli("load", "--bundle", str(provisioned["work"] / "chinook.bundle"), "--target", target, "--seed", "7", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert dbcheck.table_oids(target) == oids  # no table was dropped or created
+    assert dbcheck.revision(target) == revision
+    assert dbcheck.all_constraints_valid(target) == []
+
+
+def test_select_only_source_role(chinook_url: str, readonly_role: Callable[..., str], fresh_db: Callable[..., str], fast_config: Path) -> None:
+    ro_url = readonly_role(chinook_url)
+    target = fresh_db("ro_stage")
+    before = dbcheck.fingerprint(chinook_url)
+    result = run_cli("provision", "--source", ro_url, "--target", target, "--config", str(fast_config), "--quiet")
+    assert result.exit_code == 0, result.stderr
+    assert dbcheck.counts(target)["genre"] == 25
+    assert dbcheck.fingerprint(chinook_url) == before
+
+
+def test_failed_gate_writes_nothing(chinook_url: str, fresh_db: Callable[..., str], tmp_path: Path) -> None:
+    config = tmp_path / "strict.yaml"
+    config.write_text("train:\n  epochs: 1\nprivacy:\n  identifiability_gap_max: -2\n")
+    target = fresh_db("gate")
+    result = run_cli("provision", "--source", chinook_url, "--target", target, "--config", str(config), "--quiet",
+                     "--report", str(tmp_path / "r.json"))
+    assert result.exit_code == 1
+    assert "identifiability" in result.stderr and "invoice" in result.stderr
+    assert dbcheck.scalar(target, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'") == 0
