@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -25,7 +26,14 @@ ADMIN_USER = "postgres"
 
 
 def default_datadir() -> Path:
-    """``$XDG_CACHE_HOME/provisioner/embedded-pg``, by default ``~/.cache/provisioner/embedded-pg``."""
+    """``$XDG_CACHE_HOME/provisioner/embedded-pg``, by default ``~/.cache/provisioner/embedded-pg``.
+
+    As root, pgserver runs PostgreSQL as an unprivileged user and opens every parent
+    folder of the data directory to it; so root gets a folder under the temp
+    directory instead of loosening ``/root``.
+    """
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and not os.environ.get("XDG_CACHE_HOME"):
+        return Path(tempfile.gettempdir()) / "provisioner-root" / "embedded-pg"
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(cache) / "provisioner" / "embedded-pg"
 

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Developer entry point that needs nothing but Python and pip.
+
+    python3 dev.py demo     install provisioner (CPU torch pinned), then run `provisioner demo`
+    python3 dev.py test     install provisioner with test extras, then run the whole test suite
+    python3 dev.py bench    install, then run every bench/ script
+
+Extra arguments are passed on (e.g. `python3 dev.py test -k chinook`).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def install() -> None:
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c", str(ROOT / "constraints.txt")]
+    # torch first, pinned: any other torch request pulls gigabytes of CUDA wheels.
+    subprocess.run([*pip, "torch==2.13.0"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "test"
+    rest = argv[1:]
+    if os.environ.get("PROVISIONER_SKIP_INSTALL") != "1":
+        install()
+    if command == "demo":
+        return subprocess.call([sys.executable, "-m", "provisioner.cli", "demo", *rest])
+    if command == "test":
+        return subprocess.call([sys.executable, "-m", "pytest", "-q", *rest], cwd=ROOT)
+    if command == "bench":
+        scripts = sorted((ROOT / "bench").glob("*.py"))
+        return max((subprocess.call([sys.executable, str(s), *rest], cwd=ROOT) for s in scripts), default=0)
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
