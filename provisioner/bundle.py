@@ -25,7 +25,7 @@ from .graph import LoadOrder
 from .pii import PiiColumn
 from .profile import ColumnStats
 from .relational import ForeignKeyModel, KeyShape
-from .snapshot import SchemaSnapshot
+from .snapshot import Column, SchemaSnapshot
 
 MAGIC = b"PROVISIONER-BUNDLE/1\n"
 
@@ -46,10 +46,12 @@ class TableModel:
     synthesizer: Any = None
     rows: pd.DataFrame | None = None  # verbatim rows of a copied lookup table only
     seconds: float = 0.0
+    count_columns: tuple[str, ...] = ()  # children-per-row columns learnt with the others (hierarchy.py)
+    conditions: tuple[Column, ...] = ()  # driving parent's columns ("__parent__<col>") the model is conditioned on
 
     @property
     def model_columns(self) -> tuple[str, ...]:
-        return tuple(c for c, r in self.roles.items() if r == "model")
+        return tuple(c for c, r in self.roles.items() if r in ("model", "lookup"))
 
     @property
     def pii_columns(self) -> tuple[str, ...]:

@@ -40,7 +40,7 @@ class TrainConfig:
     holdout: float = 0.2
     batch_size: int = 500
     lookup_max_rows: int = 100
-    gan_min_rows: int = 1000  # below this, "auto" picks a Gaussian copula
+    gan_min_rows: int = 5000  # below this, "auto" picks the empirical Gaussian copula
     relational: str = "auto"  # auto | hma | hierarchical
 
 

@@ -9,6 +9,7 @@ synthetic values:
                (never learnt, so titles and notes cannot leak verbatim).
 ``model``      everything a tabular model can learn (numbers, dates, booleans,
                low-cardinality categories and enums).
+``lookup``     FK columns into a copied lookup table: learnt as categories.
 ``rule``       types no tabular model handles (uuid, json, arrays, bytea, ranges,
                inet, tsvector): generated from the type and simple statistics.
 ``computed``   STORED generated columns: PostgreSQL computes them; never written.
@@ -119,9 +120,13 @@ def stats_of(series: pd.Series, col: Column) -> ColumnStats:
     return ColumnStats(null_rate=nulls, mean_length=mean_len, distinct_share=distinct, min_value=lo, max_value=hi)
 
 
-def role_of(col: Column, table: Table, stats: ColumnStats, pii_columns: frozenset[str], n_rows: int) -> str:
+def role_of(
+    col: Column, table: Table, stats: ColumnStats, pii_columns: frozenset[str], n_rows: int, lookups: frozenset[str] = frozenset()
+) -> str:
     if not col.insertable:
         return "computed"
+    if col.name in lookups:
+        return "lookup"
     if col.name in table.primary_key or col.name in table.fk_columns:
         return "key"
     if col.name in pii_columns:
@@ -139,10 +144,27 @@ def _free_text(stats: ColumnStats, n_rows: int) -> bool:
     return high_card or distinct > MAX_CATEGORIES or (stats.mean_length or 0.0) > LONG_TEXT
 
 
-def roles_of(table: Table, frame: pd.DataFrame, pii_columns: frozenset[str]) -> tuple[Mapping[str, str], Mapping[str, ColumnStats]]:
+def lookup_columns(table: Table, copied: set[str]) -> frozenset[str]:
+    """FK columns into a copied lookup table that no unique key uses.
+
+    The lookup's keys are copied verbatim, so such a column is a plain category
+    of the child (genre_id of a track): the column model learns it with the
+    rest, which keeps the real popularity of each genre and its correlations.
+    """
+    in_unique = {c for cols in table.uniques for c in cols}
+    out: set[str] = set()
+    for fk in table.foreign_keys:
+        if fk.ref_table in copied and fk.ref_table != table.key and not set(fk.columns) & in_unique:
+            out |= set(fk.columns)
+    return frozenset(out)
+
+
+def roles_of(
+    table: Table, frame: pd.DataFrame, pii_columns: frozenset[str], lookups: frozenset[str] = frozenset()
+) -> tuple[Mapping[str, str], Mapping[str, ColumnStats]]:
     stats = {c.name: stats_of(frame[c.name], c) for c in table.columns if c.name in frame}
     roles = {
-        c.name: role_of(c, table, stats.get(c.name, ColumnStats(0.0)), pii_columns, len(frame))
+        c.name: role_of(c, table, stats.get(c.name, ColumnStats(0.0)), pii_columns, len(frame), lookups)
         for c in table.columns
     }
     return roles, stats

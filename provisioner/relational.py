@@ -34,10 +34,24 @@ class Degree:
     counts: tuple[int, ...]
 
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` child counts, stratified: one draw per 1/n slice of the distribution, shuffled.
+
+        For as many parents as the source had this reproduces the histogram
+        exactly; independent draws would blur small parent tables badly.
+        """
         if not self.values or sum(self.counts) == 0:
             return np.ones(n, dtype=np.int64)
-        p = np.asarray(self.counts, dtype=float)
-        return rng.choice(np.asarray(self.values, dtype=np.int64), size=n, p=p / p.sum())
+        cdf = np.cumsum(np.asarray(self.counts, dtype=float))
+        cdf /= cdf[-1]
+        u = (np.arange(n) + rng.random(n)) / max(n, 1)
+        picks = np.asarray(self.values, dtype=np.int64)[np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)]
+        return rng.permutation(picks)
+
+    def ranked(self, rng: np.random.Generator, order_by: np.ndarray) -> np.ndarray:
+        """Stratified counts handed out by rank of ``order_by`` (a model's guess per parent)."""
+        counts = np.sort(self.draw(rng, len(order_by)))
+        ranks = np.argsort(np.argsort(order_by + rng.random(len(order_by)) * 1e-6, kind="stable"), kind="stable")
+        return counts[ranks]
 
     @property
     def mean(self) -> float:
@@ -79,16 +93,23 @@ def degree_of(conn: Connection, child: Table, fk: ForeignKey, parent: Table) -> 
     return Degree(tuple(values), tuple(counts)), (int(nulls) / child.row_count if child.row_count else 0.0)
 
 
-def driving_fk(table: Table) -> ForeignKey | None:
-    """The FK that decides row counts: NOT NULL first, leading the PK first, then by name."""
-    candidates = [fk for fk in table.foreign_keys if fk.ref_table != table.key]
+def choose_driving(table: Table, models: list[ForeignKeyModel], parent_rows: Mapping[str, int]) -> int | None:
+    """Index of the FK that decides row counts and owns the child rows.
+
+    Rank: never NULL in the data first, then the one leading the primary key
+    (order_details -> orders), then a parent whose name starts the child's
+    (invoice_line -> invoice), then the parent with the most rows (track -> album).
+    """
+    candidates = [i for i, m in enumerate(models) if not m.self_ref]
     if not candidates:
         return None
 
-    def rank(fk: ForeignKey) -> tuple[int, int, str]:
-        nullable = any(table.column(c).nullable for c in fk.columns)
+    def rank(i: int) -> tuple[bool, int, bool, int, str]:
+        fk = models[i].fk
         in_pk = table.primary_key.index(fk.columns[0]) if fk.columns[0] in table.primary_key else 99
-        return (int(nullable), in_pk, fk.name)
+        parent = fk.ref_table.rsplit(".", 1)[-1].rstrip("s")
+        owns = table.name.startswith(parent)
+        return (models[i].null_rate > 0, in_pk, not owns, -parent_rows.get(fk.ref_table, 0), fk.name)
 
     return min(candidates, key=rank)
 
@@ -151,7 +172,13 @@ def assign(
     model: ForeignKeyModel,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Parent row index for each child row (-1 = NULL), by popularity."""
+    """Parent row index for each child row (-1 = NULL).
+
+    A configuration model: every parent draws a child count from the learnt
+    histogram, the counts are rescaled to the rows at hand, and the resulting
+    slots are shuffled over the children. So every foreign key, not just the
+    driving one, keeps its children-per-parent distribution.
+    """
     n_parent = len(parent)
     if n_parent == 0:
         return np.full(child_rows, -1, dtype=np.int64)
@@ -162,18 +189,27 @@ def assign(
         nulls = rng.random(child_rows) < model.null_rate
         picks[nulls] = -1
         return picks
-    weights = model.degree.draw(rng, n_parent).astype(float)
-    if weights.sum() <= 0:
-        weights[:] = 1.0
-    picks = rng.choice(n_parent, size=child_rows, p=weights / weights.sum())
-    if model.null_rate > 0:
-        picks[rng.random(child_rows) < model.null_rate] = -1
+    nulls = rng.random(child_rows) < model.null_rate if model.null_rate > 0 else np.zeros(child_rows, dtype=bool)
+    wanted = int((~nulls).sum())
+    counts = _rescale(model.degree.draw(rng, n_parent), wanted, rng)
+    slots = rng.permutation(np.repeat(np.arange(n_parent, dtype=np.int64), counts))
+    picks = np.full(child_rows, -1, dtype=np.int64)
+    picks[~nulls] = slots
     return picks
 
 
-def spread(parent_rows: int, model: ForeignKeyModel, rng: np.random.Generator, target: int | None) -> np.ndarray:
-    """Parent index of each child row for the driving FK, grouped by parent."""
-    counts = model.degree.draw(rng, parent_rows) if parent_rows else np.zeros(0, dtype=np.int64)
+def spread(
+    parent_rows: int, model: ForeignKeyModel, rng: np.random.Generator, target: int | None, counts: np.ndarray | None = None
+) -> np.ndarray:
+    """Parent index of each child row for the driving FK, grouped by parent.
+
+    ``counts`` are child counts the parent's model sampled with its other
+    columns (the HMA idea); without them each parent draws from the histogram.
+    """
+    if counts is None:
+        counts = model.degree.draw(rng, parent_rows) if parent_rows else np.zeros(0, dtype=np.int64)
+    else:
+        counts = model.degree.ranked(rng, counts.astype(float))
     if target is not None and parent_rows:
         counts = _rescale(counts, target, rng)
     picks = np.repeat(np.arange(parent_rows, dtype=np.int64), counts)
@@ -185,6 +221,9 @@ def spread(parent_rows: int, model: ForeignKeyModel, rng: np.random.Generator, t
 
 def _rescale(counts: np.ndarray, target: int, rng: np.random.Generator) -> np.ndarray:
     """Adjust drawn child counts so they add up to exactly ``target``."""
+    counts = np.asarray(counts, dtype=np.int64)
+    if len(counts) == 0:
+        return counts
     total = int(counts.sum())
     if total == target:
         return counts

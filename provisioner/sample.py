@@ -16,14 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import generate, pii, tabular
+from . import generate, hierarchy, pii, tabular
 from .bundle import ModelBundle, TableModel
 from .config import Config
 from .graph import LoadOrder
 from .progress import Progress, silent
 from .relational import ForeignKeyModel, assign, copy_parent_keys, make_keys, repair_unique, spread
-from .snapshot import INTEGER_KINDS, NUMERIC_KINDS, TEXT_KINDS, Table
-from .train import table_seed
+from .snapshot import INTEGER_KINDS, NUMERIC_KINDS, TEXT_KINDS, Column, Table
+from .train import model_column, table_seed
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,14 @@ class SyntheticTables:
     @property
     def rows(self) -> dict[str, int]:
         return {k: len(v) for k, v in self.tables.items()}
+
+
+def _scaled_default(model: TableModel, config: Config) -> int | None:
+    """The row count plain ``--scale`` gives; child tables then follow their parents' sampled counts."""
+    tconf = config.table(model.key)
+    if tconf.rows is not None or tconf.scale is not None:
+        return None
+    return int(round(model.source_rows * config.scale))
 
 
 def target_rows(model: TableModel, config: Config) -> int | None:
@@ -54,11 +62,12 @@ def sample(bundle: ModelBundle, config: Config, progress: Progress = silent) -> 
     started = time.perf_counter()
     seed = config.seed
     out: dict[str, pd.DataFrame] = {}
+    counts: dict[str, np.ndarray] = {}
     notes: list[str] = []
     for key in progress.iter(bundle.order.tables, "sample", unit="table"):
         model = bundle.tables[key]
         table = bundle.snapshot.table(key)
-        frame, table_notes = _sample_table(table, model, out, config, bundle.order, seed)
+        frame, table_notes = _sample_table(table, model, out, config, bundle.order, seed, counts)
         out[key] = frame
         notes += table_notes
     for table_key, fk_name in sorted(bundle.order.deferred):
@@ -67,7 +76,8 @@ def sample(bundle: ModelBundle, config: Config, progress: Progress = silent) -> 
 
 
 def _sample_table(
-    table: Table, model: TableModel, done: Mapping[str, pd.DataFrame], config: Config, order: LoadOrder, seed: int
+    table: Table, model: TableModel, done: Mapping[str, pd.DataFrame], config: Config, order: LoadOrder, seed: int,
+    counts: dict[str, np.ndarray],
 ) -> tuple[pd.DataFrame, list[str]]:
     rng = np.random.default_rng(table_seed(seed, table.key, "rows"))
     insertable = [c.name for c in table.columns if c.insertable]
@@ -77,12 +87,21 @@ def _sample_table(
         return model.rows.copy(), []
     wanted = target_rows(model, config)
     driving = next((m for m in model.foreign_keys if m.driving and not order.is_deferred(table.key, m.fk)), None)
-    picks = spread(len(done[driving.fk.ref_table]), driving, rng, wanted) if driving else None
+    picks = None
+    if driving is not None:
+        n_parent = len(done[driving.fk.ref_table])
+        learnt = counts.get(hierarchy.column_name(table.key, driving.fk.name))
+        sampled = hierarchy.clean_counts(pd.Series(learnt), driving) if learnt is not None and len(learnt) == n_parent else None
+        picks = spread(n_parent, driving, rng, None if sampled is not None and wanted == _scaled_default(model, config) else wanted, sampled)
     n = len(picks) if picks is not None else int(wanted or 0)
     frame = pd.DataFrame(index=pd.RangeIndex(n))
     _keys(table, model, frame, rng)
     _foreign_keys(table, model, frame, done, driving, picks, order, rng)
-    _columns(table, model, frame, seed, rng)
+    given = None
+    if model.conditions and driving is not None and picks is not None:
+        names = tuple(c.name[len(hierarchy.CONDITION):] for c in model.conditions)
+        given = hierarchy.given_for(picks, done[driving.fk.ref_table], names)
+    counts.update(_columns(table, model, frame, seed, rng, given))
     frame = pii.fill(table, frame, model.fills, table_seed(seed, table.key, "pii"))
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, done, rng)
     frame = _dedupe_values(frame, table, model)
@@ -100,6 +119,8 @@ def _foreign_keys(
     driving: ForeignKeyModel | None, picks: np.ndarray | None, order: LoadOrder, rng: np.random.Generator,
 ) -> None:
     for fkm in model.foreign_keys:
+        if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns):
+            continue  # a category the column model samples
         if order.is_deferred(table.key, fkm.fk):
             for col in fkm.fk.columns:
                 frame[col] = None
@@ -116,12 +137,20 @@ def _foreign_keys(
             copy_parent_keys(frame, fkm.fk, frame, assign(len(frame), frame, fkm, rng))
 
 
-def _columns(table: Table, model: TableModel, frame: pd.DataFrame, seed: int, rng: np.random.Generator) -> None:
-    learnt = {c: table.column(c) for c in model.model_columns}
-    if model.synthesizer is not None and learnt:
-        rows = tabular.sample(model.synthesizer, len(frame), learnt, table_seed(seed, table.key, "model"))
+def _columns(
+    table: Table, model: TableModel, frame: pd.DataFrame, seed: int, rng: np.random.Generator, given: pd.DataFrame | None = None
+) -> dict[str, np.ndarray]:
+    """Fill learnt and rule columns; returns the sampled child counts (hierarchy.py)."""
+    learnt = {c: model_column(table, c, model.roles[c]) for c in model.model_columns}
+    sampled_counts: dict[str, np.ndarray] = {}
+    if model.synthesizer is not None and (learnt or model.count_columns):
+        spec = {**learnt, **{c: hierarchy.count_column(c) for c in model.count_columns}}
+        if given is not None:
+            spec.update({c.name: c for c in model.conditions})
+        rows = tabular.sample(model.synthesizer, len(frame), spec, table_seed(seed, table.key, "model"), given)
         for name in learnt:
             frame[name] = rows[name].to_numpy()
+        sampled_counts = {c: rows[c].to_numpy() for c in model.count_columns}
     ruled = [c for c, r in model.roles.items() if r == "rule" or (r == "model" and model.synthesizer is None)]
     for name in ruled:
         col = table.column(name)
@@ -130,6 +159,7 @@ def _columns(table: Table, model: TableModel, frame: pd.DataFrame, seed: int, rn
         col = table.column(name)
         if not col.nullable and frame[name].isna().any():
             _fill_missing(frame, name, col.kind, rng, table)
+    return sampled_counts
 
 
 def _fill_missing(frame: pd.DataFrame, name: str, kind: str, rng: np.random.Generator, table: Table) -> None:

@@ -19,7 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .copula import EmpiricalCopula
 from .snapshot import INTEGER_KINDS, NUMERIC_KINDS, Column
+
+_DATETIMES = ("date", "timestamp", "timestamptz")
 
 GAN = "ctgan"
 COPULA = "gaussian_copula"
@@ -100,7 +103,7 @@ def decode(frame: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFrame:
                 series = series.dt.normalize()
             elif col.kind == "timestamptz":
                 series = series.dt.tz_localize("UTC")
-        elif col.kind in INTEGER_KINDS:
+        elif col.kind in INTEGER_KINDS or (col.kind == "lookup" and col.element_kind in INTEGER_KINDS):
             series = pd.to_numeric(series, errors="coerce").round().astype("Int64")
         elif col.kind in NUMERIC_KINDS:
             series = pd.to_numeric(series, errors="coerce").astype(float)
@@ -148,32 +151,72 @@ def fold(values: pd.Series, low: float, high: float) -> pd.Series:
     return low + offset.where(offset <= span, 2 * span - offset)
 
 
+def _copula_kind(col: Column) -> str:
+    numeric = col.kind in INTEGER_KINDS or col.kind in NUMERIC_KINDS or col.kind in ("interval", "time")
+    return "numeric" if numeric or col.kind in _DATETIMES else "categorical"
+
+
+def encode_numeric(frame: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFrame:
+    """Numbers as floats, datetimes as epoch seconds, the rest as Python objects."""
+    out = pd.DataFrame(index=frame.index)
+    for name, col in columns.items():
+        series = frame[name]
+        if col.kind in _DATETIMES:
+            stamps = pd.to_datetime(series, errors="coerce", utc=True)
+            out[name] = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
+        elif _copula_kind(col) == "numeric":
+            out[name] = pd.to_numeric(series, errors="coerce").astype(float)
+        else:
+            out[name] = series.astype(object).where(series.notna(), None)
+    return out
+
+
+def _decode_numeric(rows: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFrame:
+    rows = rows.copy()
+    for name, col in columns.items():
+        if col.kind in _DATETIMES and name in rows:
+            rows[name] = pd.to_datetime(pd.to_numeric(rows[name], errors="coerce"), unit="s").dt.round("s")
+    return decode(rows, columns)
+
+
 def fit(
     method: str, table: str, frame: pd.DataFrame, columns: Mapping[str, Column], epochs: int, batch_size: int, seed: int
 ) -> FittedModel:
-    """Fit one SDV synthesizer on encoded ``model`` columns, seeded."""
-    from sdv.single_table import CTGANSynthesizer, GaussianCopulaSynthesizer
+    """Fit one model on the ``columns`` of ``frame``, seeded.
+
+    ``gaussian_copula`` is provisioner's empirical-marginal copula (copula.py);
+    ``ctgan`` is SDV's CTGANSynthesizer.
+    """
+    if method != GAN:
+        data = encode_numeric(frame, columns)
+        kinds = {name: _copula_kind(col) for name, col in columns.items()}
+        return FittedModel(EmpiricalCopula.fit(data, kinds, seed), {})
+    from sdv.single_table import CTGANSynthesizer
 
     data = encode(frame, columns)
     metadata = metadata_for(table, columns)
     seed_everything(seed)
     with quiet(), _threads():
-        if method == GAN:
-            batch = max(10, min(batch_size, (len(data) // 10) * 10 or 10))
-            synth = CTGANSynthesizer(
-                metadata, epochs=epochs, batch_size=batch, verbose=False, enable_gpu=False, enforce_min_max_values=False
-            )
-        else:
-            synth = GaussianCopulaSynthesizer(metadata, default_distribution="truncnorm", enforce_min_max_values=False)
+        batch = max(10, min(batch_size, (len(data) // 10) * 10 or 10))
+        synth = CTGANSynthesizer(
+            metadata, epochs=epochs, batch_size=batch, verbose=False, enable_gpu=False, enforce_min_max_values=False
+        )
         synth.fit({table: data})
     return FittedModel(synth, _bounds(data, columns))
 
 
-def sample(model: FittedModel, n: int, columns: Mapping[str, Column], seed: int) -> pd.DataFrame:
-    """``n`` rows from a fitted synthesizer; the same seed gives the same rows."""
-    synth = model.synthesizer
+def sample(
+    model: FittedModel, n: int, columns: Mapping[str, Column], seed: int, given: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """``n`` rows; the same seed gives the same rows. ``given`` conditions a copula
+    on some columns (a child's parent attributes); a GAN ignores it."""
     if n == 0:
         return decode(pd.DataFrame({name: pd.Series(dtype=object) for name in columns}), columns)
+    if isinstance(model.synthesizer, EmpiricalCopula):
+        cond = encode_numeric(given, {c: columns[c] for c in given.columns}) if given is not None else None
+        rows = model.synthesizer.sample(n, np.random.default_rng(seed), cond)
+        return _decode_numeric(rows, {c: col for c, col in columns.items() if c in rows})
+    synth = model.synthesizer
     with quiet():
         synth.reset_sampling()
         synth._set_random_state(seed % (2**31))  # SDV's public seed hook for repeatable sampling
@@ -183,4 +226,4 @@ def sample(model: FittedModel, n: int, columns: Mapping[str, Column], seed: int)
     rows = rows.reset_index(drop=True)
     for name, (low, high) in model.bounds.items():
         rows[name] = fold(pd.to_numeric(rows[name], errors="coerce").astype(float), low, high)
-    return decode(rows, columns)
+    return decode(rows, {c: col for c, col in columns.items() if c in rows})

@@ -9,24 +9,25 @@ gate has an honest baseline.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
-from . import pii, tabular
+from . import hierarchy, pii, tabular
 from .bundle import ModelBundle, TableModel
 from .config import Config
 from .db import connect
 from .errors import ConfigError
 from .graph import load_order
-from .profile import read_rows, roles_of, split_holdout
+from .profile import lookup_columns, read_rows, roles_of, split_holdout
 from .progress import Progress, silent
-from .relational import ForeignKeyModel, degree_of, driving_fk, key_shape
-from .snapshot import SchemaSnapshot, Table
+from .relational import ForeignKeyModel, choose_driving, degree_of, key_shape
+from .snapshot import Column, SchemaSnapshot, Table
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class TrainResult:
     bundle: ModelBundle
     real: Mapping[str, RealRows]
     seconds: float
+    frames: Mapping[str, pd.DataFrame]  # the source rows read (capped), for quality scoring
 
 
 def table_seed(seed: int, key: str, purpose: str = "") -> int:
@@ -61,11 +63,14 @@ def train(engine: Engine, snapshot: SchemaSnapshot, config: Config, progress: Pr
     models: dict[str, TableModel] = {}
     real: dict[str, RealRows] = {}
     copied: set[str] = set()
+    lookups = _planned_copies(snapshot, order.tables, by_table, config)
     with connect(engine) as conn:
+        fk_models = {t.key: _fk_models(conn, snapshot, t, lookup_columns(t, lookups)) for t in snapshot.tables}
         for key in progress.iter(order.tables, "train", unit="table"):
             table = snapshot.table(key)
-            fk_models = tuple(_fk_model(conn, snapshot, table, fk) for fk in table.foreign_keys)
-            model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models, copied, config)
+            counts = _child_counts(conn, snapshot, key, frames[key], fk_models)
+            cond = _conditions(snapshot, table, frames, fk_models[key], models)
+            model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond)
             if model.method == "copy":
                 copied.add(key)
             models[key] = model
@@ -75,7 +80,7 @@ def train(engine: Engine, snapshot: SchemaSnapshot, config: Config, progress: Pr
     _refuse_skipped_parents(snapshot, models)
     settings = {"scale": config.scale, "train": config.train.__dict__, "privacy": config.privacy.__dict__}
     bundle = ModelBundle(snapshot=snapshot, tables=models, order=order, seed=config.seed, settings=settings)
-    return TrainResult(bundle=bundle, real=real, seconds=time.perf_counter() - started)
+    return TrainResult(bundle=bundle, real=real, seconds=time.perf_counter() - started, frames=frames)
 
 
 def real_rows(engine: Engine, bundle: ModelBundle, config: Config, progress: Progress = silent) -> dict[str, RealRows]:
@@ -91,6 +96,40 @@ def real_rows(engine: Engine, bundle: ModelBundle, config: Config, progress: Pro
             train_part, holdout = split_holdout(frame, config.train.holdout, config.privacy.min_rows, table_seed(bundle.seed, key, "split"))
             out[key] = RealRows(train_part, holdout)
     return out
+
+
+def _child_counts(
+    conn: Connection, snapshot: SchemaSnapshot, key: str, frame: pd.DataFrame, fk_models: Mapping[str, tuple[ForeignKeyModel, ...]]
+) -> pd.DataFrame:
+    """One column per child table driven by ``key``: that child's rows per parent row."""
+    out = pd.DataFrame(index=frame.index)
+    if frame.empty:
+        return out
+    for child, model in hierarchy.children_of(key, fk_models):
+        out[hierarchy.column_name(child, model.fk.name)] = hierarchy.counts_for(conn, snapshot.table(child), model, frame)
+    return out
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """Parent attributes a child's copula is conditioned on (the driving parent's learnt columns)."""
+
+    parent: str
+    fk: ForeignKeyModel | None
+    columns: Mapping[str, Column]  # "__parent__<col>" -> the parent's column, renamed
+    frame: pd.DataFrame
+
+
+def _conditions(snapshot: SchemaSnapshot, table: Table, frames: Mapping[str, pd.DataFrame], fk_models: tuple[ForeignKeyModel, ...], models: Mapping[str, TableModel]) -> Conditions:
+    driving = next((m for m in fk_models if m.driving), None)
+    parent_model = models.get(driving.fk.ref_table) if driving else None
+    if driving is None or parent_model is None or not parent_model.model_columns or frames[table.key].empty:
+        return Conditions("", None, {}, pd.DataFrame(index=frames[table.key].index))
+    parent = snapshot.table(driving.fk.ref_table)
+    names = parent_model.model_columns
+    columns = {hierarchy.CONDITION + c: dataclasses.replace(model_column(parent, c, parent_model.roles[c]), name=hierarchy.CONDITION + c) for c in names}
+    frame = hierarchy.parent_attributes(frames[table.key], driving, frames[driving.fk.ref_table], names)
+    return Conditions(driving.fk.ref_table, driving, columns, frame)
 
 
 def _validate_table_config(snapshot: SchemaSnapshot, config: Config) -> None:
@@ -109,18 +148,34 @@ def _read_all(engine: Engine, snapshot: SchemaSnapshot, config: Config, progress
     return frames
 
 
-def _fk_model(conn, snapshot: SchemaSnapshot, table: Table, fk) -> ForeignKeyModel:  # type: ignore[no-untyped-def]
-    parent = snapshot.table(fk.ref_table)
-    degree, null_rate = degree_of(conn, table, fk, parent)
-    driving = driving_fk(table)
-    return ForeignKeyModel(
-        fk=fk, degree=degree, null_rate=null_rate,
-        driving=driving is not None and driving.name == fk.name,
-        self_ref=fk.ref_table == table.key,
-    )
+def _planned_copies(snapshot: SchemaSnapshot, order: tuple[str, ...], pii_by_table: Mapping[str, list], config: Config) -> set[str]:
+    """The lookup tables that will be copied (the same rule as choose_method, decided up front)."""
+    copied: set[str] = set()
+    for key in order:
+        table = snapshot.table(key)
+        forced = config.table(key).model or (config.train.model if config.train.model != "auto" else None)
+        if forced == "copy" or (forced is None and _is_lookup(table, bool(pii_by_table.get(key)), copied, config)):
+            copied.add(key)
+    return copied
 
 
-def choose_method(table: Table, frame: pd.DataFrame, roles: Mapping[str, str], has_pii: bool, copied: set[str], config: Config) -> tuple[str, str]:
+def _fk_models(conn: Connection, snapshot: SchemaSnapshot, table: Table, lookups: frozenset[str]) -> tuple[ForeignKeyModel, ...]:
+    models = []
+    for fk in table.foreign_keys:
+        degree, null_rate = degree_of(conn, table, fk, snapshot.table(fk.ref_table))
+        models.append(ForeignKeyModel(fk=fk, degree=degree, null_rate=null_rate, driving=False, self_ref=fk.ref_table == table.key))
+    eligible = [m for m in models if not set(m.fk.columns) <= lookups]
+    chosen = choose_driving(table, eligible, {t.key: t.row_count for t in snapshot.tables})
+    if chosen is not None:
+        at = models.index(eligible[chosen])
+        models[at] = dataclasses.replace(models[at], driving=True)
+    return tuple(models)
+
+
+def choose_method(
+    table: Table, frame: pd.DataFrame, roles: Mapping[str, str], has_pii: bool, copied: set[str], config: Config,
+    has_counts: bool = False,
+) -> tuple[str, str]:
     """The documented rule. Config ``tables.<name>.model`` / ``train.model`` win over it."""
     forced = config.table(table.key).model or (config.train.model if config.train.model != "auto" else None)
     lookup = _is_lookup(table, has_pii, copied, config)
@@ -130,7 +185,7 @@ def choose_method(table: Table, frame: pd.DataFrame, roles: Mapping[str, str], h
         return "generate", "the source table is empty: values come from types and constraints"
     if lookup and forced is None:
         return "copy", f"lookup table: {table.row_count} rows (<= {config.train.lookup_max_rows}), no PII, parents copied too"
-    if not any(r == "model" for r in roles.values()):
+    if not any(r in ("model", "lookup") for r in roles.values()) and not has_counts:
         return "keys", "no learnable columns: keys, PII and text only"
     if forced:
         return forced, "set in the config"
@@ -151,10 +206,12 @@ def _train_table(
     fk_models: tuple[ForeignKeyModel, ...],
     copied: set[str],
     config: Config,
+    counts: pd.DataFrame,
+    cond: Conditions,
 ) -> tuple[TableModel, RealRows | None]:
     started = time.perf_counter()
-    roles, stats = roles_of(table, frame, frozenset(c.column for c in detected))
-    method, reason = choose_method(table, frame, roles, bool(detected), copied, config)
+    roles, stats = roles_of(table, frame, frozenset(c.column for c in detected), lookup_columns(table, copied))
+    method, reason = choose_method(table, frame, roles, bool(detected), copied, config, has_counts=not counts.columns.empty)
     fills = tuple(detected) + tuple(
         pii.text_column(table.key, name, stats[name].null_rate, stats[name].mean_length)
         for name, role in roles.items() if role == "text"
@@ -165,8 +222,13 @@ def _train_table(
         return TableModel(method=method, reason=reason, rows=frame.reset_index(drop=True), **base), None  # type: ignore[arg-type]
     if method in ("generate", "skip", "keys"):
         return TableModel(method=method, reason=reason, seconds=time.perf_counter() - started, **base), None  # type: ignore[arg-type]
-    train_rows, holdout = split_holdout(frame, config.train.holdout, config.privacy.min_rows, table_seed(config.seed, table.key, "split"))
-    columns = {c: table.column(c) for c, r in roles.items() if r == "model"}
+    if method == tabular.GAN:  # SDV's CTGAN cannot condition on continuous parent values
+        cond = Conditions("", None, {}, pd.DataFrame(index=frame.index))
+    joined = pd.concat([frame, counts, cond.frame], axis=1)
+    train_rows, holdout = split_holdout(joined, config.train.holdout, config.privacy.min_rows, table_seed(config.seed, table.key, "split"))
+    columns = {c: model_column(table, c, r) for c, r in roles.items() if r in ("model", "lookup")}
+    columns.update({c: hierarchy.count_column(c) for c in counts.columns})
+    columns.update(cond.columns)
     tconf = config.table(table.key)
     synth = tabular.fit(
         method, table.key, train_rows, columns,
@@ -175,9 +237,16 @@ def _train_table(
     )
     model = TableModel(
         method=method, reason=reason, synthesizer=synth, train_rows=len(train_rows), holdout_rows=len(holdout),
-        seconds=time.perf_counter() - started, **base,  # type: ignore[arg-type]
+        seconds=time.perf_counter() - started, count_columns=tuple(counts.columns),
+        conditions=tuple(cond.columns.values()), **base,  # type: ignore[arg-type]
     )
     return model, RealRows(train_rows, holdout)
+
+
+def model_column(table: Table, name: str, role: str) -> Column:
+    """The column as the tabular model sees it: lookup FKs are categories."""
+    col = table.column(name)
+    return dataclasses.replace(col, kind="lookup", element_kind=col.kind) if role == "lookup" else col
 
 
 def _refuse_skipped_parents(snapshot: SchemaSnapshot, models: Mapping[str, TableModel]) -> None:

@@ -1,0 +1,195 @@
+"""A Gaussian copula with empirical marginals, and conditional sampling.
+
+SDV's Gaussian copula fits parametric marginals (beta, truncnorm, ...). On
+real columns that are multimodal or discrete (a track's bytes, a price that
+is 0.99 or 1.99) those score poorly: KS complement 0.18-0.73 on Chinook's
+track. Here every marginal is empirical instead:
+
+* numbers and datetimes keep ``QUANTILES`` quantiles (aggregates, never rows),
+  sampled by interpolating between them, so values fall *between* real ones;
+* categories keep their frequencies (each owns a slice of [0, 1]);
+* NULL owns the bottom slice of a column's [0, 1], at the source's rate.
+
+The dependence between columns is a correlation matrix of normal scores.
+Sampling can be *conditional*: given some columns' values (a child row's
+parent attributes), the rest are drawn from the conditional normal, which is
+how child rows follow their parent (the intertable trends).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr, ndtri
+
+QUANTILES = 256
+_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class Marginal:
+    name: str
+    kind: str  # "numeric" | "categorical"
+    null_rate: float
+    quantiles: np.ndarray | None = None  # numeric: values at evenly spaced probabilities
+    categories: tuple[object, ...] = ()
+    cumulative: np.ndarray | None = None  # categorical: right edge of each category's slice
+
+    def to_uniform(self, values: pd.Series, rng: np.random.Generator) -> np.ndarray:
+        """Place values on [0, 1]: NULLs in the bottom slice, the rest above it."""
+        n = len(values)
+        missing = values.isna().to_numpy()
+        u = np.empty(n)
+        u[missing] = rng.uniform(0, 1, int(missing.sum())) * self.null_rate
+        if self.kind == "numeric":
+            within = self._numeric_cdf(values[~missing].to_numpy(dtype=float), rng)
+        else:
+            index = {c: i for i, c in enumerate(self.categories)}
+            codes = values[~missing].map(index).fillna(0).to_numpy(dtype=int)
+            left = np.concatenate([[0.0], self.cumulative[:-1]])  # type: ignore[index]
+            within = left[codes] + rng.random(len(codes)) * (self.cumulative[codes] - left[codes])  # type: ignore[index]
+        u[~missing] = self.null_rate + (1 - self.null_rate) * within
+        return np.clip(u, _EPS, 1 - _EPS)
+
+    def _numeric_cdf(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Position of each value in [0, 1]; a value repeated in the data (a price of
+        0.99) spreads uniformly over its whole block of probability, so its rank,
+        and with it the correlation to other columns, is not lost."""
+        q = self.quantiles
+        last = len(q) - 1  # type: ignore[arg-type]
+        left = np.searchsorted(q, x, side="left")  # type: ignore[arg-type]
+        right = np.searchsorted(q, x, side="right")  # type: ignore[arg-type]
+        ties = right - left > 1
+        smooth = np.interp(x, q, np.linspace(0.0, 1.0, last + 1))  # type: ignore[arg-type]
+        spread = (left + rng.random(len(x)) * (right - 1 - left)) / max(last, 1)
+        jitter = (rng.random(len(x)) - 0.5) / max(last, 1)
+        return np.clip(np.where(ties, spread, smooth + jitter), 0.0, 1.0)
+
+    def from_uniform(self, u: np.ndarray) -> pd.Series:
+        missing = u < self.null_rate
+        within = np.clip((u - self.null_rate) / max(1 - self.null_rate, _EPS), 0.0, 1.0)
+        if self.kind == "numeric":
+            probs = np.linspace(0.0, 1.0, len(self.quantiles))  # type: ignore[arg-type]
+            values = pd.Series(np.interp(within, probs, self.quantiles), dtype=float)  # type: ignore[arg-type]
+        else:
+            codes = np.minimum(np.searchsorted(self.cumulative, within, side="right"), len(self.categories) - 1)  # type: ignore[arg-type]
+            values = pd.Series(np.asarray(self.categories, dtype=object)[codes], dtype=object)
+        return values.mask(missing)
+
+
+def _marginal(name: str, series: pd.Series, kind: str) -> Marginal:
+    null_rate = float(series.isna().mean()) if len(series) else 0.0
+    present = series.dropna()
+    if kind == "numeric":
+        values = present.to_numpy(dtype=float)
+        quantiles = np.quantile(values, np.linspace(0, 1, QUANTILES)) if len(values) else np.zeros(2)
+        return Marginal(name, kind, null_rate, quantiles=quantiles)
+    # Categories in value order, not frequency order: two columns sharing values (a
+    # customer's country, its invoice's billing country) then line up, and their
+    # "mostly equal" dependence becomes monotone, which a Gaussian copula can hold.
+    freq = present.value_counts(sort=False)
+    freq = freq.iloc[np.argsort(np.asarray([str(v) for v in freq.index]), kind="stable")]
+    cats = tuple(freq.index)
+    cumulative = np.cumsum(freq.to_numpy(dtype=float)) / max(freq.sum(), 1)
+    if not cats:
+        cats, cumulative = (None,), np.ones(1)
+    return Marginal(name, kind, null_rate, categories=cats, cumulative=cumulative)
+
+
+@dataclass(frozen=True)
+class EmpiricalCopula:
+    marginals: tuple[Marginal, ...]
+    correlation: np.ndarray
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.marginals)
+
+    @classmethod
+    def fit(cls, frame: pd.DataFrame, kinds: Mapping[str, str], seed: int) -> EmpiricalCopula:
+        """``kinds`` maps each column to "numeric" or "categorical" (numbers already numeric)."""
+        rng = np.random.default_rng(seed)
+        marginals = tuple(_marginal(c, frame[c], kinds[c]) for c in kinds)
+        if not marginals:
+            return cls(marginals, np.zeros((0, 0)))
+        u = np.column_stack([m.to_uniform(frame[m.name], rng) for m in marginals])
+        groups = np.column_stack([_tie_groups(frame[m.name]) for m in marginals])
+        for _ in range(TIE_ROUNDS):
+            u = _order_ties(u, groups, _correlation(ndtri(u)))
+        return cls(marginals, _correlation(ndtri(u)))
+
+    def sample(self, n: int, rng: np.random.Generator, given: pd.DataFrame | None = None) -> pd.DataFrame:
+        """``n`` rows; columns in ``given`` (n rows) are conditioned on and returned as given."""
+        names = self.columns
+        fixed = [i for i, c in enumerate(names) if given is not None and c in given]
+        free = [i for i in range(len(names)) if i not in fixed]
+        z = rng.standard_normal((n, len(names)))
+        if fixed:
+            z_given = np.column_stack([ndtri(self.marginals[i].to_uniform(given[names[i]].reset_index(drop=True), rng)) for i in fixed])  # type: ignore[index]
+            z[:, free] = self._conditional(z_given, fixed, free, z[:, free])
+            z[:, fixed] = z_given
+        else:
+            z = z @ np.linalg.cholesky(self.correlation).T
+        u = np.clip(ndtr(z), _EPS, 1 - _EPS)
+        return pd.DataFrame({names[i]: self.marginals[i].from_uniform(u[:, i]) for i in free})
+
+    def _conditional(self, z_given: np.ndarray, fixed: list[int], free: list[int], noise: np.ndarray) -> np.ndarray:
+        sigma = self.correlation
+        s_ff, s_fg, s_gg = sigma[np.ix_(free, free)], sigma[np.ix_(free, fixed)], sigma[np.ix_(fixed, fixed)]
+        gain = s_fg @ np.linalg.pinv(s_gg)
+        cov = s_ff - gain @ s_fg.T
+        chol = np.linalg.cholesky(_nearest_pd(cov))
+        return z_given @ gain.T + noise @ chol.T
+
+
+TIE_ROUNDS = 3
+
+
+def _tie_groups(series: pd.Series) -> np.ndarray:
+    """Integer id of each row's block of equal values (NULLs are one block)."""
+    codes, _ = pd.factorize(series.astype(object).where(series.notna(), "\0null"), sort=False)
+    return codes
+
+
+def _order_ties(u: np.ndarray, groups: np.ndarray, corr: np.ndarray) -> np.ndarray:
+    """Within each block of tied values, hand out the block's positions by what the
+    other columns predict. Random tie-breaking would hide how a near-binary column
+    (a price of 0.99 or 1.99) moves with a continuous one, and shrink the
+    estimated correlation far below the real dependence."""
+    z = ndtri(u)
+    out = u.copy()
+    for j in range(u.shape[1]):
+        if len(np.unique(groups[:, j])) == len(groups):
+            continue  # no ties
+        others = [k for k in range(u.shape[1]) if k != j]
+        if not others:
+            continue
+        beta = np.linalg.pinv(corr[np.ix_(others, others)]) @ corr[others, j]
+        predicted = z[:, others] @ beta
+        by_prediction = np.lexsort((predicted, groups[:, j]))
+        by_position = np.lexsort((u[:, j], groups[:, j]))
+        out[by_prediction, j] = u[by_position, j]
+    return out
+
+
+def _correlation(z: np.ndarray) -> np.ndarray:
+    n, p = z.shape
+    if p == 0:
+        return np.zeros((0, 0))
+    if n < 3:
+        return np.eye(p)
+    corr = np.nan_to_num(np.corrcoef(z, rowvar=False), nan=0.0).reshape(p, p)
+    shrink = min(0.5, p / max(n, 1))  # small tables: pull toward independence
+    corr = (1 - shrink) * corr + shrink * np.eye(p)
+    np.fill_diagonal(corr, 1.0)
+    return _nearest_pd(corr)
+
+
+def _nearest_pd(matrix: np.ndarray) -> np.ndarray:
+    sym = (matrix + matrix.T) / 2
+    values, vectors = np.linalg.eigh(sym)
+    fixed = vectors @ np.diag(np.clip(values, 1e-6, None)) @ vectors.T
+    return (fixed + fixed.T) / 2
