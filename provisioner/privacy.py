@@ -364,7 +364,11 @@ def _ratio(dist: np.ndarray) -> np.ndarray:
 
 
 def _below(ratio: np.ndarray, cut: float) -> np.ndarray:
-    return ratio < cut if cut > 0 else ratio <= 0
+    """Strictly below the holdout's percentile, as the rule says. When that percentile
+    is 0 (over 5% of real rows equal a unique training row: discrete data), nothing
+    is below it: exact matches are what the exact_copies metric gates, against the
+    holdout's own copy rate."""
+    return ratio < cut
 
 
 def _identifiability(ctx: _Context, cols: np.ndarray, qcap: int) -> _Result:
