@@ -310,3 +310,32 @@ def _duplicated(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     sub = frame[list(columns)]
     complete = sub.notna().all(axis=1)
     return sub.duplicated(keep="first") & complete
+
+
+def balance_lookup(frame: pd.DataFrame, model: ForeignKeyModel, parent: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Give a lookup FK (sampled as a category) the learnt children-per-parent shape.
+
+    The column model keeps which lookup value goes with which row; this moves
+    the fewest rows needed so that the counts per lookup row are a stratified
+    draw of the source histogram (ranked like the sampled counts), so no
+    genre ends up with more tracks than any genre had, or with none.
+    """
+    if len(model.fk.columns) != 1 or parent.empty:
+        return
+    col, ref = model.fk.columns[0], model.fk.ref_columns[0]
+    keys = pd.Series(parent[ref].to_numpy(dtype=object))
+    values = frame[col]
+    present = values.notna().to_numpy()
+    codes = pd.Categorical(values[present].astype(object), categories=keys.tolist()).codes
+    counts = np.bincount(codes[codes >= 0], minlength=len(keys))
+    target = _rescale(model.degree.ranked(rng, counts.astype(float)), int(present.sum()), rng)
+    rows = np.flatnonzero(present)
+    released = [rng.choice(rows[codes == p], size=int(counts[p] - target[p]), replace=False) for p in np.flatnonzero(counts > target)]
+    if not released:
+        return
+    moving = np.concatenate(released)
+    deficit = np.repeat(np.arange(len(keys)), np.maximum(target - counts, 0))
+    new_values = keys.to_numpy()[rng.permutation(deficit)[: len(moving)]]
+    column = frame[col].to_numpy(dtype=object).copy()
+    column[moving[: len(new_values)]] = new_values
+    frame[col] = column

@@ -21,7 +21,7 @@ from .bundle import ModelBundle, TableModel
 from .config import Config
 from .graph import LoadOrder
 from .progress import Progress, silent
-from .relational import ForeignKeyModel, assign, copy_parent_keys, make_keys, repair_unique, spread
+from .relational import ForeignKeyModel, assign, balance_lookup, copy_parent_keys, make_keys, repair_unique, spread
 from .snapshot import INTEGER_KINDS, NUMERIC_KINDS, TEXT_KINDS, Column, Table
 from .train import model_column, table_seed
 
@@ -102,6 +102,9 @@ def _sample_table(
         names = tuple(c.name[len(hierarchy.CONDITION):] for c in model.conditions)
         given = hierarchy.given_for(picks, done[driving.fk.ref_table], names)
     counts.update(_columns(table, model, frame, seed, rng, given))
+    for fkm in model.foreign_keys:
+        if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns) and fkm.fk.ref_table in done:
+            balance_lookup(frame, fkm, done[fkm.fk.ref_table], rng)
     frame = pii.fill(table, frame, model.fills, table_seed(seed, table.key, "pii"))
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, done, rng)
     frame = _dedupe_values(frame, table, model)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +160,15 @@ class SchemaSnapshot:
     @property
     def table_keys(self) -> tuple[str, ...]:
         return tuple(t.key for t in self.tables)
+
+    def subset(self, keys: list[str] | tuple[str, ...]) -> SchemaSnapshot:
+        """Only ``keys``; foreign keys to tables left out become plain columns."""
+        kept = set(keys)
+        tables = tuple(
+            replace(t, foreign_keys=tuple(fk for fk in t.foreign_keys if fk.ref_table in kept))
+            for t in self.tables if t.key in kept
+        )
+        return replace(self, tables=tables, _index={})
 
     def to_dict(self, with_counts: bool = True) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}

@@ -1,0 +1,106 @@
+"""Quality of provisioner vs SDV's HMA, measured in one run.
+
+    python3 bench/quality.py            # Chinook and Northwind, default settings
+
+Prints ``name=value`` lines: overall SDMetrics quality, its four properties and
+the diagnostic score per database, then the two subsets that SDV's HMA accepts
+(album/track/genre/media_type and invoice/invoice_line), each scored for
+provisioner and for HMASynthesizer with SDV's defaults on the same data and
+the same metadata.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+warnings.filterwarnings("ignore")
+
+import pandas as pd  # noqa: E402
+
+from bench._common import dataset_db, drop  # noqa: E402
+from provisioner.config import Config  # noqa: E402
+from provisioner.db import source_engine  # noqa: E402
+from provisioner.quality import evaluate, metadata  # noqa: E402
+from provisioner.reflect import reflect  # noqa: E402
+from provisioner.sample import sample  # noqa: E402
+from provisioner.tabular import quiet  # noqa: E402
+from provisioner.train import train  # noqa: E402
+
+SUBSETS = {"chinook": [("album", "track", "genre", "media_type"), ("invoice", "invoice_line")]}
+
+
+def ours(engine, snapshot, config):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    trained = train(engine, snapshot, config)
+    synthetic = sample(trained.bundle, config)
+    return trained, synthetic.tables, time.perf_counter() - started
+
+
+def hma(trained, frames):  # type: ignore[no-untyped-def]
+    """SDV's HMASynthesizer with defaults on the same tables and scored columns."""
+    from sdv.metadata import Metadata
+    from sdv.multi_table import HMASynthesizer
+
+    meta, _ = metadata(trained.bundle, list(frames))
+    data = {k: frames[k][list(meta["tables"][k]["columns"])].copy() for k in frames}
+    for key, table in meta["tables"].items():
+        for col, spec in table["columns"].items():
+            if spec["sdtype"] == "datetime":
+                data[key][col] = pd.to_datetime(data[key][col], utc=True).dt.tz_localize(None)
+            elif spec["sdtype"] == "numerical":
+                data[key][col] = pd.to_numeric(data[key][col], errors="coerce").astype(float)
+            elif spec["sdtype"] == "id":
+                data[key][col] = pd.to_numeric(data[key][col], errors="coerce").astype("Int64")
+    roots = [k for k in data if not any(r["child_table_name"] == k for r in meta["relationships"])]
+    main_table = max(roots, key=lambda k: len(data[k]))
+    started = time.perf_counter()
+    with quiet(), contextlib.redirect_stderr(io.StringIO()):
+        synth = HMASynthesizer(Metadata.load_from_dict(meta))
+        synth.fit(data)
+        out = synth.sample(num_rows=len(data[main_table]), main_table_name=main_table)
+    return out, time.perf_counter() - started
+
+
+def report(prefix: str, result, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    print(f"{prefix}_quality={result.score:.3f}")
+    for prop, value in result.properties.items():
+        print(f"{prefix}_{prop.lower().replace(' ', '_')}={value:.3f}")
+    print(f"{prefix}_diagnostic={result.diagnostic:.3f}")
+    print(f"{prefix}_seconds={seconds:.1f}")
+
+
+def main() -> None:
+    config = Config(seed=0)
+    for name in ("chinook", "northwind"):
+        url = dataset_db(name)
+        try:
+            engine = source_engine(url)
+            snapshot = reflect(engine)
+            trained, synthetic, seconds = ours(engine, snapshot, config)
+            report(name, evaluate(trained.bundle, trained.frames, synthetic), seconds)
+            for tables in SUBSETS.get(name, []):
+                sub = snapshot.subset(list(tables))
+                label = f"{name}_{'_'.join(tables)}"
+                trained, synthetic, seconds = ours(engine, sub, config)
+                mine = evaluate(trained.bundle, trained.frames, synthetic)
+                frames = {k: trained.frames[k] for k in sub.table_keys}
+                theirs, hma_seconds = hma(trained, frames)
+                baseline = evaluate(trained.bundle, trained.frames, theirs)
+                print(f"{label}_provisioner_quality={mine.score:.3f}")
+                print(f"{label}_hma_quality={baseline.score:.3f}")
+                print(f"{label}_margin={mine.score - baseline.score:.3f}")
+                print(f"{label}_provisioner_seconds={seconds:.1f}")
+                print(f"{label}_hma_seconds={hma_seconds:.1f}")
+            engine.dispose()
+        finally:
+            drop(url)
+
+
+if __name__ == "__main__":
+    main()
