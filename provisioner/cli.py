@@ -75,9 +75,10 @@ def main() -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the JSON report here.")
 @click.option("--bundle", "bundle_path", type=click.Path(dir_okay=False), help="Also save the trained model bundle here.")
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
+@click.option("--report-html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (charts) here.")
 @_common
 def provision(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, scale: float | None,
-              report_path: str | None, bundle_path: str | None, epochs: int | None) -> None:
+              report_path: str | None, bundle_path: str | None, epochs: int | None, html_path: str | None) -> None:
     """Run every stage: reflect, train, sample, privacy gate, load.
 
     The privacy gate runs before the first write: if it fails, nothing is
@@ -89,7 +90,8 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
           --target postgresql://dev@localhost/shop_staging --scale 0.5 --seed 7 --report report.json
     """
     config = config.with_overrides(source=source, target=target, scale=scale, epochs=epochs)
-    result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key())
+    result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key(),
+                           html_path=html_path)
     _say(quiet, f"provisioned {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables into {urls.display(config.target or '')}")
     _say(quiet, "seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))
 
@@ -183,9 +185,10 @@ def check(config: Config, progress: Progress, quiet: bool, source: str | None, b
 @click.option("--scale", type=float, help="Row-count factor (default 1).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the JSON report here.")
 @click.option("--dry-run", is_flag=True, help="Print the load plan, write nothing.")
+@click.option("--report-html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (charts) here.")
 @_common
 def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, target: str | None, scale: float | None,
-         report_path: str | None, dry_run: bool) -> None:
+         report_path: str | None, dry_run: bool, html_path: str | None) -> None:
     """Sample from a bundle and load the target: Alembic schema, then COPY in FK order.
 
     All or nothing: any failure rolls the target back. The bundle's
@@ -196,7 +199,8 @@ def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, targ
       provisioner load --bundle shop.bundle --target postgresql://dev@localhost/shop_staging --seed 3
     """
     config = config.with_overrides(target=target, scale=scale)
-    result = api.load_bundle(bundle_path, config, report_path=report_path, progress=progress, key=api.bundle_key(), dry_run=dry_run)
+    result = api.load_bundle(bundle_path, config, report_path=report_path, progress=progress, key=api.bundle_key(), dry_run=dry_run,
+                             html_path=html_path)
     verb = "would load" if dry_run else "loaded"
     _say(quiet, f"{verb} {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables")
 
