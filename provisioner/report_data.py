@@ -220,16 +220,17 @@ def pca_density(columns: Sequence[str], kinds: Mapping[str, str], real: pd.DataF
     p_ref, p_syn = scaled(ref) @ vt[:2].T, scaled(syn) @ vt[:2].T
     lo, hi = np.percentile(p_ref, 1.0, axis=0), np.percentile(p_ref, 99.0, axis=0)
     hi = np.where(hi > lo, hi, lo + 1.0)
-    real_grid = _grid(p_ref, lo, hi)
-    syn_grid = _grid(p_syn, lo, hi)
+    bins = int(np.clip(np.sqrt(len(ref) / (2 * MIN_CELL)), 6, GRID))  # enough rows per cell to show
+    real_grid = _grid(p_ref, lo, hi, bins)
+    syn_grid = _grid(p_syn, lo, hi, bins)
     suppressed = real_grid < MIN_CELL
     real_grid[suppressed] = 0
     return {"columns": names, "real": _share_grid(real_grid), "synthetic": _share_grid(syn_grid)}
 
 
-def _grid(points: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def _grid(points: np.ndarray, lo: np.ndarray, hi: np.ndarray, bins: int) -> np.ndarray:
     clipped = np.clip(points, lo, hi)
-    grid, _, _ = np.histogram2d(clipped[:, 0], clipped[:, 1], bins=GRID, range=[[lo[0], hi[0]], [lo[1], hi[1]]])
+    grid, _, _ = np.histogram2d(clipped[:, 0], clipped[:, 1], bins=bins, range=[[lo[0], hi[0]], [lo[1], hi[1]]])
     return grid
 
 

@@ -67,7 +67,8 @@ def heatmap(matrix: Sequence[Sequence[float]], labels: Sequence[str], title: str
     margin = 90 if labels else 10
     cell = (size - margin - 10) / n
     peak = max([max(row) for row in matrix if row] + [1e-9])
-    parts = [_frame(size, int(30 + n * cell), title)]
+    parts = [_frame(size, int(30 + n * cell), title),
+             f'<rect x="{margin}" y="22" width="{n * cell:.1f}" height="{n * cell:.1f}" fill="#fff" stroke="{GRID}"/>']
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             color = _diverging(value) if signed else _sequential(value / peak)
