@@ -206,6 +206,33 @@ def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, targ
 
 
 @main.command()
+@click.option("--bundle", "bundle_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Model bundle from `provisioner train`.")
+@click.option("--target", help="Local database URL to rebuild (dropped and re-created).")
+@click.option("--scale", type=float, help="Row-count factor (default 1).")
+@click.option("--admin-url", help="URL of a database on the same server for DROP/CREATE DATABASE (default: its postgres database).")
+@click.option("--force", is_flag=True, help="Rebuild the template even if it is up to date.")
+@_common
+def refresh(config: Config, progress: Progress, quiet: bool, bundle_path: str, target: str | None, scale: float | None,
+            admin_url: str | None, force: bool) -> None:
+    """Rebuild a local database from a bundle; repeat refreshes take seconds.
+
+    The first run loads the bundle into a template database
+    (<target>_provisioner_template), keyed by the bundle checksum, seed and
+    scale. Later runs drop the target and re-create it from the template.
+
+    \b
+    Example:
+      provisioner refresh --bundle shop.bundle --target postgresql://me@localhost/shop_dev
+    """
+    from .refresh import refresh as do_refresh
+
+    config = config.with_overrides(target=target, scale=scale)
+    result = do_refresh(bundle_path, config, admin_url=admin_url, force=force, progress=progress, key=api.bundle_key())
+    how = "template rebuilt" if result.rebuilt_template else "template reused"
+    _say(quiet, f"refreshed {result.target} from {result.template} in {result.seconds:.1f}s ({how})")
+
+
+@main.command()
 @_common
 def demo(config: Config, progress: Progress, quiet: bool) -> None:
     """Provision a staging copy of the bundled Chinook database on an embedded PostgreSQL.
