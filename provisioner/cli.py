@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from . import __version__, api, urls
+from . import __version__, api, jsonout, urls
 from .config import Config, load_config
 from .errors import ProvisionerError
 from .progress import Progress
@@ -51,6 +51,10 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _json(payload: dict[str, Any]) -> None:
+    click.echo(jsonout.dumps(payload))
+
+
 def _say(quiet: bool, text: str) -> None:
     if not quiet:
         click.echo(text)
@@ -76,9 +80,10 @@ def main() -> None:
 @click.option("--bundle", "bundle_path", type=click.Path(dir_okay=False), help="Also save the trained model bundle here.")
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
 @click.option("--report-html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (charts) here.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @_common
 def provision(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, scale: float | None,
-              report_path: str | None, bundle_path: str | None, epochs: int | None, html_path: str | None) -> None:
+              report_path: str | None, bundle_path: str | None, epochs: int | None, html_path: str | None, as_json: bool) -> None:
     """Run every stage: reflect, train, sample, privacy gate, load.
 
     The privacy gate runs before the first write: if it fails, nothing is
@@ -92,6 +97,8 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
     config = config.with_overrides(source=source, target=target, scale=scale, epochs=epochs)
     result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key(),
                            html_path=html_path)
+    if as_json:
+        return _json(jsonout.provision_json(result, config.target, "provision"))
     _say(quiet, f"provisioned {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables into {urls.display(config.target or '')}")
     _say(quiet, "seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))
 
@@ -118,8 +125,10 @@ def reflect(config: Config, progress: Progress, quiet: bool, source: str | None,
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(dir_okay=False), help="Where to write the model bundle.")
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
 @click.option("--row-cap", type=int, help="Most source rows read per table for training (default 20000).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @_common
-def train(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, epochs: int | None, row_cap: int | None) -> None:
+def train(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, epochs: int | None, row_cap: int | None,
+          as_json: bool) -> None:
     """Fit the per-table models and the relational model into a bundle file.
 
     PII columns are detected and never trained on. The bundle holds no rows
@@ -131,6 +140,8 @@ def train(config: Config, progress: Progress, quiet: bool, source: str | None, b
     """
     config = config.with_overrides(source=source, epochs=epochs, row_cap=row_cap)
     result = api.train_bundle(config, bundle_path, progress, key=api.bundle_key())
+    if as_json:
+        return _json(jsonout.train_json(result, bundle_path))
     for key, model in result.bundle.tables.items():
         _say(quiet, f"  {key:<28} {model.method:<16} {model.reason}")
     _say(quiet, f"bundle written to {bundle_path} in {result.seconds:.1f}s")
@@ -186,9 +197,10 @@ def check(config: Config, progress: Progress, quiet: bool, source: str | None, b
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the JSON report here.")
 @click.option("--dry-run", is_flag=True, help="Print the load plan, write nothing.")
 @click.option("--report-html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (charts) here.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @_common
 def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, target: str | None, scale: float | None,
-         report_path: str | None, dry_run: bool, html_path: str | None) -> None:
+         report_path: str | None, dry_run: bool, html_path: str | None, as_json: bool) -> None:
     """Sample from a bundle and load the target: Alembic schema, then COPY in FK order.
 
     All or nothing: any failure rolls the target back. The bundle's
@@ -201,6 +213,8 @@ def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, targ
     config = config.with_overrides(target=target, scale=scale)
     result = api.load_bundle(bundle_path, config, report_path=report_path, progress=progress, key=api.bundle_key(), dry_run=dry_run,
                              html_path=html_path)
+    if as_json:
+        return _json(jsonout.provision_json(result, config.target, "load"))
     verb = "would load" if dry_run else "loaded"
     _say(quiet, f"{verb} {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables")
 
