@@ -151,21 +151,23 @@ def train(config: Config, progress: Progress, quiet: bool, source: str | None, b
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Model bundle from `provisioner train`.")
 @click.option("--scale", type=float, help="Row-count factor (default 1).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for one CSV file per table.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "sql"]), default="csv", show_default=True,
+              help="csv/parquet: one file per table; sql: one script for psql (schema, COPY, foreign keys).")
 @_common
-def sample(config: Config, progress: Progress, quiet: bool, bundle_path: str, scale: float | None, out_dir: str) -> None:
+def sample(config: Config, progress: Progress, quiet: bool, bundle_path: str, scale: float | None, out_dir: str, fmt: str) -> None:
     """Sample synthetic rows from a bundle alone (no source needed) into CSV files.
 
     \b
     Example:
       provisioner sample --bundle shop.bundle --scale 2 --seed 1 --out synthetic/
+      provisioner sample --bundle shop.bundle --format sql --out dump/ && psql -1 -f dump/synthetic.sql
     """
     config = config.with_overrides(scale=scale)
-    _, synthetic = api.sample_bundle(bundle_path, config, progress, key=api.bundle_key())
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    for key, frame in synthetic.tables.items():
-        frame.to_csv(folder / f"{key}.csv", index=False)
-    _say(quiet, f"wrote {len(synthetic.tables)} CSV files ({sum(synthetic.rows.values())} rows) to {folder}")
+    from .export import export
+
+    model, synthetic = api.sample_bundle(bundle_path, config, progress, key=api.bundle_key())
+    written = export(synthetic, model.snapshot, out_dir, fmt)
+    _say(quiet, f"wrote {len(written)} {fmt} file(s) ({sum(synthetic.rows.values())} rows) to {out_dir}")
 
 
 @main.command()
@@ -244,6 +246,44 @@ def refresh(config: Config, progress: Progress, quiet: bool, bundle_path: str, t
     result = do_refresh(bundle_path, config, admin_url=admin_url, force=force, progress=progress, key=api.bundle_key())
     how = "template rebuilt" if result.rebuilt_template else "template reused"
     _say(quiet, f"refreshed {result.target} from {result.template} in {result.seconds:.1f}s ({how})")
+
+
+@main.command()
+@click.option("--source", help="Production database URL (opened read-only).")
+@click.option("--bundle", "bundle_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Model bundle to compare with.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
+@_common
+def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, as_json: bool) -> None:
+    """Show what changed between the source schema and a bundle's snapshot, and what to retrain.
+
+    \b
+    Example:
+      provisioner diff --source postgresql://ro@prod/shop --bundle shop.bundle
+    """
+    from .schema_diff import diff_source
+
+    result = diff_source(bundle_path, config.with_overrides(source=source), key=api.bundle_key())
+    if as_json:
+        return _json(result.to_dict())
+    _say(quiet, result.describe())
+
+
+@main.command()
+@click.option("--source", help="Production database URL (opened read-only).")
+@click.option("--out", "out_path", default="provisioner.yaml", show_default=True, type=click.Path(dir_okay=False), help="Where to write the config.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@_common
+def init(config: Config, progress: Progress, quiet: bool, source: str | None, out_path: str, force: bool) -> None:
+    """Write a commented starting provisioner.yaml: detected PII and lookup tables, for review.
+
+    \b
+    Example:
+      provisioner init --source postgresql://ro@prod/shop --out provisioner.yaml
+    """
+    from .init_config import write_starter
+
+    path = write_starter(config.with_overrides(source=source), out_path, force=force)
+    _say(quiet, f"wrote {path}; review it, then: provisioner provision --config {path}")
 
 
 @main.command()
