@@ -155,7 +155,7 @@ def train(config: Config, progress: Progress, quiet: bool, source: str | None, b
               help="csv/parquet: one file per table; sql: one script for psql (schema, COPY, foreign keys).")
 @_common
 def sample(config: Config, progress: Progress, quiet: bool, bundle_path: str, scale: float | None, out_dir: str, fmt: str) -> None:
-    """Sample synthetic rows from a bundle alone (no source needed) into CSV files.
+    """Sample rows from a bundle alone (no source needed) into CSV, Parquet or SQL files.
 
     \b
     Example:
@@ -254,7 +254,7 @@ def refresh(config: Config, progress: Progress, quiet: bool, bundle_path: str, t
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @_common
 def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, as_json: bool) -> None:
-    """Show what changed between the source schema and a bundle's snapshot, and what to retrain.
+    """Compare the source schema with a bundle's snapshot; list the tables to retrain.
 
     \b
     Example:
@@ -274,7 +274,7 @@ def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bu
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @_common
 def init(config: Config, progress: Progress, quiet: bool, source: str | None, out_path: str, force: bool) -> None:
-    """Write a commented starting provisioner.yaml: detected PII and lookup tables, for review.
+    """Write a commented starter provisioner.yaml (detected PII, lookup tables) to review.
 
     \b
     Example:
