@@ -85,6 +85,7 @@ def provision(
     report_path: str | Path | None = None,
     progress: Progress = silent,
     key: bytes | None = None,
+    html_path: str | Path | None = None,
 ) -> ProvisionResult:
     """Every stage; the privacy gate runs before the first write to the target."""
     seconds: dict[str, float] = {}
@@ -101,6 +102,7 @@ def provision(
     model = trained.bundle.with_privacy(verdict.to_dict())
     if bundle_path:
         bundle_io.save(model, bundle_path, key)
+    _write_html(html_path, model, synthetic, verdict.to_dict(), trained.real, seconds)
     if not verdict.passed:
         report = build_report(model, synthetic, verdict.to_dict(), None, seconds)
         _write_report(report_path, report)
@@ -139,7 +141,7 @@ def check_bundle(path: str | Path, config: Config, progress: Progress = silent, 
 
 def load_bundle(
     path: str | Path, config: Config, *, report_path: str | Path | None = None, progress: Progress = silent,
-    key: bytes | None = None, dry_run: bool = False,
+    key: bytes | None = None, dry_run: bool = False, html_path: str | Path | None = None,
 ) -> ProvisionResult:
     """Provision from a bundle alone (no source): sample, then load."""
     seconds: dict[str, float] = {}
@@ -161,7 +163,18 @@ def load_bundle(
         target.dispose()
     report = build_report(model, synthetic, verdict, loaded, seconds)
     _write_report(report_path, report)
+    _write_html(html_path, model, synthetic, verdict, None, seconds)
     return ProvisionResult(model.snapshot, synthetic.rows, verdict, loaded, seconds, report)
+
+
+def _write_html(
+    path: str | Path | None, model: ModelBundle, synthetic: SyntheticTables, verdict: Mapping[str, Any] | None,
+    real: Mapping[str, Any] | None, seconds: Mapping[str, float],
+) -> None:
+    if path:
+        from .report_html import write_html_report
+
+        write_html_report(path, model, synthetic, verdict, real, seconds)
 
 
 def _timed(seconds: dict[str, float], stage: str, progress: Progress, fn: Any) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from . import __version__, api, urls
+from . import __version__, api, jsonout, urls
 from .config import Config, load_config
 from .errors import ProvisionerError
 from .progress import Progress
@@ -51,6 +51,10 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _json(payload: dict[str, Any]) -> None:
+    click.echo(jsonout.dumps(payload))
+
+
 def _say(quiet: bool, text: str) -> None:
     if not quiet:
         click.echo(text)
@@ -75,9 +79,11 @@ def main() -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the JSON report here.")
 @click.option("--bundle", "bundle_path", type=click.Path(dir_okay=False), help="Also save the trained model bundle here.")
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
+@click.option("--report-html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (charts) here.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @_common
 def provision(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, scale: float | None,
-              report_path: str | None, bundle_path: str | None, epochs: int | None) -> None:
+              report_path: str | None, bundle_path: str | None, epochs: int | None, html_path: str | None, as_json: bool) -> None:
     """Run every stage: reflect, train, sample, privacy gate, load.
 
     The privacy gate runs before the first write: if it fails, nothing is
@@ -89,7 +95,10 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
           --target postgresql://dev@localhost/shop_staging --scale 0.5 --seed 7 --report report.json
     """
     config = config.with_overrides(source=source, target=target, scale=scale, epochs=epochs)
-    result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key())
+    result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key(),
+                           html_path=html_path)
+    if as_json:
+        return _json(jsonout.provision_json(result, config.target, "provision"))
     _say(quiet, f"provisioned {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables into {urls.display(config.target or '')}")
     _say(quiet, "seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))
 
@@ -116,8 +125,10 @@ def reflect(config: Config, progress: Progress, quiet: bool, source: str | None,
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(dir_okay=False), help="Where to write the model bundle.")
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
 @click.option("--row-cap", type=int, help="Most source rows read per table for training (default 20000).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @_common
-def train(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, epochs: int | None, row_cap: int | None) -> None:
+def train(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, epochs: int | None, row_cap: int | None,
+          as_json: bool) -> None:
     """Fit the per-table models and the relational model into a bundle file.
 
     PII columns are detected and never trained on. The bundle holds no rows
@@ -129,6 +140,8 @@ def train(config: Config, progress: Progress, quiet: bool, source: str | None, b
     """
     config = config.with_overrides(source=source, epochs=epochs, row_cap=row_cap)
     result = api.train_bundle(config, bundle_path, progress, key=api.bundle_key())
+    if as_json:
+        return _json(jsonout.train_json(result, bundle_path))
     for key, model in result.bundle.tables.items():
         _say(quiet, f"  {key:<28} {model.method:<16} {model.reason}")
     _say(quiet, f"bundle written to {bundle_path} in {result.seconds:.1f}s")
@@ -138,21 +151,23 @@ def train(config: Config, progress: Progress, quiet: bool, source: str | None, b
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Model bundle from `provisioner train`.")
 @click.option("--scale", type=float, help="Row-count factor (default 1).")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for one CSV file per table.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "sql"]), default="csv", show_default=True,
+              help="csv/parquet: one file per table; sql: one script for psql (schema, COPY, foreign keys).")
 @_common
-def sample(config: Config, progress: Progress, quiet: bool, bundle_path: str, scale: float | None, out_dir: str) -> None:
-    """Sample synthetic rows from a bundle alone (no source needed) into CSV files.
+def sample(config: Config, progress: Progress, quiet: bool, bundle_path: str, scale: float | None, out_dir: str, fmt: str) -> None:
+    """Sample rows from a bundle alone (no source needed) into CSV, Parquet or SQL files.
 
     \b
     Example:
       provisioner sample --bundle shop.bundle --scale 2 --seed 1 --out synthetic/
+      provisioner sample --bundle shop.bundle --format sql --out dump/ && psql -1 -f dump/synthetic.sql
     """
     config = config.with_overrides(scale=scale)
-    _, synthetic = api.sample_bundle(bundle_path, config, progress, key=api.bundle_key())
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    for key, frame in synthetic.tables.items():
-        frame.to_csv(folder / f"{key}.csv", index=False)
-    _say(quiet, f"wrote {len(synthetic.tables)} CSV files ({sum(synthetic.rows.values())} rows) to {folder}")
+    from .export import export
+
+    model, synthetic = api.sample_bundle(bundle_path, config, progress, key=api.bundle_key())
+    written = export(synthetic, model.snapshot, out_dir, fmt)
+    _say(quiet, f"wrote {len(written)} {fmt} file(s) ({sum(synthetic.rows.values())} rows) to {out_dir}")
 
 
 @main.command()
@@ -183,9 +198,11 @@ def check(config: Config, progress: Progress, quiet: bool, source: str | None, b
 @click.option("--scale", type=float, help="Row-count factor (default 1).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the JSON report here.")
 @click.option("--dry-run", is_flag=True, help="Print the load plan, write nothing.")
+@click.option("--report-html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (charts) here.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @_common
 def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, target: str | None, scale: float | None,
-         report_path: str | None, dry_run: bool) -> None:
+         report_path: str | None, dry_run: bool, html_path: str | None, as_json: bool) -> None:
     """Sample from a bundle and load the target: Alembic schema, then COPY in FK order.
 
     All or nothing: any failure rolls the target back. The bundle's
@@ -196,9 +213,77 @@ def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, targ
       provisioner load --bundle shop.bundle --target postgresql://dev@localhost/shop_staging --seed 3
     """
     config = config.with_overrides(target=target, scale=scale)
-    result = api.load_bundle(bundle_path, config, report_path=report_path, progress=progress, key=api.bundle_key(), dry_run=dry_run)
+    result = api.load_bundle(bundle_path, config, report_path=report_path, progress=progress, key=api.bundle_key(), dry_run=dry_run,
+                             html_path=html_path)
+    if as_json:
+        return _json(jsonout.provision_json(result, config.target, "load"))
     verb = "would load" if dry_run else "loaded"
     _say(quiet, f"{verb} {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables")
+
+
+@main.command()
+@click.option("--bundle", "bundle_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Model bundle from `provisioner train`.")
+@click.option("--target", help="Local database URL to rebuild (dropped and re-created).")
+@click.option("--scale", type=float, help="Row-count factor (default 1).")
+@click.option("--admin-url", help="URL of a database on the same server for DROP/CREATE DATABASE (default: its postgres database).")
+@click.option("--force", is_flag=True, help="Rebuild the template even if it is up to date.")
+@_common
+def refresh(config: Config, progress: Progress, quiet: bool, bundle_path: str, target: str | None, scale: float | None,
+            admin_url: str | None, force: bool) -> None:
+    """Rebuild a local database from a bundle; repeat refreshes take seconds.
+
+    The first run loads the bundle into a template database
+    (<target>_provisioner_template), keyed by the bundle checksum, seed and
+    scale. Later runs drop the target and re-create it from the template.
+
+    \b
+    Example:
+      provisioner refresh --bundle shop.bundle --target postgresql://me@localhost/shop_dev
+    """
+    from .refresh import refresh as do_refresh
+
+    config = config.with_overrides(target=target, scale=scale)
+    result = do_refresh(bundle_path, config, admin_url=admin_url, force=force, progress=progress, key=api.bundle_key())
+    how = "template rebuilt" if result.rebuilt_template else "template reused"
+    _say(quiet, f"refreshed {result.target} from {result.template} in {result.seconds:.1f}s ({how})")
+
+
+@main.command()
+@click.option("--source", help="Production database URL (opened read-only).")
+@click.option("--bundle", "bundle_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Model bundle to compare with.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
+@_common
+def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, as_json: bool) -> None:
+    """Compare the source schema with a bundle's snapshot; list the tables to retrain.
+
+    \b
+    Example:
+      provisioner diff --source postgresql://ro@prod/shop --bundle shop.bundle
+    """
+    from .schema_diff import diff_source
+
+    result = diff_source(bundle_path, config.with_overrides(source=source), key=api.bundle_key())
+    if as_json:
+        return _json(result.to_dict())
+    _say(quiet, result.describe())
+
+
+@main.command()
+@click.option("--source", help="Production database URL (opened read-only).")
+@click.option("--out", "out_path", default="provisioner.yaml", show_default=True, type=click.Path(dir_okay=False), help="Where to write the config.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@_common
+def init(config: Config, progress: Progress, quiet: bool, source: str | None, out_path: str, force: bool) -> None:
+    """Write a commented starter provisioner.yaml (detected PII, lookup tables) to review.
+
+    \b
+    Example:
+      provisioner init --source postgresql://ro@prod/shop --out provisioner.yaml
+    """
+    from .init_config import write_starter
+
+    path = write_starter(config.with_overrides(source=source), out_path, force=force)
+    _say(quiet, f"wrote {path}; review it, then: provisioner provision --config {path}")
 
 
 @main.command()

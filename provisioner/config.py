@@ -65,6 +65,14 @@ class Config:
     pii_add: tuple[str, ...] = ()
     pii_remove: tuple[str, ...] = ()
     tables: Mapping[str, TableConfig] = field(default_factory=dict)
+    file: str | None = field(default=None, compare=False)  # the YAML file this came from, if any
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)  # "tables.x" / "pii.add[0]" -> line
+
+    def where(self, key: str) -> str:
+        """``file:line`` of a config key (``tables.invoice``, ``pii.add[1]``) for error messages."""
+        if self.file is None:
+            return "config"
+        return f"{self.file}:{self.lines[key]}" if key in self.lines else self.file
 
     def table(self, key: str) -> TableConfig:
         return self.tables.get(key, TableConfig())
@@ -115,7 +123,8 @@ def _from_file(path: Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the config must be a mapping of keys, not {type(data).__name__}")
     lines = _line_map(node)
-    return _build(data, lambda key: f"{path}:{lines.get(key, 1)}")
+    config = _build(data, lambda key: f"{path}:{lines.get(key, 1)}")
+    return replace(config, file=str(path), lines=lines)
 
 
 def _line_map(node: Any, prefix: str = "") -> dict[str, int]:
@@ -125,6 +134,9 @@ def _line_map(node: Any, prefix: str = "") -> dict[str, int]:
             key = f"{prefix}{key_node.value}"
             out[key] = key_node.start_mark.line + 1
             out.update(_line_map(value_node, key + "."))
+    elif isinstance(node, yaml.SequenceNode) and prefix:
+        for i, item in enumerate(node.value):
+            out[f"{prefix[:-1]}[{i}]"] = item.start_mark.line + 1
     return out
 
 

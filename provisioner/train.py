@@ -133,10 +133,9 @@ def _conditions(snapshot: SchemaSnapshot, table: Table, frames: Mapping[str, pd.
 
 
 def _validate_table_config(snapshot: SchemaSnapshot, config: Config) -> None:
-    for key in config.tables:
-        if not snapshot.has_table(key):
-            known = ", ".join(snapshot.table_keys)
-            raise ConfigError(f"config names table {key!r}, which is not in the source; known tables: {known}")
+    from .config_check import validate
+
+    validate(snapshot, config)  # unknown tables and columns, naming the config file and line
 
 
 def _read_all(engine: Engine, snapshot: SchemaSnapshot, config: Config, progress: Progress) -> dict[str, pd.DataFrame]:

@@ -1,0 +1,41 @@
+"""Tests that each get their own synthetic database (the ``provisioned_db`` fixture).
+
+They only look at the schema generically, so they run against any bundle;
+replace them with tests of your application, pointed at ``provisioned_db``.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+
+def _tables(conn: psycopg.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'alembic_version'"
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def test_every_table_has_synthetic_rows(provisioned_db: str) -> None:
+    with psycopg.connect(provisioned_db) as conn:
+        tables = _tables(conn)
+        assert tables
+        for name in tables:
+            (count,) = conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+            assert count > 0, name
+
+
+def test_a_test_may_wreck_its_database(provisioned_db: str) -> None:
+    with psycopg.connect(provisioned_db, autocommit=True) as conn:
+        for name in _tables(conn):
+            conn.execute(f'TRUNCATE "{name}" CASCADE')
+        conn.execute("CREATE TABLE scratch (note text)")
+
+
+def test_the_next_test_gets_a_fresh_one(provisioned_db: str) -> None:
+    with psycopg.connect(provisioned_db) as conn:
+        assert "scratch" not in _tables(conn)
+        first = _tables(conn)[0]
+        (count,) = conn.execute(f'SELECT count(*) FROM "{first}"').fetchone()
+        assert count > 0
