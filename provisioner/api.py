@@ -85,8 +85,13 @@ def provision(
     report_path: str | Path | None = None,
     progress: Progress = silent,
     key: bytes | None = None,
+    resample_violations: bool = False,
 ) -> ProvisionResult:
-    """Every stage; the privacy gate runs before the first write to the target."""
+    """Every stage; the privacy gate runs before the first write to the target.
+
+    ``resample_violations``: when the gate names offending rows, redraw their learnt
+    columns and re-check (see :mod:`provisioner.resample`) before giving up.
+    """
     seconds: dict[str, float] = {}
     source = db.source_engine(_require(config.source, "source", "--source"))
     target_url = urls.parse(_require(config.target, "target", "--target"), "target")
@@ -98,6 +103,11 @@ def provision(
         source.dispose()
     synthetic = _timed(seconds, "sample", progress, lambda: sample(trained.bundle, config, progress))
     verdict = _timed(seconds, "check", progress, lambda: gate.check(trained.bundle, trained.real, synthetic, config.privacy, progress))
+    if resample_violations and not verdict.passed:
+        from .resample import repair
+
+        fixed = _timed(seconds, "resample", progress, lambda: repair(trained.bundle, trained.real, synthetic, verdict, config.privacy, progress))
+        synthetic, verdict = fixed.synthetic, fixed.verdict
     model = trained.bundle.with_privacy(verdict.to_dict())
     if bundle_path:
         bundle_io.save(model, bundle_path, key)

@@ -75,9 +75,12 @@ def main() -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the JSON report here.")
 @click.option("--bundle", "bundle_path", type=click.Path(dir_okay=False), help="Also save the trained model bundle here.")
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
+@click.option("--strict", is_flag=True, default=None, help="Privacy gate: any exact copy of a unique training row fails.")
+@click.option("--resample-violations", is_flag=True, help="Redraw rows the privacy gate names, then re-check (3 rounds at most).")
 @_common
 def provision(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, scale: float | None,
-              report_path: str | None, bundle_path: str | None, epochs: int | None) -> None:
+              report_path: str | None, bundle_path: str | None, epochs: int | None, strict: bool | None = None,
+              resample_violations: bool = False) -> None:
     """Run every stage: reflect, train, sample, privacy gate, load.
 
     The privacy gate runs before the first write: if it fails, nothing is
@@ -88,8 +91,9 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
       provisioner provision --source postgresql://ro@prod:5432/shop \\
           --target postgresql://dev@localhost/shop_staging --scale 0.5 --seed 7 --report report.json
     """
-    config = config.with_overrides(source=source, target=target, scale=scale, epochs=epochs)
-    result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key())
+    config = config.with_overrides(source=source, target=target, scale=scale, epochs=epochs, strict=strict or None)
+    result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key(),
+                           resample_violations=resample_violations)
     _say(quiet, f"provisioned {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables into {urls.display(config.target or '')}")
     _say(quiet, "seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))
 

@@ -29,16 +29,20 @@ def check(
     synthetic: SyntheticTables,
     config: PrivacyConfig,
     progress: Progress = silent,
+    max_offending: int | None = privacy.MAX_OFFENDING,
 ) -> privacy.PrivacyReport:
+    """The gate over every table; ``max_offending`` caps the rows each table names (None: all)."""
     results = []
     for key in progress.iter(bundle.order.tables, "privacy gate", unit="table"):
         model = bundle.tables[key]
-        results.append(_check_table(bundle.snapshot.table(key), model, real.get(key), synthetic, config, bundle.seed))
+        table = bundle.snapshot.table(key)
+        results.append(_check_table(table, model, real.get(key), synthetic, config, bundle.seed, max_offending))
     return privacy.report(results)
 
 
 def _check_table(
-    table: Table, model: TableModel, real: RealRows | None, synthetic: SyntheticTables, config: PrivacyConfig, seed: int
+    table: Table, model: TableModel, real: RealRows | None, synthetic: SyntheticTables, config: PrivacyConfig, seed: int,
+    max_offending: int | None = privacy.MAX_OFFENDING,
 ) -> privacy.TablePrivacy:
     rows = len(synthetic.tables[table.key])
     if model.method == "copy":
@@ -61,4 +65,5 @@ def _check_table(
         kinds,
         config,
         seed=table_seed(seed, table.key, "privacy"),
+        max_offending=max_offending,
     )

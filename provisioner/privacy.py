@@ -200,8 +200,12 @@ def check_table(
     kinds: Mapping[str, str],
     config: PrivacyConfig,
     seed: int = 0,
+    max_offending: int | None = MAX_OFFENDING,
 ) -> TablePrivacy:
-    """Run the privacy metrics on one table; see the module docstring."""
+    """Run the privacy metrics on one table; see the module docstring.
+
+    ``max_offending`` caps the offending rows named (None: every one, for resampling).
+    """
     columns = _columns(table, train, holdout, synthetic)
     sizes = (len(train), len(holdout), len(synthetic))
     if not columns:
@@ -221,7 +225,7 @@ def check_table(
         *sizes,
         ctx.col.names,
         tuple(r.metric for r in results),
-        _offending(results),
+        _offending(results, max_offending),
         _driving(ctx, failing) if failing else (),
     )
 
@@ -415,7 +419,7 @@ def _identified(real: np.ndarray, queries: np.ndarray, synthetic: np.ndarray, is
 # -- offending rows and driving columns --------------------------------------------------------
 
 
-def _offending(results: list[_Result]) -> tuple[tuple[int, int], ...]:
+def _offending(results: list[_Result], cap: int | None = MAX_OFFENDING) -> tuple[tuple[int, int], ...]:
     """Copies first, then NNDR violations when that metric failed; each synthetic row once."""
     seen: set[int] = set()
     out: list[tuple[int, int]] = []
@@ -423,7 +427,7 @@ def _offending(results: list[_Result]) -> tuple[tuple[int, int], ...]:
         if result.metric.name == "nndr" and result.metric.passed:
             continue
         for syn_row, train_row in result.offenders.tolist():
-            if syn_row not in seen and len(out) < MAX_OFFENDING:
+            if syn_row not in seen and (cap is None or len(out) < cap):
                 seen.add(syn_row)
                 out.append((int(syn_row), int(train_row)))
     return tuple(out)
