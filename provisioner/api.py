@@ -174,6 +174,20 @@ def load_bundle(
     return ProvisionResult(model.snapshot, synthetic.rows, verdict, loaded, seconds, report)
 
 
+def audit_target(config: Config, bundle_path: str | Path | None = None, key: bytes | None = None) -> Any:
+    """Leak scan of the target (and the bundle file) for source PII and free text: an ``audit.AuditReport``."""
+    from . import audit
+
+    source = db.source_engine(_require(config.source, "source", "--source"))
+    target = db.target_engine(urls.parse(_require(config.target, "target", "--target"), "target"))
+    try:
+        tables = audit.columns_of_bundle(bundle_io.load(bundle_path, key)) if bundle_path else audit.columns_of_source(source, config)
+        return audit.audit(source, target, tables, bundle_path)
+    finally:
+        source.dispose()
+        target.dispose()
+
+
 def _timed(seconds: dict[str, float], stage: str, progress: Progress, fn: Any) -> Any:
     progress.stage(stage)
     started = time.perf_counter()

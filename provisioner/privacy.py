@@ -22,7 +22,9 @@ Metrics, all on a Gower-like distance (see :mod:`provisioner.distances`):
     so the training side is a seeded random subsample of the holdout's size:
     without that, even an ideal generator would score well above one half. Fails
     when the share exceeds ``dcr_share_max`` *and* its z statistic against 0.5
-    (binomial standard deviation) exceeds ``dcr_z_min``.
+    (binomial standard deviation) exceeds ``dcr_z_min``. The binomial n is the
+    smaller of the query rows and the reference sample: with 15 holdout rows,
+    77 queries are not 77 independent trials.
 ``nndr``
     Nearest-neighbour distance ratio d1/d2 of each synthetic row in the full
     training set (0/0 counts as 1). A violation is a ratio below the 5th
@@ -330,7 +332,7 @@ def _dcr_share(ctx: _Context, cols: np.ndarray, qcap: int) -> _Result:
     to_train = nearest(queries, train, is_cat)[0][:, 0]
     to_hold = nearest(queries, hold, is_cat)[0][:, 0]
     share = float(np.mean((to_train < to_hold) + 0.5 * (to_train == to_hold)))
-    z = (share - 0.5) / math.sqrt(0.25 / len(queries))
+    z = (share - 0.5) / math.sqrt(0.25 / min(len(queries), size))  # few reference rows: the share is that noisy
     passed = not (share > cfg.dcr_share_max and z > cfg.dcr_z_min)
     detail = (
         f"DCR share {share:.3f} {_op(share > cfg.dcr_share_max)} threshold {cfg.dcr_share_max:.3f} "
