@@ -73,3 +73,15 @@ def test_strict_resample_cli_provisions(chinook_url: str, fresh_db: Callable[...
                                        "--strict", "--resample-violations", "--quiet"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     assert dbcheck.all_constraints_valid(target) == []
+
+
+def test_quasi_identifier_risk_runs_in_the_gate(trained: TrainResult) -> None:
+    assert set(trained.bundle.tables[TABLE].model_columns) >= {"invoice_date", "total", "billing_country"}
+    privacy = replace(Config().privacy, quasi_identifiers={TABLE: ("invoice_date", "total")})
+    synthetic = sample(trained.bundle, Config(seed=3))
+    leaky, _ = _leaky(trained, synthetic, 0.5)
+    fresh = gate.check(trained.bundle, trained.real, synthetic, privacy).tables[TABLE]
+    assert {m.name for m in fresh.metrics} >= {"singling_out", "linkability", "inference"}
+    copied = gate.check(trained.bundle, trained.real, leaky, privacy).tables[TABLE]
+    risky = [m for m in copied.metrics if m.name in ("singling_out", "linkability", "inference") and not m.passed]
+    assert risky, [m.detail for m in copied.metrics]
