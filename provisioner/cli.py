@@ -84,7 +84,8 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
     """Run every stage: reflect, train, sample, privacy gate, load.
 
     The privacy gate runs before the first write: if it fails, nothing is
-    written and the exit code is 1.
+    written and the exit code is 1. --resample-violations redraws the rows
+    the gate names and re-checks; --strict fails on any copied row.
 
     \b
     Example:
