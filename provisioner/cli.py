@@ -81,22 +81,26 @@ def main() -> None:
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
 @click.option("--report-html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (charts) here.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
+@click.option("--strict", is_flag=True, default=None, help="Privacy gate: any exact copy of a unique training row fails.")
+@click.option("--resample-violations", is_flag=True, help="Redraw rows the privacy gate names, then re-check (3 rounds at most).")
 @_common
 def provision(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, scale: float | None,
-              report_path: str | None, bundle_path: str | None, epochs: int | None, html_path: str | None, as_json: bool) -> None:
+              report_path: str | None, bundle_path: str | None, epochs: int | None, html_path: str | None, as_json: bool,
+              strict: bool | None = None, resample_violations: bool = False) -> None:
     """Run every stage: reflect, train, sample, privacy gate, load.
 
     The privacy gate runs before the first write: if it fails, nothing is
-    written and the exit code is 1.
+    written and the exit code is 1. --resample-violations redraws the rows
+    the gate names and re-checks; --strict fails on any copied row.
 
     \b
     Example:
       provisioner provision --source postgresql://ro@prod:5432/shop \\
           --target postgresql://dev@localhost/shop_staging --scale 0.5 --seed 7 --report report.json
     """
-    config = config.with_overrides(source=source, target=target, scale=scale, epochs=epochs)
+    config = config.with_overrides(source=source, target=target, scale=scale, epochs=epochs, strict=strict or None)
     result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key(),
-                           html_path=html_path)
+                           html_path=html_path, resample_violations=resample_violations)
     if as_json:
         return _json(jsonout.provision_json(result, config.target, "provision"))
     _say(quiet, f"provisioned {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables into {urls.display(config.target or '')}")
@@ -284,6 +288,30 @@ def init(config: Config, progress: Progress, quiet: bool, source: str | None, ou
 
     path = write_starter(config.with_overrides(source=source), out_path, force=force)
     _say(quiet, f"wrote {path}; review it, then: provisioner provision --config {path}")
+@click.option("--source", help="Production database URL (opened read-only).")
+@click.option("--target", help="Staging database URL to scan (only read).")
+@click.option("--bundle", "bundle_path", type=click.Path(exists=True, dir_okay=False), help="Model bundle: its roles are used, and its bytes scanned too.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the audit report (JSON, no source values) here.")
+@_common
+def audit(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, bundle_path: str | None,
+          report_path: str | None) -> None:
+    """Scan the target (and bundle) for every source value of PII and free-text columns; exit 1 on a leak.
+
+    Chance collisions (a common first name Faker also draws, a short code) are
+    listed but do not fail. Hits are named by column and a SHA-256 prefix, never by value.
+
+    \b
+    Example:
+      provisioner audit --source postgresql://ro@prod/shop --target postgresql://dev@localhost/shop_staging --bundle shop.bundle
+    """
+    config = config.with_overrides(source=source, target=target)
+    result = api.audit_target(config, bundle_path, key=api.bundle_key())
+    if report_path:
+        Path(report_path).write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+    if not result.passed:
+        click.echo("audit failed: " + result.summary(), err=True)
+        sys.exit(1)
+    _say(quiet, "audit passed: " + result.summary())
 
 
 @main.command()

@@ -24,12 +24,15 @@ MODELS = ("auto", "ctgan", "gaussian_copula", "copy", "generate", "skip")
 class PrivacyConfig:
     nndr_violation_share_max: float = 0.10
     identifiability_gap_max: float = 0.05
+    identifiability_z_min: float = 2.0  # fail only when (gap - threshold) / se exceeds this
     copy_rate_gap_max: float = 0.005
     dcr_share_max: float = 0.55
     dcr_z_min: float = 3.0
     min_rows: int = 50  # below this, statistical tests are skipped (copies still refused)
     max_query_rows: int = 5000  # synthetic / holdout rows sampled per table for distances
     strict: bool = False
+    quasi_identifiers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table -> columns (provisioner.risk)
+    quasi_identifier_risk_max: float = 0.05  # fail when the lower 95% bound of a risk exceeds this
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,9 @@ def _section(cls: type, data: Any, name: str, where: Any) -> Any:
     _no_unknown(data, set(spec), name + ".", where)
     values = {}
     for key, value in data.items():
+        if key == "quasi_identifiers":
+            values[key] = _quasi_identifiers(value, f"{name}.{key}", where)
+            continue
         default = spec[key].default
         expected: tuple[type, ...] = (type(default),) if default is not None else (int, float, str)
         if isinstance(default, float) or spec[key].type in ("float | None",):
@@ -193,6 +199,16 @@ def _section(cls: type, data: Any, name: str, where: Any) -> Any:
             expected = (int,)
         values[key] = _typed(value, expected, f"{name}.{key}", where)
     return cls(**values)
+
+
+def _quasi_identifiers(value: Any, key: str, where: Any) -> dict[str, tuple[str, ...]]:
+    """``{table: [column, ...]}``; the columns must be learnt columns to carry any risk."""
+    ok = isinstance(value, dict) and all(
+        isinstance(cols, list) and all(isinstance(c, str) for c in cols) for cols in value.values()
+    )
+    if not ok:
+        raise ConfigError(f"{where(key)}: {key} must map table names to lists of column names, e.g. customer: [age, zip]")
+    return {str(table): tuple(cols) for table, cols in value.items()}
 
 
 def _typed(value: Any, expected: tuple[type, ...], key: str, where: Any) -> Any:

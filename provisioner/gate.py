@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
-from . import privacy
+from . import privacy, risk
 from .bundle import ModelBundle, TableModel
 from .config import PrivacyConfig
 from .progress import Progress, silent
@@ -29,16 +30,20 @@ def check(
     synthetic: SyntheticTables,
     config: PrivacyConfig,
     progress: Progress = silent,
+    max_offending: int | None = privacy.MAX_OFFENDING,
 ) -> privacy.PrivacyReport:
+    """The gate over every table; ``max_offending`` caps the rows each table names (None: all)."""
     results = []
     for key in progress.iter(bundle.order.tables, "privacy gate", unit="table"):
         model = bundle.tables[key]
-        results.append(_check_table(bundle.snapshot.table(key), model, real.get(key), synthetic, config, bundle.seed))
+        table = bundle.snapshot.table(key)
+        results.append(_check_table(table, model, real.get(key), synthetic, config, bundle.seed, max_offending))
     return privacy.report(results)
 
 
 def _check_table(
-    table: Table, model: TableModel, real: RealRows | None, synthetic: SyntheticTables, config: PrivacyConfig, seed: int
+    table: Table, model: TableModel, real: RealRows | None, synthetic: SyntheticTables, config: PrivacyConfig, seed: int,
+    max_offending: int | None = privacy.MAX_OFFENDING,
 ) -> privacy.TablePrivacy:
     rows = len(synthetic.tables[table.key])
     if model.method == "copy":
@@ -53,12 +58,12 @@ def _check_table(
                "table, not a record, so copy and distance metrics carry no signal (every identifying column is PII "
                "or free text, which Faker replaces)")
         return privacy.exempt(table.key, why, rows)
-    return privacy.check_table(
-        table.key,
-        real.train[columns],
-        real.holdout[columns],
-        synthetic.tables[table.key][columns].reset_index(drop=True),
-        kinds,
-        config,
-        seed=table_seed(seed, table.key, "privacy"),
+    frames = (real.train[columns], real.holdout[columns], synthetic.tables[table.key][columns].reset_index(drop=True))
+    result = privacy.check_table(
+        table.key, *frames, kinds, config, seed=table_seed(seed, table.key, "privacy"), max_offending=max_offending,
     )
+    quasi = config.quasi_identifiers.get(table.key)
+    if quasi and result.status == "checked":
+        extra = risk.quasi_identifier_metrics(*frames, kinds, quasi, config, seed=table_seed(seed, table.key, "risk"))
+        result = replace(result, metrics=result.metrics + extra)
+    return result

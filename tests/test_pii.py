@@ -15,10 +15,9 @@ import yaml
 from sqlalchemy import Engine, text
 
 from provisioner import pii
-from provisioner.errors import ConfigError, ProvisionerError
+from provisioner.errors import ConfigError
 from provisioner.snapshot import Column, Constraint, SchemaSnapshot, Table
 
-BASE_URL = "postgresql://postgres@127.0.0.1:5432"
 LABELS = yaml.safe_load((Path(__file__).parent / "pii_labels.yaml").read_text(encoding="utf-8"))
 SAMPLE_ROWS = 2000
 
@@ -31,15 +30,13 @@ class Source:
         self.found = pii.detect(snapshot, samples)
 
 
-def _load(database: str) -> Source:
+def _load(url: str) -> Source:
+    """Reflect and sample a database created by the conftest fixtures (never a hard-coded name)."""
     from provisioner.db import source_engine
     from provisioner.reflect import reflect
 
-    try:
-        engine = source_engine(f"{BASE_URL}/{database}")
-        snapshot = reflect(engine)
-    except ProvisionerError as exc:
-        pytest.skip(f"{database} is not reachable: {exc}")
+    engine = source_engine(url)
+    snapshot = reflect(engine)
     samples = _samples(engine, snapshot)
     engine.dispose()
     return Source(snapshot, samples)
@@ -51,13 +48,13 @@ def _samples(engine: Engine, snapshot: SchemaSnapshot) -> dict[str, pd.DataFrame
 
 
 @pytest.fixture(scope="module")
-def chinook() -> Source:
-    return _load("chinook")
+def chinook(chinook_url: str) -> Source:
+    return _load(chinook_url)
 
 
 @pytest.fixture(scope="module")
-def northwind() -> Source:
-    return _load("northwind")
+def northwind(northwind_url: str) -> Source:
+    return _load(northwind_url)
 
 
 def _flagged(found: tuple[pii.PiiColumn, ...]) -> dict[tuple[str, str], str]:

@@ -272,3 +272,25 @@ def test_non_string_column_labels_are_reported_as_text() -> None:
     result = check_table("numbered", frames[0], frames[1], frames[2], {"0": "numeric", "1": "categorical"}, CONFIG)
     assert result.columns == ("0", "1")
     json.dumps(result.to_dict())
+
+
+def test_identifiability_noise_on_small_holdouts_does_not_fail_good_generators() -> None:
+    """With 100 holdout rows the gap has sd ~0.07: a bare 0.05 threshold fails ~25% of ideal generators."""
+    gaps, failed = [], []
+    for s in range(20):
+        train, holdout = split(300, seed=100 + s)
+        result = check_table("t", train, holdout, population(300, np.random.default_rng(200 + s)), KINDS, CONFIG, seed=s)
+        ident = metric(result, "identifiability")
+        gaps.append(ident.value)
+        failed.append(not ident.passed)
+        assert "with z " in ident.detail
+    assert sum(g > CONFIG.identifiability_gap_max for g in gaps) >= 3  # the bare threshold would have failed these
+    assert sum(failed) == 0
+
+
+def test_identifiability_z_min_zero_falls_back_to_the_bare_threshold(real: Split) -> None:
+    train, holdout = real
+    synthetic = copier(train, 2000, 0.6, seed=21)
+    config = replace(CONFIG, identifiability_z_min=0.0)
+    ident = metric(check_table("t", train, holdout, synthetic, KINDS, config, seed=3), "identifiability")
+    assert ident.value > CONFIG.identifiability_gap_max and not ident.passed

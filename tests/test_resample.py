@@ -1,0 +1,87 @@
+"""--resample-violations: a memorising output fails the gate, names its rows, and is repaired."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from provisioner import api, gate, resample
+from provisioner.cli import main
+from provisioner.config import Config, TrainConfig
+from provisioner.sample import SyntheticTables, sample
+from provisioner.train import TrainResult
+
+from . import dbcheck
+
+TABLE = "invoice"
+
+
+@pytest.fixture(scope="module")
+def trained(chinook_url: str) -> TrainResult:
+    config = Config(source=chinook_url, seed=3, train=TrainConfig(epochs=1))
+    return api.train_bundle(config)
+
+
+def _leaky(trained: TrainResult, synthetic: SyntheticTables, share: float) -> tuple[SyntheticTables, np.ndarray]:
+    """Overwrite ``share`` of the table's learnt columns with training rows (keys untouched)."""
+    frame = synthetic.tables[TABLE].copy()
+    learnt = list(trained.bundle.tables[TABLE].model_columns)
+    train = trained.real[TABLE].train
+    rng = np.random.default_rng(0)
+    slots = np.sort(rng.choice(len(frame), int(len(frame) * share), replace=False))
+    picked = rng.choice(len(train), len(slots), replace=False)
+    for name in learnt:
+        column = frame[name].astype(object)
+        column.iloc[slots] = train[name].iloc[picked].to_numpy(dtype=object)
+        frame[name] = column.astype(frame[name].dtype) if frame[name].dtype != object else column
+    tables = dict(synthetic.tables)
+    tables[TABLE] = frame
+    return replace(synthetic, tables=tables), slots
+
+
+def test_copied_rows_fail_are_named_and_resampling_repairs_them(trained: TrainResult) -> None:
+    config = Config(seed=3)
+    assert trained.bundle.tables[TABLE].synthesizer is not None and trained.bundle.tables[TABLE].model_columns
+    synthetic, slots = _leaky(trained, sample(trained.bundle, config), 0.3)
+    verdict = gate.check(trained.bundle, trained.real, synthetic, config.privacy)
+    table = verdict.tables[TABLE]
+    assert not table.passed and not verdict.passed
+    named = {row for row, _ in table.offending_rows}
+    assert named and named <= set(slots.tolist())
+    fixed = resample.repair(trained.bundle, trained.real, synthetic, verdict, config.privacy)
+    assert fixed.verdict.passed, fixed.verdict.failures
+    assert 1 <= fixed.rounds <= resample.DEFAULT_ROUNDS
+    assert fixed.rows[TABLE] >= int(0.3 * len(synthetic.tables[TABLE])) * 0.8
+    assert len(fixed.verdict.tables[TABLE].offending_rows) <= 100
+    before, after = synthetic.tables[TABLE], fixed.synthetic.tables[TABLE]
+    keys = [c for c in before.columns if c not in trained.bundle.tables[TABLE].model_columns]
+    pd.testing.assert_frame_equal(before[keys], after[keys])  # keys, PII and FKs untouched
+    assert any("redrawn" in note for note in fixed.synthetic.notes)
+
+
+def test_strict_resample_cli_provisions(chinook_url: str, fresh_db: Callable[..., str], tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("seed: 7\ntrain:\n  epochs: 2\n")
+    target = fresh_db("strict")
+    result = CliRunner().invoke(main, ["provision", "--source", chinook_url, "--target", target, "--config", str(config),
+                                       "--strict", "--resample-violations", "--quiet"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert dbcheck.all_constraints_valid(target) == []
+
+
+def test_quasi_identifier_risk_runs_in_the_gate(trained: TrainResult) -> None:
+    assert set(trained.bundle.tables[TABLE].model_columns) >= {"invoice_date", "total", "billing_country"}
+    privacy = replace(Config().privacy, quasi_identifiers={TABLE: ("invoice_date", "total")})
+    synthetic = sample(trained.bundle, Config(seed=3))
+    leaky, _ = _leaky(trained, synthetic, 0.5)
+    fresh = gate.check(trained.bundle, trained.real, synthetic, privacy).tables[TABLE]
+    assert {m.name for m in fresh.metrics} >= {"singling_out", "linkability", "inference"}
+    copied = gate.check(trained.bundle, trained.real, leaky, privacy).tables[TABLE]
+    risky = [m for m in copied.metrics if m.name in ("singling_out", "linkability", "inference") and not m.passed]
+    assert risky, [m.detail for m in copied.metrics]
