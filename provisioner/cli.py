@@ -288,6 +288,9 @@ def init(config: Config, progress: Progress, quiet: bool, source: str | None, ou
 
     path = write_starter(config.with_overrides(source=source), out_path, force=force)
     _say(quiet, f"wrote {path}; review it, then: provisioner provision --config {path}")
+
+
+@main.command()
 @click.option("--source", help="Production database URL (opened read-only).")
 @click.option("--target", help="Staging database URL to scan (only read).")
 @click.option("--bundle", "bundle_path", type=click.Path(exists=True, dir_okay=False), help="Model bundle: its roles are used, and its bytes scanned too.")
