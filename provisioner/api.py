@@ -103,17 +103,11 @@ def provision(
     finally:
         source.dispose()
     synthetic = _timed(seconds, "sample", progress, lambda: sample(trained.bundle, config, progress))
-    verdict = _timed(seconds, "check", progress, lambda: gate.check(trained.bundle, trained.real, synthetic, config.privacy, progress))
-    failing = [t for t in verdict.tables.values() if not t.passed]
-    small_only = bool(failing) and all(t.status == "small" for t in failing)
-    if (resample_violations or small_only) and not verdict.passed:
-        # Tables under privacy.min_rows only get the copy check, and with a handful of rows a
-        # chance collision with a unique real row is likely; redrawing those rows is always
-        # right, so it happens without --resample-violations.
-        from .resample import repair
+    from .resample import checked
 
-        fixed = _timed(seconds, "resample", progress, lambda: repair(trained.bundle, trained.real, synthetic, verdict, config.privacy, progress))
-        synthetic, verdict = fixed.synthetic, fixed.verdict
+    gated = _timed(seconds, "check", progress, lambda: checked(
+        trained.bundle, trained.real, synthetic, config.privacy, progress, resample_violations))
+    synthetic, verdict = gated.synthetic, gated.verdict
     model = trained.bundle.with_privacy(verdict.to_dict())
     if bundle_path:
         bundle_io.save(model, bundle_path, key)

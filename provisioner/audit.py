@@ -44,6 +44,7 @@ from .snapshot import TEXT_KINDS
 from .train import choose_method, table_seed
 
 MIN_TEXT_LENGTH = 6  # text-column values longer than this are needles
+PLACE_CATEGORIES = frozenset({"city", "state", "country"})  # public place names, not identifying alone
 SHORT_CODE = re.compile(r"[\W\d_]{1,12}|\w{1,3}")  # digits and punctuation, or at most 3 characters
 MAX_LISTED = 200
 _FAKER_PROVIDERS = ("person", "address", "company", "lorem", "internet", "job", "color", "geo")
@@ -164,6 +165,8 @@ def collision(needle: Needle, public: set[str]) -> str:
         return "short code or number: Faker draws such values at random"
     if value.lower() in faker_vocabulary():
         return "a word of Faker's own vocabulary (e.g. a common first name or a city)"
+    if needle.category in PLACE_CATEGORIES:
+        return "a real place name: Faker builds cities and street names from real places (Leipzig in Leipziger Str.)"
     if needle.value in public:
         return "also a value of a learnt category column or a copied lookup table (public by design)"
     return ""

@@ -26,6 +26,10 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 QUANTILES = 256
+# At least this many real values per quantile knot: a knot per value would store the
+# column itself and let samples sit on real values; coarser knots smooth between them.
+ROWS_PER_KNOT = 4
+MIN_KNOTS = 8
 _EPS = 1e-6
 
 
@@ -85,7 +89,8 @@ def _marginal(name: str, series: pd.Series, kind: str) -> Marginal:
     present = series.dropna()
     if kind == "numeric":
         values = present.to_numpy(dtype=float)
-        quantiles = np.quantile(values, np.linspace(0, 1, QUANTILES)) if len(values) else np.zeros(2)
+        knots = int(np.clip(len(values) // ROWS_PER_KNOT, MIN_KNOTS, QUANTILES))
+        quantiles = np.quantile(values, np.linspace(0, 1, knots)) if len(values) else np.zeros(2)
         return Marginal(name, kind, null_rate, quantiles=quantiles)
     # Categories in value order, not frequency order: two columns sharing values (a
     # customer's country, its invoice's billing country) then line up, and their

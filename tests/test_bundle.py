@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from provisioner import api, bundle, gate
+from provisioner import api, bundle, gate, resample
 from provisioner.cli import main
 from provisioner.config import Config, TrainConfig
 from provisioner.errors import BundleError
@@ -26,7 +26,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:
 def checked(chinook_url: str, tmp_path_factory: pytest.TempPathFactory) -> bundle.ModelBundle:
     config = Config(source=chinook_url, seed=7, train=TrainConfig(epochs=1))
     trained = api.train_bundle(config)
-    verdict = gate.check(trained.bundle, trained.real, sample(trained.bundle, config), config.privacy)
+    verdict = resample.checked(trained.bundle, trained.real, sample(trained.bundle, config), config.privacy).verdict
     return trained.bundle.with_privacy(verdict.to_dict())
 
 

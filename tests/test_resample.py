@@ -53,7 +53,9 @@ def test_copied_rows_fail_are_named_and_resampling_repairs_them(trained: TrainRe
     table = verdict.tables[TABLE]
     assert not table.passed and not verdict.passed
     named = {row for row, _ in table.offending_rows}
-    assert named and named <= set(slots.tolist())
+    # The overwritten rows are what the gate names; a generator may also make a rare chance
+    # copy of its own (below the holdout's rate), which may be named too.
+    assert named and len(named & set(slots.tolist())) >= 0.95 * len(named)
     fixed = resample.repair(trained.bundle, trained.real, synthetic, verdict, config.privacy)
     assert fixed.verdict.passed, fixed.verdict.failures
     assert 1 <= fixed.rounds <= resample.DEFAULT_ROUNDS
