@@ -24,7 +24,7 @@ MODELS = ("auto", "ctgan", "gaussian_copula", "copy", "generate", "skip")
 class PrivacyConfig:
     nndr_violation_share_max: float = 0.10
     identifiability_gap_max: float = 0.05
-    identifiability_z_min: float = 2.0  # fail only when (gap - threshold) / se exceeds this
+    identifiability_z_min: float = 3.0  # fail only when (gap - threshold) / se exceeds this (as DCR's z > 3)
     copy_rate_gap_max: float = 0.005
     dcr_share_max: float = 0.55
     dcr_z_min: float = 3.0

@@ -408,8 +408,10 @@ def _identifiability(ctx: _Context, cols: np.ndarray, qcap: int) -> _Result:
 
 
 def _gap_z(excess: float, p_train: float, p_hold: float, n: int) -> float:
-    """z of ``excess`` (gap minus threshold) against the standard error of a difference of two proportions."""
-    se = math.sqrt((p_train * (1 - p_train) + p_hold * (1 - p_hold)) / max(n, 1))
+    """z of ``excess`` (gap minus threshold) against the pooled standard error of a difference
+    of two proportions (pooled: an estimate of exactly 1.0 on 15 rows must not look certain)."""
+    pooled = (p_train + p_hold) / 2
+    se = math.sqrt(2 * pooled * (1 - pooled) / max(n, 1))
     if se > 0:
         return excess / se
     return math.inf if excess > 0 else -math.inf if excess < 0 else 0.0
