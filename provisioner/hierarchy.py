@@ -85,7 +85,7 @@ def counts_for(conn: Connection, child: Table, fk: ForeignKeyModel, parent_frame
             counts[col] = counts[col].astype(str)
             keys[col] = keys[col].astype(str)
     merged = keys.merge(counts, how="left", on=list(fk.fk.ref_columns))
-    return pd.Series(merged["__n"].fillna(0).to_numpy(dtype=np.int64), index=parent_frame.index)
+    return pd.Series(pd.to_numeric(merged["__n"], errors="coerce").fillna(0).to_numpy(dtype=np.int64), index=parent_frame.index)
 
 
 def clean_counts(values: pd.Series, model: ForeignKeyModel) -> np.ndarray:
