@@ -71,13 +71,14 @@ def main() -> None:
 @main.command()
 @click.option("--source", help="Production database URL (opened read-only).")
 @click.option("--target", help="Staging database URL (created/upgraded with Alembic, then loaded).")
+@click.option("--schema", "schemas", multiple=True, help="Schema to provision (repeatable; default public).")
 @click.option("--scale", type=float, help="Row-count factor for the whole database (default 1).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the JSON report here.")
 @click.option("--bundle", "bundle_path", type=click.Path(dir_okay=False), help="Also save the trained model bundle here.")
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
 @_common
-def provision(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, scale: float | None,
-              report_path: str | None, bundle_path: str | None, epochs: int | None) -> None:
+def provision(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, schemas: tuple[str, ...],
+              scale: float | None, report_path: str | None, bundle_path: str | None, epochs: int | None) -> None:
     """Run every stage: reflect, train, sample, privacy gate, load.
 
     The privacy gate runs before the first write: if it fails, nothing is
@@ -88,7 +89,7 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
       provisioner provision --source postgresql://ro@prod:5432/shop \\
           --target postgresql://dev@localhost/shop_staging --scale 0.5 --seed 7 --report report.json
     """
-    config = config.with_overrides(source=source, target=target, scale=scale, epochs=epochs)
+    config = config.with_overrides(source=source, target=target, schemas=schemas or None, scale=scale, epochs=epochs)
     result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key())
     _say(quiet, f"provisioned {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables into {urls.display(config.target or '')}")
     _say(quiet, "seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import generate, pii, tabular
+from . import generate, pii, repair, tabular
 from .bundle import ModelBundle, TableModel
 from .config import Config
 from .graph import LoadOrder
@@ -59,6 +59,7 @@ def sample(bundle: ModelBundle, config: Config, progress: Progress = silent) -> 
         model = bundle.tables[key]
         table = bundle.snapshot.table(key)
         frame, table_notes = _sample_table(table, model, out, config, bundle.order, seed)
+        frame, table_notes = repair.repair(frame, table, bundle.snapshot.domains, table_seed(seed, key, "repair"), table_notes)
         out[key] = frame
         notes += table_notes
     for table_key, fk_name in sorted(bundle.order.deferred):
@@ -78,6 +79,7 @@ def _sample_table(
     wanted = target_rows(model, config)
     driving = next((m for m in model.foreign_keys if m.driving and not order.is_deferred(table.key, m.fk)), None)
     picks = spread(len(done[driving.fk.ref_table]), driving, rng, wanted) if driving else None
+    picks = repair.one_per_parent(table, driving.fk, picks, len(done[driving.fk.ref_table]), rng) if driving else picks
     n = len(picks) if picks is not None else int(wanted or 0)
     frame = pd.DataFrame(index=pd.RangeIndex(n))
     _keys(table, model, frame, rng)
@@ -85,7 +87,7 @@ def _sample_table(
     _columns(table, model, frame, seed, rng)
     frame = pii.fill(table, frame, model.fills, table_seed(seed, table.key, "pii"))
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, done, rng)
-    frame = _dedupe_values(frame, table, model)
+    frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
     return frame[insertable], notes
 
