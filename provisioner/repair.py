@@ -35,21 +35,41 @@ _OPS: dict[str, Callable[..., object]] = {
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>"}
 
 
+def all_checks(table: Table, domains: Sequence[Domain]) -> list[tuple[str, str]]:
+    """(name, ``CHECK (...)`` text) of the table's checks and of its columns' domains (VALUE -> column)."""
+    candidates = [(c.name, c.definition) for c in table.checks]
+    for col in table.columns:
+        dom = domain_of(col.type, domains)
+        if col.insertable and dom is not None:
+            candidates += [(f"domain {dom.name} on {col.name}", re.sub(r"\bVALUE\b", f'"{col.name}"', d)) for d in _domain_checks(dom)]
+    return candidates
+
+
+def domain_of(type_name: str, domains: Sequence[Domain]) -> Domain | None:
+    return next((d for d in domains if type_name in (d.name, f"{d.schema}.{d.name}", f'"{d.schema}"."{d.name}"')), None)
+
+
 def checks_of(table: Table, domains: Sequence[Domain]) -> tuple[list[tuple[str, Node]], list[str]]:
     """Parsed checks of ``table`` (its own and its columns' domains) and the names of unparsable ones."""
     parsed: list[tuple[str, Node]] = []
     skipped: list[str] = []
-    candidates = [(c.name, c.definition) for c in table.checks]
-    for col in table.columns:
-        for dom in domains:
-            if col.insertable and col.type in (dom.name, f"{dom.schema}.{dom.name}"):
-                candidates += [(f"domain {dom.name} on {col.name}", d.replace("VALUE", f'"{col.name}"')) for d in _domain_checks(dom)]
-    for name, definition in candidates:
+    for name, definition in all_checks(table, domains):
         try:
             parsed.append((name, parse(definition)))
         except Unsupported:
             skipped.append(name)
     return parsed, skipped
+
+
+def unevaluable(table: Table, domains: Sequence[Domain]) -> list[tuple[str, str]]:
+    """(name, definition) of the checks pandas cannot evaluate: PostgreSQL checks them (see pgcheck)."""
+    out = []
+    for name, definition in all_checks(table, domains):
+        try:
+            parse(definition)
+        except Unsupported:
+            out.append((name, definition))
+    return out
 
 
 def _domain_checks(dom: Domain) -> list[str]:
@@ -63,7 +83,7 @@ def repair(
     """Repair every evaluable check instead of dropping rows; ``notes`` come back extended."""
     checks, skipped = checks_of(table, domains)
     frame, excl_notes = separate_exclusions(frame, table)
-    notes = list(notes) + excl_notes + [f"{table.key}: check {name} is not evaluated before the load (PostgreSQL validates it)" for name in skipped]
+    notes = list(notes) + type_notes(table) + excl_notes + [f"{table.key}: check {name} is evaluated by PostgreSQL at load time (rows breaking it are re-drawn there)" for name in skipped]
     if frame.empty or not checks:
         return frame, notes
     rng = np.random.default_rng(seed)
@@ -83,6 +103,28 @@ def repair(
         if _columns_present(node, out) and failing(node, out, table).any():
             notes.append(f"{table.key}: {int(failing(node, out, table).sum())} rows still break check {name}; the load will name them")
     return out, notes
+
+
+_FALLBACKS = {
+    "tsvector": "written empty",
+    "json": 'written as {"id": n} objects (JSON content is not learnt)',
+    "jsonb": 'written as {"id": n} objects (JSON content is not learnt)',
+    "other": "written NULL (no generator for this type)",
+    "bit": "written NULL (no generator for this type)",
+}
+
+
+def type_notes(table: Table) -> list[str]:
+    """Say which columns got a stand-in value because their type cannot be synthesised from data."""
+    out = []
+    for col in table.columns:
+        if not col.insertable or col.kind not in _FALLBACKS or col.name in table.fk_columns:
+            continue
+        what = _FALLBACKS[col.kind]
+        if col.kind == "tsvector" and table.triggers:
+            what += f", then filled by the table's trigger ({', '.join(t.name for t in table.triggers)})"
+        out.append(f"{table.key}.{col.name} ({col.type}): {what}")
+    return out
 
 
 def _columns_present(node: Node, frame: pd.DataFrame) -> bool:

@@ -155,3 +155,24 @@ def test_unparsable_check_is_named_not_dropped() -> None:
     frame = pd.DataFrame({"a": [1], "b": [1], "d1": pd.to_datetime(["2024-01-01"]), "d2": pd.to_datetime(["2024-01-02"]), "s": ["A"]})
     fixed, notes = repair(frame, table, (), seed=1)
     assert len(fixed) == 1 and notes and "c0" in notes[0]
+
+
+def test_postgresql_evaluates_checks_pandas_cannot(pg_admin_url: str) -> None:
+    """A regex check on free text: PostgreSQL finds the rows inside the load transaction and they are re-drawn."""
+    from sqlalchemy import create_engine
+
+    from provisioner.pgcheck import conform
+    from provisioner.snapshot import SchemaSnapshot
+
+    table = Table("public", "t", (Column("code", "text", "text"), Column("n", "integer", "integer")),
+                  constraints=(Constraint("code_check", "check", ("code",), "CHECK ((code ~ '^[a-z]+$'::text))"),))
+    snapshot = SchemaSnapshot(schemas=("public",), tables=(table,))
+    frame = pd.DataFrame({"code": ["abc", "BAD1", "xyz", "no way"], "n": pd.array([1, 2, 3, 4], dtype="Int64")})
+    engine = create_engine(pg_admin_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn, conn.begin():
+            fixed = conform(conn, snapshot, "t", frame)
+    finally:
+        engine.dispose()
+    assert len(fixed) == 4 and fixed["code"].isin(["abc", "xyz"]).all()
+    assert fixed["n"].tolist() == [1, 2, 3, 4]
