@@ -3,8 +3,8 @@
 Inside the load transaction, before a table is copied, the columns a check names
 are copied into a temporary table (domain columns as their base type, so the
 COPY itself cannot fail) and PostgreSQL returns the rows for which the check is
-FALSE. Those rows get the column's value from a row that passes (a check on one
-column), a few rounds at most. What still fails is an error naming the table,
+FALSE. Those rows take the values of the check's non-key columns from a row that
+passes, a few rounds at most. What still fails is an error naming the table,
 the check and the way out; no row is ever dropped.
 """
 
@@ -38,14 +38,13 @@ def conform(conn: Connection, snapshot: SchemaSnapshot, key: str, frame: pd.Data
         cols = [c.name for c in table.columns if c.name in out and re.search(rf'(?<![\w"]){re.escape(c.name)}(?![\w"])|"{re.escape(c.name)}"', definition)]
         if not cols:
             continue
+        movable = [c for c in cols if c not in table.primary_key and c not in table.fk_columns]
         for _ in range(ROUNDS):
             bad = _failing(conn, snapshot, table, out, cols, definition)
-            if not bad.any():
+            if not bad.any() or bad.all() or not movable:
                 break
-            if len(cols) != 1 or bad.all() or cols[0] in table.primary_key or cols[0] in table.fk_columns:
-                break
-            pool = out.loc[~bad, cols[0]].to_numpy(dtype=object)
-            out.loc[bad, cols[0]] = pool[rng.integers(0, len(pool), size=int(bad.sum()))]
+            donors = np.flatnonzero(~bad.to_numpy())[rng.integers(0, int((~bad).sum()), size=int(bad.sum()))]
+            out.loc[bad, movable] = out[movable].iloc[donors].to_numpy()
         bad = _failing(conn, snapshot, table, out, cols, definition)
         if bad.any():
             raise LoadError(

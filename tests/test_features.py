@@ -176,3 +176,21 @@ def test_postgresql_evaluates_checks_pandas_cannot(pg_admin_url: str) -> None:
         engine.dispose()
     assert len(fixed) == 4 and fixed["code"].isin(["abc", "xyz"]).all()
     assert fixed["n"].tolist() == [1, 2, 3, 4]
+
+
+def test_postgresql_check_on_several_columns_redraws_them_together(pg_admin_url: str) -> None:
+    from sqlalchemy import create_engine
+
+    from provisioner.pgcheck import conform
+    from provisioner.snapshot import SchemaSnapshot
+
+    cols = (Column("a", "integer", "integer"), Column("b", "integer", "integer"), Column("c", "integer", "integer"))
+    table = Table("public", "t", cols, constraints=(Constraint("sum_check", "check", ("a", "b", "c"), "CHECK (((a + b) <= c))"),))
+    frame = pd.DataFrame({"a": [1, 5, 2, 9], "b": [1, 5, 2, 9], "c": [3, 1, 10, 2]}).astype("Int64")
+    engine = create_engine(pg_admin_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn, conn.begin():
+            fixed = conform(conn, SchemaSnapshot(schemas=("public",), tables=(table,)), "t", frame)
+    finally:
+        engine.dispose()
+    assert len(fixed) == 4 and ((fixed["a"] + fixed["b"]) <= fixed["c"]).all()
