@@ -97,16 +97,14 @@ def _predicate(tokens: list[tuple[str, str]], pos: int) -> tuple[Node, int]:
     if pos < len(tokens) and tokens[pos][0] == "op":
         op = {"!=": "<>"}.get(tokens[pos][1], tokens[pos][1])
         if _peek(tokens, pos + 1) == "ANY":
+            if op not in ("=", "<>"):
+                raise Unsupported(f"{op} ANY")
             values, pos = _array(tokens, pos + 2)
             node = Node("in", (left, values))
-            return (node if op == "=" else Node("not", (node,))) if op in ("=", "<>") else _unsupported("ANY"), pos
+            return (node if op == "=" else Node("not", (node,))), pos
         right, pos = _operand(tokens, pos + 1)
         return Node("cmp", (op, left, right)), pos
     return left, pos
-
-
-def _unsupported(what: str) -> Node:
-    raise Unsupported(what)
 
 
 def _array(tokens: list[tuple[str, str]], pos: int) -> tuple[tuple[Any, ...], int]:
