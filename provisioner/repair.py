@@ -299,6 +299,13 @@ def one_per_parent(table: Table, fk: ForeignKey, picks: np.ndarray, parents: int
     return np.concatenate([np.sort(np.concatenate([kept, moved])), nulls]).astype(np.int64)
 
 
+def shortfall(table: Table, wanted: int | None, made: int) -> list[str]:
+    """A note when a table got fewer rows than asked (a 1:1 key allows one row per parent)."""
+    if wanted is None or made >= wanted:
+        return []
+    return [f"{table.key}: {made} rows instead of {wanted}: a 1:1 foreign key allows one row per parent row"]
+
+
 def dedupe_partial(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     """Partial unique indexes (``UNIQUE ... WHERE p``): make the columns unique over every row,
     which satisfies the index whatever ``p`` is. Numbers are bumped, text suffixed."""

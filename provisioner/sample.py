@@ -89,6 +89,7 @@ def _sample_table(
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, done, rng)
     frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
+    notes += repair.shortfall(table, wanted, len(frame))
     return frame[insertable], notes
 
 

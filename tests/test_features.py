@@ -196,3 +196,18 @@ def test_postgresql_check_on_several_columns_redraws_them_together(pg_admin_url:
     finally:
         engine.dispose()
     assert len(fixed) == 4 and ((fixed["a"] + fixed["b"]) <= fixed["c"]).all()
+
+
+def test_one_to_one_gives_each_parent_one_child_and_says_when_short() -> None:
+    import numpy as np
+
+    from provisioner.repair import one_per_parent, shortfall
+    from provisioner.snapshot import ForeignKey
+
+    fk = ForeignKey("fk", ("pid",), "parent", ("id",), "FOREIGN KEY (pid) REFERENCES parent(id)")
+    table = Table("public", "child", (Column("pid", "integer", "integer", nullable=False),), primary_key=("pid",), foreign_keys=(fk,))
+    picks = one_per_parent(table, fk, np.array([0, 0, 0, 1, 2, 2]), 10, np.random.default_rng(0))
+    assert len(picks) == 6 and len(set(picks.tolist())) == 6
+    capped = one_per_parent(table, fk, np.array([0, 0, 1, 1, 2, 2]), 4, np.random.default_rng(0))
+    assert sorted(capped.tolist()) == [0, 1, 2, 3]
+    assert shortfall(table, 6, len(capped)) == ["child: 4 rows instead of 6: a 1:1 foreign key allows one row per parent row"]
