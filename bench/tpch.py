@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from provisioner import api, sqlscript  # noqa: E402
 from provisioner.config import load_config  # noqa: E402
+from provisioner.errors import GateFailed  # noqa: E402
 from provisioner.progress import Progress  # noqa: E402
 
 
@@ -45,14 +46,21 @@ def main() -> None:
     parser.add_argument("--row-cap", type=int, default=5000)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--identifiability-gap-max", type=float, help="Override privacy.identifiability_gap_max (default 0.05).")
     args = parser.parse_args()
     target = sqlscript.create_database(args.admin, args.target_db, replace=True)
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as cfg:
         cfg.write(f"seed: {args.seed}\ntrain:\n  row_cap: {args.row_cap}\n  epochs: {args.epochs}\n")
+        if args.identifiability_gap_max is not None:
+            cfg.write(f"privacy:\n  identifiability_gap_max: {args.identifiability_gap_max}\n")
     config = load_config(cfg.name).with_overrides(source=args.source, target=target, scale=args.scale)
     print(f"TPC-H provision: scale {args.scale}, train.row_cap {args.row_cap}, epochs {args.epochs}", flush=True)
     started = time.perf_counter()
-    result = api.provision(config, progress=StageClock())
+    try:
+        result = api.provision(config, progress=StageClock())
+    except GateFailed as exc:
+        print(f"  gate failed after {time.perf_counter() - started:.1f} s, peak RSS {peak_mib():.0f} MiB: {exc}")
+        raise SystemExit(1) from None
     total = time.perf_counter() - started
     print(f"  total    {total:8.1f} s   peak RSS {peak_mib():8.0f} MiB")
     for key, rows in result.synthetic_rows.items():
