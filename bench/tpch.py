@@ -1,6 +1,6 @@
 """Provision TPC-H (loaded by bench/tpch_load.py) at --scale 1 and time every stage.
 
-    python bench/tpch_load.py --db tpch_sf01            # once: TPC-H SF 0.1 into PostgreSQL
+    python bench/tpch.py        # generates TPC-H SF 0.1 into database tpch_sf01 first if it is missing
     python bench/tpch.py --source postgresql://postgres@127.0.0.1:5432/tpch_sf01
 
 Training reads at most ``--row-cap`` rows per table (5000) for ``--epochs`` CTGAN
@@ -37,6 +37,20 @@ class StageClock(Progress):
         print(f"  {name:<8} {seconds:8.1f} s   peak RSS so far {peak_mib():8.0f} MiB", flush=True)
 
 
+def _ensure_source(args: argparse.Namespace) -> None:
+    from sqlalchemy.engine import make_url
+
+    name = make_url(args.source).database or "tpch_sf01"
+    if sqlscript.database_exists(args.admin, name):
+        return
+    try:
+        from tpch_load import ensure
+    except ImportError as exc:
+        raise SystemExit(f"database {name} is missing and TPC-H cannot be generated ({exc}); "
+                         "pip install duckdb==1.5.5 duckdb-extension-tpch==1.5.5") from None
+    ensure(args.admin, name, 0.1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", default="postgresql://postgres@127.0.0.1:5432/tpch_sf01")
@@ -48,6 +62,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--identifiability-gap-max", type=float, help="Override privacy.identifiability_gap_max (default 0.05).")
     args = parser.parse_args()
+    _ensure_source(args)
     target = sqlscript.create_database(args.admin, args.target_db, replace=True)
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as cfg:
         cfg.write(f"seed: {args.seed}\ntrain:\n  row_cap: {args.row_cap}\n  epochs: {args.epochs}\n")

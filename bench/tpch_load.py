@@ -3,7 +3,9 @@
     python bench/tpch_load.py --url postgresql://postgres@127.0.0.1:5432/tpch --sf 0.1
 
 Needs ``pip install duckdb==1.5.5 duckdb-extension-tpch==1.5.5`` (the extension must match
-DuckDB's version). The database is (re)created, tables get their primary and foreign keys.
+DuckDB's version; it is loaded from the package with allow_unsigned_extensions, nothing is
+downloaded). Tables get their primary and foreign keys. An existing database is kept
+unless ``--replace`` is given (``dev.py bench`` runs this after bench/tpch.py).
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ import io
 import time
 from pathlib import Path
 
+import sys
+
 import psycopg
 
-from provisioner import sqlscript
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from provisioner import sqlscript  # noqa: E402
 
 DDL = """
 CREATE TABLE region (r_regionkey integer PRIMARY KEY, r_name char(25) NOT NULL, r_comment varchar(152));
@@ -88,11 +94,22 @@ def main() -> None:
     parser.add_argument("--admin", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--db", default="tpch_sf01")
     parser.add_argument("--sf", type=float, default=0.1)
-    args = parser.parse_args()
+    parser.add_argument("--replace", action="store_true", help="Drop and re-create an existing database.")
+    args, _ = parser.parse_known_args()
+    ensure(args.admin, args.db, args.sf, args.replace)
+
+
+def ensure(admin: str, db: str, sf: float, replace: bool = False) -> str:
+    """URL of a database holding TPC-H at ``sf``; generated and loaded when missing (or ``replace``)."""
+    url = sqlscript.database_url(admin, db)
+    if sqlscript.database_exists(admin, db) and not replace:
+        print(f"TPC-H database {db} exists; pass --replace to re-create it")
+        return url
     started = time.perf_counter()
-    url = sqlscript.create_database(args.admin, args.db, replace=True)
-    counts = load(url, generate(args.sf))
-    print(f"TPC-H SF {args.sf} into {args.db} in {time.perf_counter() - started:.1f}s: {counts}")
+    url = sqlscript.create_database(admin, db, replace=True)
+    counts = load(url, generate(sf))
+    print(f"TPC-H SF {sf} into {db} in {time.perf_counter() - started:.1f}s: {counts}")
+    return url
 
 
 if __name__ == "__main__":
