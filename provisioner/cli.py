@@ -75,6 +75,7 @@ def main() -> None:
 @main.command()
 @click.option("--source", help="Production database URL (opened read-only).")
 @click.option("--target", help="Staging database URL (created/upgraded with Alembic, then loaded).")
+@click.option("--schema", "schemas", multiple=True, help="Schema to provision (repeatable; default public).")
 @click.option("--scale", type=float, help="Row-count factor for the whole database (default 1).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the JSON report here.")
 @click.option("--bundle", "bundle_path", type=click.Path(dir_okay=False), help="Also save the trained model bundle here.")
@@ -84,9 +85,9 @@ def main() -> None:
 @click.option("--strict", is_flag=True, default=None, help="Privacy gate: any exact copy of a unique training row fails.")
 @click.option("--resample-violations", is_flag=True, help="Redraw rows the privacy gate names, then re-check (3 rounds at most).")
 @_common
-def provision(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, scale: float | None,
-              report_path: str | None, bundle_path: str | None, epochs: int | None, html_path: str | None, as_json: bool,
-              strict: bool | None = None, resample_violations: bool = False) -> None:
+def provision(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, schemas: tuple[str, ...],
+              scale: float | None, report_path: str | None, bundle_path: str | None, epochs: int | None, html_path: str | None,
+              as_json: bool, strict: bool | None = None, resample_violations: bool = False) -> None:
     """Run every stage: reflect, train, sample, privacy gate, load.
 
     The privacy gate runs before the first write: if it fails, nothing is
@@ -98,7 +99,8 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
       provisioner provision --source postgresql://ro@prod:5432/shop \\
           --target postgresql://dev@localhost/shop_staging --scale 0.5 --seed 7 --report report.json
     """
-    config = config.with_overrides(source=source, target=target, scale=scale, epochs=epochs, strict=strict or None)
+    config = config.with_overrides(source=source, target=target, schemas=schemas or None, scale=scale, epochs=epochs,
+                                   strict=strict or None)
     result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key(),
                            html_path=html_path, resample_violations=resample_violations)
     if as_json:

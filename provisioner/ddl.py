@@ -8,7 +8,7 @@ Foreign keys are added after every table exists, which handles cycles.
 
 from __future__ import annotations
 
-from .snapshot import Column, SchemaSnapshot, Table
+from .snapshot import Column, Partition, SchemaSnapshot, Table
 
 
 def _q(name: str) -> str:
@@ -26,14 +26,30 @@ def create_statements(snapshot: SchemaSnapshot) -> list[str]:
         labels = ", ".join("'" + v.replace("'", "''") + "'" for v in enum.values)
         stmts.append(f"CREATE TYPE {_qualified(enum.schema, enum.name)} AS ENUM ({labels})")
     stmts += [d.definition for d in snapshot.domains]
+    if snapshot.functions:
+        stmts.append("SET LOCAL check_function_bodies = off")  # bodies may name tables created below
+        stmts += [f.definition for f in snapshot.functions]
     for table in snapshot.tables:
         stmts += _sequences(table)
         stmts.append(_create_table(table))
+        stmts += [_create_partition(p) for p in table.partitions]
         stmts += [f"ALTER SEQUENCE {c.sequence} OWNED BY {table.sql_name}.{_q(c.name)}" for c in _serials(table)]
-        stmts += [i.definition for i in table.indexes]
+        stmts += [_index_sql(i.definition, table) for i in table.indexes]
     for table in snapshot.tables:
         stmts += [f"ALTER TABLE {table.sql_name} ADD CONSTRAINT {_q(fk.name)} {fk.definition}" for fk in table.foreign_keys]
+    for table in snapshot.tables:
+        stmts += [t.definition for t in table.triggers]  # they fire during the load, as in production
     return stmts
+
+
+def _create_partition(part: Partition) -> str:
+    key = f" PARTITION BY {part.partition_key}" if part.partition_key else ""
+    return f"CREATE TABLE {_qualified(part.schema, part.name)} PARTITION OF {_qualified(part.parent_schema, part.parent)} {part.bound}{key}"
+
+
+def _index_sql(definition: str, table: Table) -> str:
+    """An index on a partitioned parent is re-created for every partition (no ON ONLY)."""
+    return definition.replace(" ON ONLY ", " ON ", 1) if table.partition_key else definition
 
 
 def drop_statements(schemas: tuple[str, ...], tables: list[tuple[str, str]], types: list[tuple[str, str]]) -> list[str]:
@@ -72,4 +88,5 @@ def _create_table(table: Table) -> str:
         lines.append(f"{name}PRIMARY KEY ({cols})")
     lines += [f"CONSTRAINT {_q(c.name)} {c.definition}" for c in table.constraints]
     body = ",\n    ".join(lines)
-    return f"CREATE TABLE {table.sql_name} (\n    {body}\n)"
+    key = f" PARTITION BY {table.partition_key}" if table.partition_key else ""
+    return f"CREATE TABLE {table.sql_name} (\n    {body}\n){key}"

@@ -83,6 +83,10 @@ def _literal(table: Table, col: Column, n: int, stats: ColumnStats | None, rng: 
         inner = rng.integers(1, 100, size=(n, 3)) if col.element_kind in INTEGER_KINDS | NUMERIC_KINDS else None
         if inner is not None:
             return pd.Series(["{" + ",".join(map(str, row)) + "}" for row in inner], dtype=object)
+        if col.element_kind in TEXT_KINDS:
+            words = np.array("alpha beta gamma delta north south river stone cloud maple".split())
+            sizes = rng.integers(0, 4, size=n)
+            return pd.Series(["{" + ",".join(words[rng.integers(0, len(words), size=k)]) + "}" for k in sizes], dtype=object)
         return pd.Series(["{}"] * n, dtype=object)
     if kind == "bytea":
         length = int(round(stats.mean_length)) if stats and stats.mean_length else 16

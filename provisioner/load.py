@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from . import urls
+from . import pgcheck, urls
 from .copyfmt import copy_sql, to_csv
 from .errors import LoadError
 from .migrate import MigrationResult, upgrade
@@ -81,7 +81,7 @@ def load(
             _truncate(conn, snapshot)
             for step in progress.iter(load_plan.steps, "load", unit="table"):
                 current = step.table
-                _copy(conn, snapshot.table(step.table), synthetic.tables[step.table], step)
+                _copy(conn, snapshot.table(step.table), pgcheck.conform(conn, snapshot, step.table, synthetic.tables[step.table]), step)
             for step in load_plan.steps:
                 current = step.table
                 _update_deferred(conn, snapshot.table(step.table), synthetic.tables[step.table], step)

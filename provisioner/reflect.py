@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from .db import connect
 from .errors import SchemaError
 from .progress import Progress, silent
+from .objects import functions_of, partition_key_of, partitions_of, triggers_of
 from .snapshot import Column, Constraint, Domain, EnumType, ForeignKey, Index, SchemaSnapshot, Table
 
 _COLUMNS_SQL = text("""
@@ -104,6 +105,7 @@ def reflect(engine: Engine, schemas: Sequence[str] = ("public",), progress: Prog
             enums=tuple(enums),
             domains=tuple(domains),
             extensions=tuple(exts),
+            functions=functions_of(conn, schemas),
             server_version=str(version).split()[0],
         )
 
@@ -130,6 +132,9 @@ def _reflect_schema(conn: Connection, schema: str, progress: Progress) -> list[T
                 ),
                 indexes=tuple(_index(i) for i in indexes.get(name, [])),
                 row_count=int(conn.execute(text(f'SELECT count(*) FROM "{schema}"."{name}"')).scalar_one()),
+                partition_key=partition_key_of(conn, schema, name),
+                partitions=partitions_of(conn, schema, name),
+                triggers=triggers_of(conn, schema, name),
             )
         )
     return tables

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import generate, hierarchy, pii, tabular
+from . import generate, hierarchy, pii, repair, tabular
 from .bundle import ModelBundle, TableModel
 from .config import Config
 from .graph import LoadOrder
@@ -68,6 +68,7 @@ def sample(bundle: ModelBundle, config: Config, progress: Progress = silent) -> 
         model = bundle.tables[key]
         table = bundle.snapshot.table(key)
         frame, table_notes = _sample_table(table, model, out, config, bundle.order, seed, counts)
+        frame, table_notes = repair.repair(frame, table, bundle.snapshot.domains, table_seed(seed, key, "repair"), table_notes)
         out[key] = frame
         notes += table_notes
     for table_key, fk_name in sorted(bundle.order.deferred):
@@ -93,6 +94,7 @@ def _sample_table(
         learnt = counts.get(hierarchy.column_name(table.key, driving.fk.name))
         sampled = hierarchy.clean_counts(pd.Series(learnt), driving) if learnt is not None and len(learnt) == n_parent else None
         picks = spread(n_parent, driving, rng, None if sampled is not None and wanted == _scaled_default(model, config) else wanted, sampled)
+        picks = repair.one_per_parent(table, driving.fk, picks, n_parent, rng)
     n = len(picks) if picks is not None else int(wanted or 0)
     frame = pd.DataFrame(index=pd.RangeIndex(n))
     _keys(table, model, frame, rng)
@@ -107,8 +109,9 @@ def _sample_table(
             balance_lookup(frame, fkm, done[fkm.fk.ref_table], rng)
     frame = pii.fill(table, frame, model.fills, table_seed(seed, table.key, "pii"))
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, done, rng)
-    frame = _dedupe_values(frame, table, model)
+    frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
+    notes += repair.shortfall(table, wanted, len(frame))
     return frame[insertable], notes
 
 

@@ -76,6 +76,29 @@ class Index:
 
 
 @dataclass(frozen=True)
+class Trigger:
+    name: str
+    definition: str  # pg_get_triggerdef() text
+
+
+@dataclass(frozen=True)
+class Partition:
+    schema: str
+    name: str
+    parent_schema: str
+    parent: str  # the partitioned table it belongs to (the reflected table, or a partition above)
+    bound: str  # pg_get_expr(relpartbound): "FOR VALUES FROM (...) TO (...)" or "DEFAULT"
+    partition_key: str | None = None  # a partition that is itself partitioned
+
+
+@dataclass(frozen=True)
+class Routine:
+    schema: str
+    name: str
+    definition: str  # pg_get_functiondef(): CREATE OR REPLACE FUNCTION ...
+
+
+@dataclass(frozen=True)
 class Table:
     schema: str
     name: str
@@ -86,6 +109,9 @@ class Table:
     constraints: tuple[Constraint, ...] = ()
     indexes: tuple[Index, ...] = ()
     row_count: int = 0
+    partition_key: str | None = None  # pg_get_partkeydef() of a partitioned table: "RANGE (day)"
+    partitions: tuple[Partition, ...] = ()  # re-created in the target; rows are loaded through the parent
+    triggers: tuple[Trigger, ...] = ()  # re-created and fire during the load (e.g. a tsvector trigger)
 
     @property
     def key(self) -> str:
@@ -140,6 +166,7 @@ class SchemaSnapshot:
     enums: tuple[EnumType, ...] = ()
     domains: tuple[Domain, ...] = ()
     extensions: tuple[str, ...] = ()
+    functions: tuple[Routine, ...] = ()  # user functions of the schemas (not extensions'), e.g. trigger functions
     server_version: str = ""
     format: int = SNAPSHOT_FORMAT
     _index: dict[str, Table] = field(default_factory=dict, compare=False, repr=False)
@@ -205,6 +232,7 @@ class SchemaSnapshot:
             enums=tuple(EnumType(e["schema"], e["name"], tuple(e["values"])) for e in data.get("enums", [])),
             domains=tuple(Domain(**d) for d in data.get("domains", [])),
             extensions=tuple(data.get("extensions", [])),
+            functions=tuple(Routine(**r) for r in data.get("functions", [])),
             server_version=data.get("server_version", ""),
         )
 
@@ -243,4 +271,7 @@ def _table_from_dict(data: dict[str, Any]) -> Table:
         constraints=cons,
         indexes=idx,
         row_count=data.get("row_count", 0),
+        partition_key=data.get("partition_key"),
+        partitions=tuple(Partition(**p) for p in data.get("partitions", [])),
+        triggers=tuple(Trigger(**t) for t in data.get("triggers", [])),
     )

@@ -15,54 +15,68 @@ def _rows(url: str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any,
         return list(conn.execute(query, params).fetchall())
 
 
-def tables(url: str) -> list[str]:
-    return [r[0] for r in _rows(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version' ORDER BY 1")]
+PUBLIC = ("public",)
+_KEY = "CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END"
 
 
-def counts(url: str) -> dict[str, int]:
-    return {t: _rows(url, f'SELECT count(*) FROM "{t}"')[0][0] for t in tables(url)}
+def _sql_name(key: str) -> str:
+    """``album`` -> "album", ``sales.orders`` -> "sales"."orders" (table keys as provisioner spells them)."""
+    return ".".join(f'"{part}"' for part in key.split(".", 1))
 
 
-def digests(url: str) -> dict[str, str]:
+def tables(url: str, schemas: tuple[str, ...] = PUBLIC) -> list[str]:
+    """Tables and partitioned parents (partitions excluded), as ``name`` or ``schema.name``."""
+    query = f"""SELECT {_KEY} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+                AND c.relname <> 'alembic_version' ORDER BY 1"""
+    return [r[0] for r in _rows(url, query, (list(schemas),))]
+
+
+def counts(url: str, schemas: tuple[str, ...] = PUBLIC) -> dict[str, int]:
+    return {t: _rows(url, f"SELECT count(*) FROM {_sql_name(t)}")[0][0] for t in tables(url, schemas)}
+
+
+def digests(url: str, schemas: tuple[str, ...] = PUBLIC) -> dict[str, str]:
     """md5 of every table's rows in a stable order."""
     out = {}
-    for t in tables(url):
-        rows = _rows(url, f'SELECT md5(string_agg(x::text, \'|\' ORDER BY x::text)) FROM "{t}" x')
+    for t in tables(url, schemas):
+        rows = _rows(url, f"SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) FROM {_sql_name(t)} x")
         out[t] = rows[0][0] or ""
     return out
 
 
-def constraints(url: str) -> set[tuple[str, str, str, str]]:
+def constraints(url: str, schemas: tuple[str, ...] = PUBLIC) -> set[tuple[str, str, str, str]]:
     """(table, name, type, definition) of every PK, FK, unique, check and exclusion constraint."""
-    query = """
-        SELECT c.relname, k.conname, k.contype::text, pg_get_constraintdef(k.oid)
+    query = f"""
+        SELECT {_KEY}, k.conname, k.contype::text, pg_get_constraintdef(k.oid)
         FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'public' AND c.relname <> 'alembic_version'"""
-    return set(_rows(url, query))
+        WHERE n.nspname = ANY(%s) AND c.relname <> 'alembic_version'"""
+    return set(_rows(url, query, (list(schemas),)))
 
 
-def not_nulls(url: str) -> set[tuple[str, str]]:
-    query = """SELECT table_name, column_name FROM information_schema.columns
-               WHERE table_schema = 'public' AND is_nullable = 'NO' AND table_name <> 'alembic_version'"""
-    return set(_rows(url, query))
+def not_nulls(url: str, schemas: tuple[str, ...] = PUBLIC) -> set[tuple[str, str]]:
+    query = """SELECT CASE WHEN table_schema = 'public' THEN table_name ELSE table_schema || '.' || table_name END, column_name
+               FROM information_schema.columns
+               WHERE table_schema = ANY(%s) AND is_nullable = 'NO' AND table_name <> 'alembic_version'"""
+    return set(_rows(url, query, (list(schemas),)))
 
 
-def all_constraints_valid(url: str) -> list[str]:
+def all_constraints_valid(url: str, schemas: tuple[str, ...] = PUBLIC) -> list[str]:
     """Problems found by re-checking every FK and unique key with plain SQL."""
     problems = []
-    for table, name, kind, definition in constraints(url):
+    for table, name, kind, definition in constraints(url, schemas):
         if kind == "f":
             cols = definition.split("(")[1].split(")")[0]
             ref = definition.split("REFERENCES ")[1]
             ref_table, ref_cols = ref.split("(")[0], ref.split("(")[1].split(")")[0]
             join = " AND ".join(f"p.{b.strip()} = c.{a.strip()}" for a, b in zip(cols.split(","), ref_cols.split(",")))
             notnull = " AND ".join(f"c.{a.strip()} IS NOT NULL" for a in cols.split(","))
-            orphans = _rows(url, f'SELECT count(*) FROM "{table}" c WHERE {notnull} AND NOT EXISTS (SELECT 1 FROM {ref_table} p WHERE {join})')[0][0]
+            orphans = _rows(url, f'SELECT count(*) FROM {_sql_name(table)} c WHERE {notnull} AND NOT EXISTS (SELECT 1 FROM {ref_table} p WHERE {join})')[0][0]
             if orphans:
                 problems.append(f"{table}.{name}: {orphans} orphan rows")
         if kind in ("p", "u"):
             cols = definition.split("(")[1].split(")")[0]
-            dups = _rows(url, f'SELECT count(*) - count(DISTINCT ({cols})) FROM "{table}" WHERE ({cols}) IS NOT NULL')[0][0]
+            dups = _rows(url, f'SELECT count(*) - count(DISTINCT ({cols})) FROM {_sql_name(table)} WHERE ({cols}) IS NOT NULL')[0][0]
             if dups:
                 problems.append(f"{table}.{name}: {dups} duplicates")
     invalid = _rows(url, "SELECT conname FROM pg_constraint WHERE NOT convalidated")
