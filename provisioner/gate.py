@@ -10,18 +10,12 @@ from .bundle import ModelBundle, TableModel
 from .config import PrivacyConfig
 from .progress import Progress, silent
 from .sample import SyntheticTables
-from .snapshot import INTEGER_KINDS, NUMERIC_KINDS, Table
+from .snapshot import Table, family
 from .train import RealRows, table_seed
 
 
 def kind_for_distance(kind: str) -> str:
-    if kind in INTEGER_KINDS or kind in NUMERIC_KINDS or kind in ("interval", "time"):
-        return "numeric"
-    if kind in ("date", "timestamp", "timestamptz"):
-        return "datetime"
-    if kind == "boolean":
-        return "boolean"
-    return "categorical"
+    return family(kind)
 
 
 def check(

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .bundle import ModelBundle
-from .snapshot import INTEGER_KINDS, NUMERIC_KINDS, Table
+from .snapshot import INTEGER_KINDS, Table, family
 from .tabular import quiet
 
 PROPERTIES = ("Column Shapes", "Column Pair Trends", "Cardinality", "Intertable Trends")
@@ -41,13 +41,9 @@ class QualityResult:
 
 
 def _sdtype(kind: str) -> str:
-    if kind in INTEGER_KINDS or kind in NUMERIC_KINDS or kind in ("interval", "time"):
-        return "numerical"
-    if kind in ("date", "timestamp", "timestamptz"):
-        return "datetime"
-    if kind == "boolean":
-        return "boolean"
-    return "categorical"
+    """SDMetrics' sdtype for a column kind ("numeric" is spelt "numerical" there)."""
+    name = family(kind)
+    return "numerical" if name == "numeric" else name
 
 
 def _scored_columns(table: Table, roles: Mapping[str, str]) -> dict[str, str]:

@@ -24,6 +24,17 @@ TEXT_KINDS = frozenset({"text", "varchar", "char"})
 TIME_KINDS = frozenset({"date", "timestamp", "timestamptz", "time"})
 
 
+def family(kind: str) -> str:
+    """The statistical family of a column kind: numeric, datetime, boolean or categorical."""
+    if kind in NUMERIC_KINDS or kind in ("interval", "time"):
+        return "numeric"
+    if kind in ("date", "timestamp", "timestamptz"):
+        return "datetime"
+    if kind == "boolean":
+        return "boolean"
+    return "categorical"
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
