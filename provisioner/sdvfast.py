@@ -1,0 +1,53 @@
+"""Faster SDV sampling without changing what is sampled.
+
+SDV 1.x/2.x's ``DatetimeFormatter.format_data`` checks every sampled datetime
+against the learnt format with one ``pd.to_datetime`` call *per value* (about
+0.7 ms a row here: 14 of 26 s when sampling 20k rows), only to turn the
+column back into ``%Y-%m-%d %H:%M:%S`` strings that ``tabular.decode`` parses
+again. :func:`speed_up` makes that check one vectorised ``pd.to_datetime`` per
+column on one fitted synthesizer; the values returned are unchanged. CTGAN
+also samples with autograd on: :func:`no_grad` turns it off (same values).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+
+SECONDS_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def speed_up(synthesizer: Any) -> None:
+    """Patch the datetime formatters of a fitted SDV synthesizer in place (idempotent)."""
+    processor = getattr(synthesizer, "_data_processor", None)
+    formatters = getattr(processor, "formatters", None) or {}
+    for formatter in formatters.values():
+        if type(formatter).__name__ == "DatetimeFormatter" and getattr(formatter, "datetime_format", None) == SECONDS_FORMAT:
+            if "format_data" not in vars(formatter):
+                formatter.format_data = _vectorised(formatter, formatter.format_data)
+
+
+def _vectorised(formatter: Any, original: Any) -> Any:
+    """Strings that all parse with the format are returned as they are (what SDV does, one call per column)."""
+
+    def format_data(column: pd.Series) -> Any:
+        if column.dtype == object and getattr(formatter, "_dtype", None) == column.dtype:
+            present = column.notna()
+            parsed = pd.to_datetime(column, format=SECONDS_FORMAT, errors="coerce")
+            if bool((parsed.notna() == present).all()):
+                return column
+        return original(column)
+
+    return format_data
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """CTGAN samples with autograd on; nothing is trained while sampling, so skip the bookkeeping."""
+    import torch
+
+    with torch.no_grad():
+        yield
