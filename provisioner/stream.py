@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from . import generate, pii, sdvfast, tabular, urls
+from . import generate, pii, tabular, urls
 from .bundle import ModelBundle, TableModel
 from .config import Config
 from .copyload import copy_frame, copy_frames
@@ -109,9 +109,7 @@ def _shard(
         copy_parent_keys(frame, fkm.fk, parent, chosen)
     learnt = {c: table.column(c) for c in model.model_columns}
     if model.synthesizer is not None and learnt:
-        sdvfast.speed_up(model.synthesizer.synthesizer)
-        with sdvfast.no_grad():
-            rows = tabular.sample(model.synthesizer, n, learnt, table_seed(seed, table.key, f"model:shard{k}"))
+        rows = tabular.sample(model.synthesizer, n, learnt, table_seed(seed, table.key, f"model:shard{k}"))
         for name in learnt:
             frame[name] = rows[name].to_numpy()
     for name, role in model.roles.items():

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import sdvfast
 from .snapshot import INTEGER_KINDS, NUMERIC_KINDS, Column
 
 GAN = "ctgan"
@@ -174,7 +175,7 @@ def sample(model: FittedModel, n: int, columns: Mapping[str, Column], seed: int)
     synth = model.synthesizer
     if n == 0:
         return decode(pd.DataFrame({name: pd.Series(dtype=object) for name in columns}), columns)
-    with quiet():
+    with quiet(), sdvfast.sampling(synth):
         synth.reset_sampling()
         synth._set_random_state(seed % (2**31))  # SDV's public seed hook for repeatable sampling
         rows = synth.sample(num_rows=n)
