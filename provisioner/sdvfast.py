@@ -20,14 +20,25 @@ import pandas as pd
 SECONDS_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
-def speed_up(synthesizer: Any) -> None:
-    """Patch the datetime formatters of a fitted SDV synthesizer in place (idempotent)."""
+@contextlib.contextmanager
+def speed_up(synthesizer: Any) -> Iterator[None]:
+    """Vectorise the datetime formatters of a fitted SDV synthesizer while the block runs.
+
+    The patch is undone on exit, so the synthesizer still pickles (bundles, process pools).
+    """
     processor = getattr(synthesizer, "_data_processor", None)
     formatters = getattr(processor, "formatters", None) or {}
+    patched = []
     for formatter in formatters.values():
         if type(formatter).__name__ == "DatetimeFormatter" and getattr(formatter, "datetime_format", None) == SECONDS_FORMAT:
             if "format_data" not in vars(formatter):
                 formatter.format_data = _vectorised(formatter, formatter.format_data)
+                patched.append(formatter)
+    try:
+        yield
+    finally:
+        for formatter in patched:
+            del formatter.format_data
 
 
 def _vectorised(formatter: Any, original: Any) -> Any:
@@ -55,11 +66,10 @@ def sampling(synthesizer: Any) -> Iterator[None]:
     """
     import torch
 
-    speed_up(synthesizer)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with torch.no_grad():
+        with torch.no_grad(), speed_up(synthesizer):
             yield
     finally:
         torch.set_num_threads(threads)

@@ -84,17 +84,24 @@ def shards(
     table: Table, model: TableModel, parents: Mapping[str, pd.DataFrame], config: Config, seed: int, chunk_rows: int
 ) -> Iterator[pd.DataFrame]:
     """The table's rows, ``chunk_rows`` at a time; shard k depends only on (seed, table, k) and the parents' keys."""
+    total, picks = row_plan(table, model, parents, config, seed)
+    for k, start in enumerate(range(0, total, chunk_rows)):
+        n = min(chunk_rows, total - start)
+        yield shard(table, model, parents, seed, k, start, n, picks[start:start + n] if picks is not None else None)
+
+
+def row_plan(
+    table: Table, model: TableModel, parents: Mapping[str, pd.DataFrame], config: Config, seed: int
+) -> tuple[int, np.ndarray | None]:
+    """How many rows the table gets and, with a driving FK, each row's parent index (as ``sample`` draws them)."""
     rng = np.random.default_rng(table_seed(seed, table.key, "rows"))
     driving = next((m for m in model.foreign_keys if m.driving), None)
     wanted = target_rows(model, config)
     picks = spread(len(parents[driving.fk.ref_table]), driving, rng, wanted) if driving else None
-    total = len(picks) if picks is not None else int(wanted or 0)
-    for k, start in enumerate(range(0, total, chunk_rows)):
-        n = min(chunk_rows, total - start)
-        yield _shard(table, model, parents, seed, k, start, n, picks[start:start + n] if picks is not None else None)
+    return (len(picks) if picks is not None else int(wanted or 0)), picks
 
 
-def _shard(
+def shard(
     table: Table, model: TableModel, parents: Mapping[str, pd.DataFrame], seed: int, k: int, start: int, n: int,
     picks: np.ndarray | None,
 ) -> pd.DataFrame:
