@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -72,7 +71,6 @@ def test_pool_makes_the_same_shards(chinook_bundle: ModelBundle) -> None:
     faked = [f.column for f in model.fills]
     for a, b in zip(pooled, local):
         pd.testing.assert_frame_equal(a.drop(columns=faked), b.drop(columns=faked))
-    return None
 
 
 @pytest.mark.xfail(reason="pii.fill is not bit-identical across processes yet: a Faker value can differ "
