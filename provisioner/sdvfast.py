@@ -60,9 +60,11 @@ def sampling(synthesizer: Any) -> Iterator[None]:
     """Sample with the datetime check vectorised, autograd off and torch on one thread.
 
     CTGAN generates 500-row batches: too small for torch's intra-op threads to
-    pay off, and on a busy 2-core machine their spin-waiting made sampling 5-15x
-    slower (20k Chinook ``track`` rows: 5.4-15.6 s with 2 threads, 0.7-1.1 s with
-    one). The thread count is restored afterwards. Values are the same for a seed.
+    pay off. On an idle 2-core machine one thread is as fast as two (20k Chinook
+    ``track`` rows: 0.26 s vs 0.24 s); on a busy one (the COPY server and the
+    formatter thread compete for the cores while streaming) the threads'
+    spin-waiting made sampling 5-15x slower (5.4-15.6 s with 2, 0.7-1.1 s with 1).
+    The thread count is restored afterwards. Values are the same for a seed.
     """
     import torch
 
