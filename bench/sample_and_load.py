@@ -30,6 +30,7 @@ from _common import emit, median, scratch_db
 
 from provisioner import bundle as bundle_io
 from provisioner import db, sqlscript
+from provisioner.executor import LocalExecutor
 from provisioner.stream import load_streamed, shards
 
 
@@ -41,13 +42,18 @@ def sample_only(model: bundle_io.ModelBundle, rows: int, chunk_rows: int) -> flo
     return time.perf_counter() - started
 
 
-def sample_and_load(model: bundle_io.ModelBundle, url: str, rows: int, chunk_rows: int) -> float:
+def sample_and_load(model: bundle_io.ModelBundle, url: str, rows: int, chunk_rows: int, workers: int = 0) -> float:
     with psycopg.connect(**sqlscript.connect_kwargs(url), autocommit=True) as conn:
         conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public; CHECKPOINT")
     engine = db.target_engine(url)
     try:
         started = time.perf_counter()
-        load_streamed(engine, model, rows_config(url, rows), chunk_rows=chunk_rows, min_rows=0)
+        pool = LocalExecutor(workers) if workers else None
+        try:
+            load_streamed(engine, model, rows_config(url, rows), chunk_rows=chunk_rows, min_rows=0, executor=pool)
+        finally:
+            if pool is not None:
+                pool.close()
         return time.perf_counter() - started
     finally:
         engine.dispose()
@@ -80,14 +86,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--chunk-rows", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=0, help="also time sample+load with shards made by a pool of this many processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, scratch_db("sample_load") as url:
         model = bundle_io.load(events_bundle(Path(tmp) / "events.bundle"))
         csv_path = Path(tmp) / "events.csv"
-        sampled, streamed, copied = [], [], []
+        sampled, streamed, copied, pooled = [], [], [], []
         for i in range(args.repeats):
             sampled.append(sample_only(model, args.rows, args.chunk_rows))
             streamed.append(sample_and_load(model, url, args.rows, args.chunk_rows))
+            if args.workers:
+                pooled.append(sample_and_load(model, url, args.rows, args.chunk_rows, args.workers))
             if i == 0:
                 ddl = dump_rows(url, csv_path)
             copied.append(psql_copy(url, ddl, csv_path))
@@ -97,6 +106,9 @@ def main() -> None:
     emit("sample_load_seconds", median(streamed))
     emit("psql_copy_seconds", median(copied))
     emit("sample_load_vs_copy", median(streamed) / median(copied))
+    if pooled:
+        emit(f"pool{args.workers}_sample_load_seconds", median(pooled))
+        emit(f"pool{args.workers}_sample_load_vs_copy", median(pooled) / median(copied))
 
 
 if __name__ == "__main__":

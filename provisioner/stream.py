@@ -20,6 +20,7 @@ import dataclasses
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,9 @@ from .relational import assign, copy_parent_keys, make_keys, spread
 from .sample import SyntheticTables, _fill_deferred, _fill_missing, _sample_table, target_rows
 from .snapshot import INTEGER_KINDS, Table
 from .train import table_seed
+
+if TYPE_CHECKING:
+    from .executor import Executor
 
 CHUNK_ROWS = 100_000
 STREAM_MIN_ROWS = 200_000  # tables asked for fewer rows are sampled in memory
@@ -131,9 +135,10 @@ def shard(
 
 def load_streamed(
     engine: Engine, bundle: ModelBundle, config: Config, progress: Progress = silent,
-    chunk_rows: int = CHUNK_ROWS, min_rows: int = STREAM_MIN_ROWS,
+    chunk_rows: int = CHUNK_ROWS, min_rows: int = STREAM_MIN_ROWS, executor: Executor | None = None,
 ) -> LoadResult:
-    """Sample and load every table in one transaction, streaming the big ones."""
+    """Sample and load every table in one transaction, streaming the big ones (their shards made by ``executor``
+    when one is given, else in this process)."""
     started = time.perf_counter()
     stream_plan = make_plan(bundle, config, min_rows)
     current = "schema"
@@ -144,7 +149,7 @@ def load_streamed(
             current, rows, held = "tables", {}, {}
             for key in progress.iter(bundle.order.tables, "sample+load", unit="table"):
                 current = key
-                rows[key] = _one_table(conn, bundle, config, stream_plan, key, held, chunk_rows)
+                rows[key] = _one_table(conn, bundle, config, stream_plan, key, held, chunk_rows, executor)
             current = "deferred keys"
             _deferred(conn, bundle, held, config.seed)
             current = "sequences"
@@ -156,7 +161,7 @@ def load_streamed(
 
 def _one_table(
     conn: Connection, bundle: ModelBundle, config: Config, stream_plan: StreamPlan, key: str,
-    held: dict[str, pd.DataFrame], chunk_rows: int,
+    held: dict[str, pd.DataFrame], chunk_rows: int, executor: Executor | None = None,
 ) -> int:
     """Sample and COPY one table; ``held`` gets the rows (or only the key columns) children need."""
     table, model = bundle.snapshot.table(key), bundle.tables[key]
@@ -176,9 +181,19 @@ def _one_table(
             yield frame
 
     columns = [c.name for c in table.columns if c.insertable]
-    sent = copy_frames(raw, table, columns, keeping(shards(table, model, held, config, config.seed, chunk_rows)))
+    if executor is not None:
+        from .executor import sample_shards
+
+        made = sample_shards(executor, table, model, {p: held[p] for p in _parents(model)}, config, chunk_rows)
+    else:
+        made = shards(table, model, held, config, config.seed, chunk_rows)
+    sent = copy_frames(raw, table, columns, keeping(made))
     held[key] = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(index=pd.RangeIndex(sent))
     return sent
+
+
+def _parents(model: TableModel) -> set[str]:
+    return {m.fk.ref_table for m in model.foreign_keys}
 
 
 def _deferred(conn: Connection, bundle: ModelBundle, held: dict[str, pd.DataFrame], seed: int) -> None:
