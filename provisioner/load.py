@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from . import pgcheck, urls
 from .copyfmt import copy_sql, to_csv
+from .copyload import copy_frame
 from .errors import LoadError
 from .migrate import MigrationResult, upgrade
 from .progress import Progress, silent
@@ -111,10 +112,7 @@ def _copy(conn: Connection, table: Table, frame: pd.DataFrame, step: LoadStep) -
     data = frame.copy()
     for col in deferred_cols:
         data[col] = None
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(copy_sql(table.sql_name, list(data.columns))) as copy:
-        for start in range(0, len(data), CHUNK_ROWS):
-            copy.write(to_csv(data.iloc[start:start + CHUNK_ROWS], table))
+    copy_frame(conn.connection.driver_connection, table, data)
 
 
 def _update_deferred(conn: Connection, table: Table, frame: pd.DataFrame, step: LoadStep) -> None:

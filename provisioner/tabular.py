@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import sdvfast
 from .copula import EmpiricalCopula
 from .snapshot import INTEGER_KINDS, NUMERIC_KINDS, Column
 
@@ -217,7 +218,7 @@ def sample(
         rows = model.synthesizer.sample(n, np.random.default_rng(seed), cond)
         return _decode_numeric(rows, {c: col for c, col in columns.items() if c in rows})
     synth = model.synthesizer
-    with quiet():
+    with quiet(), sdvfast.sampling(synth):
         synth.reset_sampling()
         synth._set_random_state(seed % (2**31))  # SDV's public seed hook for repeatable sampling
         rows = synth.sample(num_rows=n)

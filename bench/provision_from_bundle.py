@@ -1,0 +1,81 @@
+"""Provision Chinook at ``--scale 10`` from a bundle alone, seconds per stage.
+
+    python3 bench/provision_from_bundle.py [--scale 10] [--epochs 2] [--repeats 3]
+
+Loads ``chinook.sql`` (``/work/shared/datasets``, else the copy shipped in the
+package) into a scratch source with ``sqlscript.load_sql_script`` and trains a
+bundle (``--epochs``), not timed. Then, alternating ``--repeats`` times,
+provisions a fresh target from the bundle alone:
+
+* ``api.load_bundle`` (sample every table in memory, privacy verdict from the
+  bundle, Alembic + COPY): ``bundle_<stage>_seconds`` for sample and load, and
+  ``bundle_total_seconds`` (bundle read included);
+* ``stream.load_streamed`` (big tables sampled and COPYed shard by shard):
+  ``stream_total_seconds``.
+
+Medians; target ``bundle_total_seconds`` <= 10.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from _common import dataset, emit, median, scratch_db
+
+from provisioner import api, db, sqlscript
+from provisioner import bundle as bundle_io
+from provisioner.config import Config, TrainConfig
+from provisioner.stream import load_streamed
+
+
+def train(path: Path, epochs: int) -> Path:
+    with scratch_db("chinook_source") as source:
+        sqlscript.load_sql_script(source, dataset("chinook.sql"))
+        config = Config(source=source, seed=1, train=TrainConfig(epochs=epochs))
+        api.train_bundle(config, path)  # no privacy gate here: load_bundle accepts a bundle never checked
+    return path
+
+
+def via_api(path: Path, scale: float) -> dict[str, float]:
+    with scratch_db("chinook_target") as target:
+        started = time.perf_counter()
+        result = api.load_bundle(path, Config(target=target, seed=2, scale=scale))
+        return {**result.seconds, "total": time.perf_counter() - started}
+
+
+def via_stream(path: Path, scale: float) -> float:
+    with scratch_db("chinook_stream") as target:
+        started = time.perf_counter()
+        engine = db.target_engine(target)
+        try:
+            load_streamed(engine, bundle_io.load(path), Config(target=target, seed=2, scale=scale))
+        finally:
+            engine.dispose()
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=10.0)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--bundle", type=Path, default=None, help="reuse (or write) this bundle instead of a temporary one")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        path = args.bundle if args.bundle and args.bundle.exists() else train(args.bundle or Path(tmp) / "chinook.bundle", args.epochs)
+        emit("train_seconds", time.perf_counter() - started)
+        runs, streamed = [], []
+        for _ in range(args.repeats):
+            runs.append(via_api(path, args.scale))
+            streamed.append(via_stream(path, args.scale))
+    for stage in runs[0]:
+        emit(f"bundle_{stage}_seconds", median([r[stage] for r in runs]))
+    emit("stream_total_seconds", median(streamed))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Where per-table work runs: in this process, on a local process pool, or on Ray.
+
+The seam is one method, ``map(fn, items) -> list``, with ``fn`` a module-level
+function (so it pickles) and results in input order. Determinism never depends
+on the executor: every job carries its own seed (``train.table_seed``), so a
+table's model, or shard ``k`` of a table, is the same whichever worker made it.
+
+    fit_all(executor, jobs)                    independent per-table fits
+    sample_shards(executor, table, model, ...) shard k seeded by table_seed(seed, table, f"shard{k}")
+
+``LocalExecutor`` (the default) uses ``spawn`` processes: CTGAN's torch state and
+fork do not mix. Each worker pays the SDV/torch import once (seconds), so it
+pays off for fits of many seconds, not for tiny tables. ``RayExecutor`` needs
+the optional extra (``pip install provisioner[ray]``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from . import tabular
+from .bundle import TableModel
+from .config import Config
+from .errors import ConfigError
+from .snapshot import Column, Table
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Executor(Protocol):
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    """Everything in this process, in order."""
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        return [fn(item) for item in items]
+
+    def close(self) -> None:
+        pass
+
+
+class LocalExecutor:
+    """A pool of ``workers`` spawned processes (default: one per core)."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        if len(items) <= 1 or self.workers == 1:
+            return [fn(item) for item in items]
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return list(self._pool.map(fn, items))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+
+class RayExecutor:
+    """The same jobs as Ray tasks, on the cluster at ``address`` (``None``: a local Ray)."""
+
+    def __init__(self, address: str | None = None) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise ConfigError("--executor ray needs Ray: pip install 'provisioner[ray]'") from None
+        self._ray = ray
+        if not ray.is_initialized():
+            ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        remote = self._ray.remote(fn)
+        return list(self._ray.get([remote.remote(item) for item in items]))
+
+    def close(self) -> None:
+        pass
+
+
+def make_executor(name: str = "local", workers: int | None = None, ray_address: str | None = None) -> Executor:
+    if name == "local":
+        return LocalExecutor(workers)
+    if name == "serial":
+        return SerialExecutor()
+    if name == "ray":
+        return RayExecutor(ray_address)
+    raise ConfigError(f"unknown executor {name!r}; choose local, serial or ray")
+
+
+@dataclass(frozen=True)
+class FitJob:
+    """One table's SDV fit, with everything it needs (the seed included)."""
+
+    table: str
+    method: str
+    frame: pd.DataFrame
+    columns: Mapping[str, Column]
+    epochs: int
+    batch_size: int
+    seed: int
+
+
+def fit_one(job: FitJob) -> tabular.FittedModel:
+    return tabular.fit(job.method, job.table, job.frame, job.columns, job.epochs, job.batch_size, job.seed)
+
+
+def fit_all(executor: Executor, jobs: Sequence[FitJob]) -> dict[str, tabular.FittedModel]:
+    """Fit independent tables side by side; the biggest first so the pool drains evenly."""
+    ordered = sorted(jobs, key=lambda j: len(j.frame) * j.epochs, reverse=True)
+    return {job.table: fitted for job, fitted in zip(ordered, executor.map(fit_one, ordered))}
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    table: Table
+    model: TableModel
+    parents: Mapping[str, pd.DataFrame]  # key columns only
+    seed: int
+    k: int
+    start: int
+    rows: int
+    picks: np.ndarray | None
+
+
+def sample_one(job: ShardJob) -> pd.DataFrame:
+    from .stream import shard
+
+    return shard(job.table, job.model, job.parents, job.seed, job.k, job.start, job.rows, job.picks)
+
+
+def sample_shards(
+    executor: Executor, table: Table, model: TableModel, parents: Mapping[str, pd.DataFrame], config: Config,
+    chunk_rows: int, per_round: int = 4,
+) -> Iterator[pd.DataFrame]:
+    """The same shards as ``stream.shards``, made by ``executor``, ``per_round`` at a time (bounded memory)."""
+    from .stream import row_plan
+
+    total, picks = row_plan(table, model, parents, config, config.seed)
+    jobs = [
+        ShardJob(table, model, parents, config.seed, k, start, min(chunk_rows, total - start),
+                 picks[start:start + chunk_rows] if picks is not None else None)
+        for k, start in enumerate(range(0, total, chunk_rows))
+    ]
+    for first in range(0, len(jobs), per_round):
+        yield from executor.map(sample_one, jobs[first:first + per_round])
