@@ -84,10 +84,13 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @click.option("--strict", is_flag=True, default=None, help="Privacy gate: any exact copy of a unique training row fails.")
 @click.option("--resample-violations", is_flag=True, help="Redraw rows the privacy gate names, then re-check (3 rounds at most).")
+@click.option("--executor", type=click.Choice(["auto", "serial", "local", "ray"]), help="Where table models are fitted (default auto: a process pool for 2+ GANs).")
+@click.option("--ray-address", help="With --executor ray: the Ray cluster address (default: start a local Ray).")
 @_common
 def provision(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, schemas: tuple[str, ...],
               scale: float | None, report_path: str | None, bundle_path: str | None, epochs: int | None, html_path: str | None,
-              as_json: bool, strict: bool | None = None, resample_violations: bool = False) -> None:
+              as_json: bool, strict: bool | None = None, resample_violations: bool = False, executor: str | None = None,
+              ray_address: str | None = None) -> None:
     """Run every stage: reflect, train, sample, privacy gate, load.
 
     The privacy gate runs before the first write: if it fails, nothing is
@@ -100,7 +103,7 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
           --target postgresql://dev@localhost/shop_staging --scale 0.5 --seed 7 --report report.json
     """
     config = config.with_overrides(source=source, target=target, schemas=schemas or None, scale=scale, epochs=epochs,
-                                   strict=strict or None)
+                                   strict=strict or None, executor=executor, ray_address=ray_address)
     result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key(),
                            html_path=html_path, resample_violations=resample_violations)
     if as_json:
@@ -132,9 +135,11 @@ def reflect(config: Config, progress: Progress, quiet: bool, source: str | None,
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
 @click.option("--row-cap", type=int, help="Most source rows read per table for training (default 20000).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
+@click.option("--executor", type=click.Choice(["auto", "serial", "local", "ray"]), help="Where table models are fitted (default auto: a process pool for 2+ GANs).")
+@click.option("--ray-address", help="With --executor ray: the Ray cluster address (default: start a local Ray).")
 @_common
 def train(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, epochs: int | None, row_cap: int | None,
-          as_json: bool) -> None:
+          as_json: bool, executor: str | None = None, ray_address: str | None = None) -> None:
     """Fit the per-table models and the relational model into a bundle file.
 
     PII columns are detected and never trained on. The bundle holds no rows
@@ -144,7 +149,7 @@ def train(config: Config, progress: Progress, quiet: bool, source: str | None, b
     Example:
       provisioner train --source postgresql://ro@prod/shop --bundle shop.bundle --epochs 50
     """
-    config = config.with_overrides(source=source, epochs=epochs, row_cap=row_cap)
+    config = config.with_overrides(source=source, epochs=epochs, row_cap=row_cap, executor=executor, ray_address=ray_address)
     result = api.train_bundle(config, bundle_path, progress, key=api.bundle_key())
     if as_json:
         return _json(jsonout.train_json(result, bundle_path))

@@ -23,6 +23,7 @@ from .bundle import ModelBundle, TableModel
 from .config import Config
 from .db import connect
 from .errors import ConfigError
+from .executor import FitJob, fit_all, make_executor
 from .graph import load_order
 from .profile import lookup_columns, read_rows, roles_of, split_holdout
 from .progress import Progress, silent
@@ -76,7 +77,8 @@ def train(engine: Engine, snapshot: SchemaSnapshot, config: Config, progress: Pr
             models[key] = model
             if rows is not None:
                 real[key] = rows
-            progress.info(f"{key}: {model.method} ({model.reason}) in {model.seconds:.1f}s")
+            progress.info(f"{key}: {model.method} ({model.reason})")
+    _fit_pending(models, config, progress)
     _refuse_skipped_parents(snapshot, models)
     settings = {"scale": config.scale, "train": config.train.__dict__, "privacy": config.privacy.__dict__}
     bundle = ModelBundle(snapshot=snapshot, tables=models, order=order, seed=config.seed, settings=settings)
@@ -229,17 +231,44 @@ def _train_table(
     columns.update({c: hierarchy.count_column(c) for c in counts.columns})
     columns.update(cond.columns)
     tconf = config.table(table.key)
-    synth = tabular.fit(
-        method, table.key, train_rows, columns,
+    job = FitJob(
+        table.key, method, train_rows, columns,
         epochs=tconf.epochs or config.train.epochs, batch_size=config.train.batch_size,
         seed=table_seed(config.seed, table.key, "fit"),
     )
     model = TableModel(
-        method=method, reason=reason, synthesizer=synth, train_rows=len(train_rows), holdout_rows=len(holdout),
+        method=method, reason=reason, synthesizer=job, train_rows=len(train_rows), holdout_rows=len(holdout),
         seconds=time.perf_counter() - started, count_columns=tuple(counts.columns),
         conditions=tuple(cond.columns.values()), **base,  # type: ignore[arg-type]
     )
     return model, RealRows(train_rows, holdout)
+
+
+def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progress) -> None:
+    """Fit every table's model, independent tables side by side (executor.py).
+
+    A table's fit needs only its own prepared rows, so the order does not
+    matter and each fit is seeded per table: serial, a process pool and Ray give
+    the same models. Copula fits take milliseconds, so a pool (whose workers
+    import torch and SDV, seconds each) is only worth it for two or more GANs.
+    """
+    jobs = [m.synthesizer for m in models.values() if isinstance(m.synthesizer, FitJob)]
+    if not jobs:
+        return
+    gans = sum(1 for j in jobs if j.method == tabular.GAN)
+    name = config.train.executor
+    if name == "auto":
+        name = "local" if gans >= 2 else "serial"
+    started = time.perf_counter()
+    executor = make_executor(name, ray_address=config.train.ray_address or None)
+    try:
+        fitted = fit_all(executor, jobs)
+    finally:
+        executor.close()
+    progress.info(f"fitted {len(jobs)} table models ({gans} GAN) with the {name} executor in {time.perf_counter() - started:.1f}s")
+    for key, model in list(models.items()):
+        if isinstance(model.synthesizer, FitJob):
+            models[key] = dataclasses.replace(model, synthesizer=fitted[key])
 
 
 def model_column(table: Table, name: str, role: str) -> Column:
