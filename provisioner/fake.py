@@ -116,7 +116,33 @@ def _faker(locale: str, seed: int, weighted: bool = False) -> Faker:
 
 @lru_cache(maxsize=None)
 def _fakers(locale: str, weighted: bool) -> Faker:
-    return Faker(locale, use_weighting=weighted)
+    return _stable(Faker(locale, use_weighting=weighted))
+
+
+def _word_list(value: object) -> bool:
+    """A long list of plain words (not formats, not short lists paired with others by index)."""
+    return (
+        isinstance(value, list) and len(value) > 50
+        and all(isinstance(v, str) and "{{" not in v for v in value)
+    )
+
+
+def _stable(fake: Faker) -> Faker:
+    """Sort provider word lists that Faker builds from sets at import time.
+
+    it_IT's ``cities`` is such a list: its order follows Python's per-process
+    string hashing, so the same seed drew different cities in two runs. Sorted,
+    the same seed gives the same values in every process.
+    """
+    for provider in fake.providers:
+        for cls in reversed(type(provider).__mro__):
+            for name, value in vars(cls).items():
+                if _word_list(value):
+                    try:
+                        setattr(provider, name, sorted(value))
+                    except AttributeError:  # a read-only property shadows it in a subclass
+                        continue
+    return fake
 
 
 def _generate(

@@ -36,6 +36,7 @@ from .load import LoadResult, _db_reason, _reset_sequences, _truncate, _update_d
 from .migrate import upgrade
 from .progress import Progress, silent
 from .relational import assign, copy_parent_keys, make_keys, spread
+from .train import model_column
 from .sample import SyntheticTables, _fill_deferred, _fill_missing, _sample_table, target_rows
 from .snapshot import INTEGER_KINDS, Table
 from .train import table_seed
@@ -115,10 +116,12 @@ def shard(
         shifted = dataclasses.replace(shape, start=shape.start + start) if shape.kind in INTEGER_KINDS else shape
         frame[name] = make_keys(shifted, table.column(name), n, rng).to_numpy()
     for fkm in model.foreign_keys:
+        if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns):
+            continue  # a category the column model samples
         parent = parents[fkm.fk.ref_table]
         chosen = picks if fkm.driving and picks is not None else assign(n, parent, fkm, rng)
         copy_parent_keys(frame, fkm.fk, parent, chosen)
-    learnt = {c: table.column(c) for c in model.model_columns}
+    learnt = {c: model_column(table, c, model.roles[c]) for c in model.model_columns}
     if model.synthesizer is not None and learnt:
         rows = tabular.sample(model.synthesizer, n, learnt, table_seed(seed, table.key, f"model:shard{k}"))
         for name in learnt:
@@ -167,7 +170,7 @@ def _one_table(
     table, model = bundle.snapshot.table(key), bundle.tables[key]
     raw = conn.connection.driver_connection
     if key not in stream_plan.streamed:
-        frame, _notes = _sample_table(table, model, held, config, bundle.order, config.seed)
+        frame, _notes = _sample_table(table, model, held, config, bundle.order, config.seed, {})
         held[key] = frame
         deferred = {c for m in model.foreign_keys if bundle.order.is_deferred(key, m.fk) for c in m.fk.columns}
         return copy_frame(raw, table, frame.assign(**{c: None for c in deferred}) if deferred else frame)

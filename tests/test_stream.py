@@ -73,9 +73,6 @@ def test_pool_makes_the_same_shards(chinook_bundle: ModelBundle) -> None:
         pd.testing.assert_frame_equal(a.drop(columns=faked), b.drop(columns=faked))
 
 
-@pytest.mark.xfail(reason="pii.fill is not bit-identical across processes yet: a Faker value can differ "
-                          "(billing_city, one row in 150); the cached Faker instances carry state between calls",
-                   strict=False)
 def test_pool_makes_the_same_faked_values(chinook_bundle: ModelBundle) -> None:
     from provisioner.executor import LocalExecutor, sample_shards
 
