@@ -44,7 +44,6 @@ class TrainConfig:
     batch_size: int = 500
     lookup_max_rows: int = 100
     gan_min_rows: int = 5000  # below this, "auto" picks the empirical Gaussian copula
-    relational: str = "auto"  # auto | hma | hierarchical
     executor: str = "auto"  # auto (a process pool for 2+ GANs) | serial | local | ray
     ray_address: str = ""  # with executor ray: the cluster address ("" starts a local Ray)
 
