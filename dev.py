@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent
 
 
 def install() -> None:
-    pip = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c", str(ROOT / "constraints.txt")]
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--root-user-action=ignore",
+           "-c", str(ROOT / "constraints.txt")]
     # torch first, pinned: any other torch request pulls gigabytes of CUDA wheels.
     subprocess.run([*pip, "torch==2.13.0"], check=True)
     subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
