@@ -64,13 +64,28 @@ def reflect_source(config: Config, out_dir: str | Path | None = "schemas", progr
     return snapshot, path
 
 
-def train_bundle(config: Config, path: str | Path | None = None, progress: Progress = silent, key: bytes | None = None) -> TrainResult:
+def train_bundle(
+    config: Config, path: str | Path | None = None, progress: Progress = silent, key: bytes | None = None,
+    only_changed: bool = False,
+) -> TrainResult:
+    """Train a bundle; with ``only_changed``, keep the models of the existing bundle at ``path``
+    for tables whose structure (and whose parents' structure) did not change."""
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
         progress.stage("reflect")
         snapshot = reflect(engine, config.schemas, progress)
+        reuse = None
+        if only_changed:
+            from .schema_diff import diff
+            from .train import reusable
+
+            if not path or not Path(path).exists():
+                raise ConfigError("--only-changed needs an existing bundle at --bundle to compare with")
+            previous = bundle_io.load(path, key)
+            reuse = reusable(previous, snapshot, diff(previous.snapshot, snapshot).retrain)
+            progress.info(f"--only-changed: keeping {len(reuse)} of {len(snapshot.tables)} table models")
         progress.stage("train")
-        result = train(engine, snapshot, config, progress)
+        result = train(engine, snapshot, config, progress, reuse)
     finally:
         engine.dispose()
     if path:

@@ -135,11 +135,12 @@ def reflect(config: Config, progress: Progress, quiet: bool, source: str | None,
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
 @click.option("--row-cap", type=int, help="Most source rows read per table for training (default 20000).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
+@click.option("--only-changed", is_flag=True, help="Retrain only tables whose schema changed since the bundle at --bundle (see `diff`).")
 @click.option("--executor", type=click.Choice(["auto", "serial", "local", "ray"]), help="Where table models are fitted (default auto: a process pool for 2+ GANs).")
 @click.option("--ray-address", help="With --executor ray: the Ray cluster address (default: start a local Ray).")
 @_common
 def train(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, epochs: int | None, row_cap: int | None,
-          as_json: bool, executor: str | None = None, ray_address: str | None = None) -> None:
+          as_json: bool, only_changed: bool = False, executor: str | None = None, ray_address: str | None = None) -> None:
     """Fit the per-table models and the relational model into a bundle file.
 
     PII columns are detected and never trained on. The bundle holds no rows
@@ -150,7 +151,7 @@ def train(config: Config, progress: Progress, quiet: bool, source: str | None, b
       provisioner train --source postgresql://ro@prod/shop --bundle shop.bundle --epochs 50
     """
     config = config.with_overrides(source=source, epochs=epochs, row_cap=row_cap, executor=executor, ray_address=ray_address)
-    result = api.train_bundle(config, bundle_path, progress, key=api.bundle_key())
+    result = api.train_bundle(config, bundle_path, progress, key=api.bundle_key(), only_changed=only_changed)
     if as_json:
         return _json(jsonout.train_json(result, bundle_path))
     for key, model in result.bundle.tables.items():

@@ -52,7 +52,24 @@ def table_seed(seed: int, key: str, purpose: str = "") -> int:
     return zlib.crc32(f"{seed}:{key}:{purpose}".encode())
 
 
-def train(engine: Engine, snapshot: SchemaSnapshot, config: Config, progress: Progress = silent) -> TrainResult:
+def reusable(previous: ModelBundle, snapshot: SchemaSnapshot, changed: tuple[str, ...]) -> dict[str, TableModel]:
+    """Models of ``previous`` that ``train --only-changed`` keeps: tables whose structure is
+    unchanged and none of whose ancestors changed (a child learns its parent's columns)."""
+    dirty = set(changed) | {k for k in snapshot.table_keys if k not in previous.tables}
+    grew = True
+    while grew:
+        grew = False
+        for table in snapshot.tables:
+            if table.key not in dirty and any(fk.ref_table in dirty for fk in table.foreign_keys):
+                dirty.add(table.key)
+                grew = True
+    return {k: m for k, m in previous.tables.items() if snapshot.has_table(k) and k not in dirty}
+
+
+def train(
+    engine: Engine, snapshot: SchemaSnapshot, config: Config, progress: Progress = silent,
+    reuse: Mapping[str, TableModel] | None = None,
+) -> TrainResult:
     started = time.perf_counter()
     order = load_order(snapshot)
     _validate_table_config(snapshot, config)
@@ -70,6 +87,11 @@ def train(engine: Engine, snapshot: SchemaSnapshot, config: Config, progress: Pr
         for key in progress.iter(order.tables, "train", unit="table"):
             table = snapshot.table(key)
             counts = _child_counts(conn, snapshot, key, frames[key], fk_models)
+            if reuse and key in reuse:
+                models[key] = reuse[key]
+                copied.update([key] if reuse[key].method == "copy" else [])
+                progress.info(f"{key}: kept from the previous bundle (unchanged)")
+                continue
             cond = _conditions(snapshot, table, frames, fk_models[key], models)
             model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond)
             if model.method == "copy":
