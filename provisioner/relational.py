@@ -262,13 +262,15 @@ def repair_unique(
         movable = [m for m in models.values() if not m.driving and set(m.fk.columns) <= set(unique)]
         if not set(unique) & table.fk_columns and table.column(unique[-1]).kind in INTEGER_KINDS | NUMERIC_KINDS | TEXT_KINDS:
             continue  # no foreign key in it: sample._dedupe_values bumps numbers / suffixes text instead of dropping rows
+        if movable:
+            _swap_repair(frame, unique, movable[0], rng)
         for _ in range(rounds):
             dups = _duplicated(frame, unique)
             if not dups.any() or not movable:
                 break
             model = movable[int(rng.integers(len(movable)))]
             parent = parents[model.fk.ref_table] if not model.self_ref else frame
-            picks = rng.integers(0, len(parent), size=int(dups.sum())) if len(parent) else np.full(int(dups.sum()), -1)
+            picks = _spare_parents(frame, model, parent, int(dups.sum()), rng)
             sub = frame.loc[dups].copy()
             copy_parent_keys(sub, model.fk, parent, picks)
             frame.loc[dups, list(model.fk.columns)] = sub[list(model.fk.columns)].to_numpy()
@@ -279,6 +281,57 @@ def repair_unique(
             dropped += int(dups.sum())
             frame = frame.loc[~dups].reset_index(drop=True)
     return frame, dropped
+
+
+def _swap_repair(frame: pd.DataFrame, unique: tuple[str, ...], model: ForeignKeyModel, rng: np.random.Generator, tries: int = 200) -> None:
+    """Resolve clashes by swapping parents between two rows of different groups.
+
+    (playlist P, track A) twice: swap A with the track B of a row (P2, B) when
+    neither (P, B) nor (P2, A) exists. Every track keeps its number of playlists,
+    so the children-per-parent shape of both foreign keys survives the repair.
+    """
+    moving = [unique.index(c) for c in model.fk.columns]
+    grouping = [i for i in range(len(unique)) if i not in moving]
+    dups = np.flatnonzero(_duplicated(frame, unique).to_numpy())
+    if not grouping or not len(dups) or model.self_ref:
+        return
+    keys = list(frame[list(unique)].itertuples(index=False, name=None))
+    counts: dict[tuple, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+
+    def swapped(key: tuple, other: tuple) -> tuple:
+        return tuple(other[i] if i in moving else key[i] for i in range(len(key)))
+
+    cols = list(model.fk.columns)
+    for i in dups:
+        for j in rng.integers(0, len(keys), size=tries):
+            a, b = swapped(keys[i], keys[j]), swapped(keys[j], keys[i])
+            if counts.get(a, 0) or counts.get(b, 0) or a == keys[i]:
+                continue
+            counts[keys[i]] -= 1
+            counts[keys[j]] -= 1
+            counts[a], counts[b] = 1, 1
+            row_i, row_j = frame.index[i], frame.index[j]
+            values_i, values_j = frame.loc[row_i, cols].to_numpy(), frame.loc[row_j, cols].to_numpy()
+            frame.loc[row_i, cols], frame.loc[row_j, cols] = values_j, values_i
+            keys[i], keys[j] = a, b
+            break
+
+
+def _spare_parents(frame: pd.DataFrame, model: ForeignKeyModel, parent: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
+    """New parents for ``n`` clashing rows, drawn among parents still below the most children
+    any parent had in the source, so the repair never pushes a parent past that bound."""
+    if len(parent) == 0:
+        return np.full(n, -1, dtype=np.int64)
+    keys = pd.MultiIndex.from_frame(parent[list(model.fk.ref_columns)].astype(object))
+    used = pd.MultiIndex.from_frame(frame[list(model.fk.columns)].astype(object).set_axis(list(model.fk.ref_columns), axis=1))
+    counts = pd.Series(1, index=used).groupby(level=list(range(used.nlevels))).sum()
+    current = counts.reindex(keys).fillna(0).to_numpy()
+    top = max(model.degree.values) if model.degree.values else np.inf
+    spare = np.flatnonzero(current < top)
+    pool = spare if len(spare) else np.arange(len(parent))
+    return pool[rng.integers(0, len(pool), size=n)]
 
 
 def _exhaustive_repair(frame: pd.DataFrame, unique: tuple[str, ...], model: ForeignKeyModel, parents: Mapping[str, pd.DataFrame]) -> None:
