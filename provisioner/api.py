@@ -165,12 +165,18 @@ def check_bundle(path: str | Path, config: Config, progress: Progress = silent, 
 
 def load_bundle(
     path: str | Path, config: Config, *, report_path: str | Path | None = None, progress: Progress = silent,
-    key: bytes | None = None, dry_run: bool = False, html_path: str | Path | None = None,
+    key: bytes | None = None, dry_run: bool = False, html_path: str | Path | None = None, stream: bool = False,
 ) -> ProvisionResult:
-    """Provision from a bundle alone (no source): sample, then load."""
+    """Provision from a bundle alone (no source): sample, then load.
+
+    ``stream``: tables asked for 200k+ rows are sampled and COPYed shard by shard in the
+    same transaction, so memory stays flat however many rows are asked for (stream.py).
+    """
     seconds: dict[str, float] = {}
     model = bundle_io.load(path, key)
     target_url = urls.parse(_require(config.target, "target", "--target"), "target")
+    if stream and not dry_run:
+        return _load_streamed(model, config, target_url, report_path, progress)
     synthetic = _timed(seconds, "sample", progress, lambda: sample(model, config, progress))
     verdict = model.privacy  # the training-time verdict travels with the bundle
     if verdict is not None and not verdict.get("passed", False):
@@ -189,6 +195,28 @@ def load_bundle(
     _write_report(report_path, report)
     _write_html(html_path, model, synthetic, verdict, None, seconds)
     return ProvisionResult(model.snapshot, synthetic.rows, verdict, loaded, seconds, report)
+
+
+def _load_streamed(
+    model: ModelBundle, config: Config, target_url: Any, report_path: str | Path | None, progress: Progress
+) -> ProvisionResult:
+    from .stream import load_streamed
+
+    verdict = model.privacy
+    if verdict is not None and not verdict.get("passed", False):
+        raise GateFailed("this bundle failed the privacy gate when it was trained; retrain it before loading")
+    seconds: dict[str, float] = {}
+    target = db.target_engine(target_url)
+    try:
+        loaded = _timed(seconds, "sample+load", progress, lambda: load_streamed(target, model, config, progress))
+    finally:
+        target.dispose()
+    report = {"gate": {"passed": verdict.get("passed") if verdict else None,
+                       "failures": list(verdict.get("failures", [])) if verdict else []},
+              "tables": {k: {"rows": n, "method": model.tables[k].method} for k, n in loaded.tables.items()},
+              "seconds": seconds, "streamed": True, "schema_hash": model.schema_hash}
+    _write_report(report_path, report)
+    return ProvisionResult(model.snapshot, dict(loaded.tables), verdict, loaded, seconds, report)
 
 
 def _write_html(

@@ -210,11 +210,12 @@ def check(config: Config, progress: Progress, quiet: bool, source: str | None, b
 @click.option("--scale", type=float, help="Row-count factor (default 1).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the JSON report here.")
 @click.option("--dry-run", is_flag=True, help="Print the load plan, write nothing.")
+@click.option("--stream", is_flag=True, help="Sample and COPY tables of 200k+ rows shard by shard: flat memory for any row count.")
 @click.option("--report-html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (charts) here.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @_common
 def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, target: str | None, scale: float | None,
-         report_path: str | None, dry_run: bool, html_path: str | None, as_json: bool) -> None:
+         report_path: str | None, dry_run: bool, html_path: str | None, as_json: bool, stream: bool = False) -> None:
     """Sample from a bundle and load the target: Alembic schema, then COPY in FK order.
 
     All or nothing: any failure rolls the target back. The bundle's
@@ -226,7 +227,7 @@ def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, targ
     """
     config = config.with_overrides(target=target, scale=scale)
     result = api.load_bundle(bundle_path, config, report_path=report_path, progress=progress, key=api.bundle_key(), dry_run=dry_run,
-                             html_path=html_path)
+                             html_path=html_path, stream=stream)
     if as_json:
         return _json(jsonout.provision_json(result, config.target, "load"))
     verb = "would load" if dry_run else "loaded"

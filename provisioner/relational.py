@@ -283,7 +283,7 @@ def repair_unique(
     return frame, dropped
 
 
-def _swap_repair(frame: pd.DataFrame, unique: tuple[str, ...], model: ForeignKeyModel, rng: np.random.Generator, tries: int = 200) -> None:
+def _swap_repair(frame: pd.DataFrame, unique: tuple[str, ...], model: ForeignKeyModel, rng: np.random.Generator, tries: int = 50) -> None:
     """Resolve clashes by swapping parents between two rows of different groups.
 
     (playlist P, track A) twice: swap A with the track B of a row (P2, B) when
@@ -303,7 +303,7 @@ def _swap_repair(frame: pd.DataFrame, unique: tuple[str, ...], model: ForeignKey
     def swapped(key: tuple, other: tuple) -> tuple:
         return tuple(other[i] if i in moving else key[i] for i in range(len(key)))
 
-    cols = list(model.fk.columns)
+    arrays = {c: frame[c].to_numpy(dtype=object).copy() for c in model.fk.columns}
     for i in dups:
         for j in rng.integers(0, len(keys), size=tries):
             a, b = swapped(keys[i], keys[j]), swapped(keys[j], keys[i])
@@ -312,11 +312,12 @@ def _swap_repair(frame: pd.DataFrame, unique: tuple[str, ...], model: ForeignKey
             counts[keys[i]] -= 1
             counts[keys[j]] -= 1
             counts[a], counts[b] = 1, 1
-            row_i, row_j = frame.index[i], frame.index[j]
-            values_i, values_j = frame.loc[row_i, cols].to_numpy(), frame.loc[row_j, cols].to_numpy()
-            frame.loc[row_i, cols], frame.loc[row_j, cols] = values_j, values_i
+            for values in arrays.values():
+                values[i], values[j] = values[j], values[i]
             keys[i], keys[j] = a, b
             break
+    for col, values in arrays.items():
+        frame[col] = values
 
 
 def _spare_parents(frame: pd.DataFrame, model: ForeignKeyModel, parent: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -324,10 +325,14 @@ def _spare_parents(frame: pd.DataFrame, model: ForeignKeyModel, parent: pd.DataF
     any parent had in the source, so the repair never pushes a parent past that bound."""
     if len(parent) == 0:
         return np.full(n, -1, dtype=np.int64)
-    keys = pd.MultiIndex.from_frame(parent[list(model.fk.ref_columns)].astype(object))
-    used = pd.MultiIndex.from_frame(frame[list(model.fk.columns)].astype(object).set_axis(list(model.fk.ref_columns), axis=1))
-    counts = pd.Series(1, index=used).groupby(level=list(range(used.nlevels))).sum()
-    current = counts.reindex(keys).fillna(0).to_numpy()
+    if len(model.fk.columns) == 1:
+        keys = pd.Index(parent[model.fk.ref_columns[0]].to_numpy(dtype=object))
+        used = frame[model.fk.columns[0]].to_numpy(dtype=object)
+    else:
+        keys = pd.MultiIndex.from_frame(parent[list(model.fk.ref_columns)].astype(object))
+        used = pd.MultiIndex.from_frame(frame[list(model.fk.columns)].astype(object).set_axis(list(model.fk.ref_columns), axis=1))
+    at = keys.get_indexer(used)
+    current = np.bincount(at[at >= 0], minlength=len(keys))
     top = max(model.degree.values) if model.degree.values else np.inf
     spare = np.flatnonzero(current < top)
     pool = spare if len(spare) else np.arange(len(parent))
