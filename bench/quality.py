@@ -21,12 +21,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 warnings.filterwarnings("ignore")
 
-import pandas as pd  # noqa: E402
 
 from bench._common import dataset_db, drop  # noqa: E402
 from provisioner.config import Config  # noqa: E402
 from provisioner.db import source_engine  # noqa: E402
-from provisioner.quality import evaluate, metadata  # noqa: E402
+from provisioner.quality import evaluate, metadata, scored_frame  # noqa: E402
 from provisioner.reflect import reflect  # noqa: E402
 from provisioner.sample import sample  # noqa: E402
 from provisioner.tabular import quiet  # noqa: E402
@@ -48,15 +47,8 @@ def hma(trained, frames):  # type: ignore[no-untyped-def]
     from sdv.multi_table import HMASynthesizer
 
     meta, _ = metadata(trained.bundle, list(frames))
-    data = {k: frames[k][list(meta["tables"][k]["columns"])].copy() for k in frames}
-    for key, table in meta["tables"].items():
-        for col, spec in table["columns"].items():
-            if spec["sdtype"] == "datetime":
-                data[key][col] = pd.to_datetime(data[key][col], utc=True).dt.tz_localize(None)
-            elif spec["sdtype"] == "numerical":
-                data[key][col] = pd.to_numeric(data[key][col], errors="coerce").astype(float)
-            elif spec["sdtype"] == "id":
-                data[key][col] = pd.to_numeric(data[key][col], errors="coerce").astype("Int64")
+    snapshot = trained.bundle.snapshot
+    data = {k: scored_frame(frames[k], snapshot.table(k), meta["tables"][k]["columns"]) for k in frames}
     roots = [k for k in data if not any(r["child_table_name"] == k for r in meta["relationships"])]
     main_table = max(roots, key=lambda k: len(data[k]))
     started = time.perf_counter()

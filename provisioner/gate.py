@@ -14,10 +14,6 @@ from .snapshot import Table, family
 from .train import RealRows, table_seed
 
 
-def kind_for_distance(kind: str) -> str:
-    return family(kind)
-
-
 def check(
     bundle: ModelBundle,
     real: Mapping[str, RealRows],
@@ -46,7 +42,7 @@ def _check_table(
     if real is None or not columns:
         why = "no column was learnt from source rows (keys, PII and free text are generated)"
         return privacy.exempt(table.key, why if model.method != "generate" else model.reason, rows)
-    kinds = {c: "categorical" if model.roles.get(c) == "lookup" else kind_for_distance(table.column(c).kind) for c in columns}
+    kinds = {c: "categorical" if model.roles.get(c) == "lookup" else family(table.column(c).kind) for c in columns}
     if all(k in ("categorical", "boolean") for k in kinds.values()):
         why = (f"only categories were learnt ({', '.join(columns)}): a synthetic row is a cell of their frequency "
                "table, not a record, so copy and distance metrics carry no signal (every identifying column is PII "

@@ -75,16 +75,10 @@ def counts_for(conn: Connection, child: Table, fk: ForeignKeyModel, parent_frame
     cols = ", ".join(f'"{c}"' for c in fk.fk.columns)
     not_null = " AND ".join(f'"{c}" IS NOT NULL' for c in fk.fk.columns)
     result = conn.execute(text(f"SELECT {cols}, count(*) AS n FROM {child.sql_name} WHERE {not_null} GROUP BY {cols}"))
-    counts = pd.DataFrame(result.fetchall(), columns=[*fk.fk.ref_columns, "__n"])
-    keys = parent_frame[list(fk.fk.ref_columns)].reset_index(drop=True)
-    for col in fk.fk.ref_columns:
-        if keys[col].dtype.kind in "iuf" or str(keys[col].dtype) == "Int64":
-            counts[col] = pd.to_numeric(counts[col], errors="coerce")
-            keys[col] = pd.to_numeric(keys[col], errors="coerce")
-        else:
-            counts[col] = counts[col].astype(str)
-            keys[col] = keys[col].astype(str)
-    merged = keys.merge(counts, how="left", on=list(fk.fk.ref_columns))
+    refs = list(fk.fk.ref_columns)
+    found = pd.DataFrame(result.fetchall(), columns=[*refs, "__n"])
+    counts = _comparable(found, refs).assign(__n=found["__n"].to_numpy())
+    merged = _comparable(parent_frame, refs).merge(counts, how="left", on=refs)
     return pd.Series(pd.to_numeric(merged["__n"], errors="coerce").fillna(0).to_numpy(dtype=np.int64), index=parent_frame.index)
 
 

@@ -82,7 +82,8 @@ def metadata(bundle: ModelBundle, tables: list[str]) -> tuple[dict[str, Any], li
     return meta, skipped
 
 
-def _frame(frame: pd.DataFrame, table: Table, columns: Mapping[str, Any]) -> pd.DataFrame:
+def scored_frame(frame: pd.DataFrame, table: Table, columns: Mapping[str, Any]) -> pd.DataFrame:
+    """A table's scored columns in the types SDMetrics (and SDV) expect for their sdtypes."""
     out = pd.DataFrame(index=range(len(frame)))
     for name, spec in columns.items():
         series = frame[name].reset_index(drop=True)
@@ -105,8 +106,8 @@ def evaluate(bundle: ModelBundle, real: Mapping[str, pd.DataFrame], synthetic: M
 
     tables = [k for k in bundle.order.tables if len(real.get(k, ())) and len(synthetic.get(k, ()))]
     meta, skipped = metadata(bundle, tables)
-    real_data = {k: _frame(real[k], bundle.snapshot.table(k), meta["tables"][k]["columns"]) for k in tables}
-    syn_data = {k: _frame(synthetic[k], bundle.snapshot.table(k), meta["tables"][k]["columns"]) for k in tables}
+    real_data = {k: scored_frame(real[k], bundle.snapshot.table(k), meta["tables"][k]["columns"]) for k in tables}
+    syn_data = {k: scored_frame(synthetic[k], bundle.snapshot.table(k), meta["tables"][k]["columns"]) for k in tables}
     with quiet():
         quality = QualityReport()
         quality.generate(real_data, syn_data, meta, verbose=False)

@@ -21,9 +21,8 @@ import pandas as pd
 
 from . import distances
 from .bundle import ModelBundle, TableModel
-from .gate import kind_for_distance
 from .sample import SyntheticTables
-from .snapshot import Table
+from .snapshot import Table, family
 from .train import RealRows
 
 BINS = 20
@@ -54,7 +53,7 @@ def table_summary(
         real = None
     real_all = _real_frame(real)
     columns = [c for c in model.model_columns if c in synth.columns] if model.method not in ("copy", "skip") else []
-    kinds = {c: kind_for_distance(table.column(c).kind) for c in columns}
+    kinds = {c: family(table.column(c).kind) for c in columns}
     privacy = (verdict or {}).get("tables", {}).get(key)
     return {
         "key": key,

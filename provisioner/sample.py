@@ -39,12 +39,10 @@ class SyntheticTables:
         return {k: len(v) for k, v in self.tables.items()}
 
 
-def _scaled_default(model: TableModel, config: Config) -> int | None:
-    """The row count plain ``--scale`` gives; child tables then follow their parents' sampled counts."""
+def _sized_in_config(model: TableModel, config: Config) -> bool:
+    """Rows or scale set for this very table; otherwise a child follows its parents' sampled counts."""
     tconf = config.table(model.key)
-    if tconf.rows is not None or tconf.scale is not None:
-        return None
-    return int(round(model.source_rows * config.scale))
+    return tconf.rows is not None or tconf.scale is not None
 
 
 def target_rows(model: TableModel, config: Config) -> int | None:
@@ -93,7 +91,8 @@ def _sample_table(
         n_parent = len(done[driving.fk.ref_table])
         learnt = counts.get(hierarchy.column_name(table.key, driving.fk.name))
         sampled = hierarchy.clean_counts(pd.Series(learnt), driving) if learnt is not None and len(learnt) == n_parent else None
-        picks = spread(n_parent, driving, rng, None if sampled is not None and wanted == _scaled_default(model, config) else wanted, sampled)
+        exact = wanted if sampled is None or _sized_in_config(model, config) else None
+        picks = spread(n_parent, driving, rng, exact, sampled)
         picks = repair.one_per_parent(table, driving.fk, picks, n_parent, rng)
     n = len(picks) if picks is not None else int(wanted or 0)
     frame = pd.DataFrame(index=pd.RangeIndex(n))

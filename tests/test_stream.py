@@ -56,6 +56,7 @@ def test_streamed_load_is_valid(chinook_bundle: ModelBundle, fresh_db: Callable[
 
 
 def test_pool_makes_the_same_shards(chinook_bundle: ModelBundle) -> None:
+    """Shards made in worker processes equal those made here, Faker columns included."""
     from provisioner.executor import LocalExecutor, sample_shards
 
     model, table = chinook_bundle.tables["invoice"], chinook_bundle.snapshot.table("invoice")
@@ -68,21 +69,5 @@ def test_pool_makes_the_same_shards(chinook_bundle: ModelBundle) -> None:
         pool.close()
     local = list(shards(table, model, parents, config, 3, 150))
     assert len(pooled) == len(local) > 1
-    faked = [f.column for f in model.fills]
     for a, b in zip(pooled, local):
-        pd.testing.assert_frame_equal(a.drop(columns=faked), b.drop(columns=faked))
-
-
-def test_pool_makes_the_same_faked_values(chinook_bundle: ModelBundle) -> None:
-    from provisioner.executor import LocalExecutor, sample_shards
-
-    model, table = chinook_bundle.tables["invoice"], chinook_bundle.snapshot.table("invoice")
-    parents = {"customer": pd.DataFrame({"customer_id": range(1, 60)})}
-    config = Config(seed=3)
-    pool = LocalExecutor(workers=2)
-    try:
-        pooled = list(sample_shards(pool, table, model, parents, config, 150, per_round=2))
-    finally:
-        pool.close()
-    for a, b in zip(pooled, shards(table, model, parents, config, 3, 150)):
         pd.testing.assert_frame_equal(a, b)
