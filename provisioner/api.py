@@ -262,6 +262,8 @@ def build_report(
             "source_rows": tm.source_rows,
             "method": tm.method,
             "reason": tm.reason,
+            "train_rows": tm.train_rows,
+            "epochs_trained": getattr(tm.synthesizer, "epochs", None) if tm.method == "ctgan" else None,
             "pii_columns": list(tm.pii_columns),
             "privacy": privacy_tables.get(key, {"status": "from bundle"}),
         }

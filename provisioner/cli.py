@@ -80,6 +80,7 @@ def main() -> None:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the JSON report here.")
 @click.option("--bundle", "bundle_path", type=click.Path(dir_okay=False), help="Also save the trained model bundle here.")
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
+@click.option("--time-budget", help="Wall-clock budget for training, e.g. 300, 90s, 5m, 1h: rows and epochs per GAN table shrink to fit.")
 @click.option("--report-html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (charts) here.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @click.option("--strict", is_flag=True, default=None, help="Privacy gate: any exact copy of a unique training row fails.")
@@ -90,7 +91,7 @@ def main() -> None:
 def provision(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, schemas: tuple[str, ...],
               scale: float | None, report_path: str | None, bundle_path: str | None, epochs: int | None, html_path: str | None,
               as_json: bool, strict: bool | None = None, resample_violations: bool = False, executor: str | None = None,
-              ray_address: str | None = None) -> None:
+              ray_address: str | None = None, time_budget: str | None = None) -> None:
     """Run every stage: reflect, train, sample, privacy gate, load.
 
     The privacy gate runs before the first write: if it fails, nothing is
@@ -103,7 +104,7 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
           --target postgresql://dev@localhost/shop_staging --scale 0.5 --seed 7 --report report.json
     """
     config = config.with_overrides(source=source, target=target, schemas=schemas or None, scale=scale, epochs=epochs,
-                                   strict=strict or None, executor=executor, ray_address=ray_address)
+                                   strict=strict or None, executor=executor, ray_address=ray_address, time_budget=time_budget)
     result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key(),
                            html_path=html_path, resample_violations=resample_violations)
     if as_json:
@@ -134,13 +135,15 @@ def reflect(config: Config, progress: Progress, quiet: bool, source: str | None,
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(dir_okay=False), help="Where to write the model bundle.")
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
 @click.option("--row-cap", type=int, help="Most source rows read per table for training (default 20000).")
+@click.option("--time-budget", help="Wall-clock budget for training, e.g. 300, 90s, 5m, 1h: rows and epochs per GAN table shrink to fit.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @click.option("--only-changed", is_flag=True, help="Retrain only tables whose schema changed since the bundle at --bundle (see `diff`).")
 @click.option("--executor", type=click.Choice(["auto", "serial", "local", "ray"]), help="Where table models are fitted (default auto: a process pool for 2+ GANs).")
 @click.option("--ray-address", help="With --executor ray: the Ray cluster address (default: start a local Ray).")
 @_common
 def train(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, epochs: int | None, row_cap: int | None,
-          as_json: bool, only_changed: bool = False, executor: str | None = None, ray_address: str | None = None) -> None:
+          as_json: bool, only_changed: bool = False, executor: str | None = None, ray_address: str | None = None,
+          time_budget: str | None = None) -> None:
     """Fit the per-table models and the relational model into a bundle file.
 
     PII columns are detected and never trained on. The bundle holds no rows
@@ -149,8 +152,10 @@ def train(config: Config, progress: Progress, quiet: bool, source: str | None, b
     \b
     Example:
       provisioner train --source postgresql://ro@prod/shop --bundle shop.bundle --epochs 50
+      provisioner train --source postgresql://ro@prod/shop --bundle shop.bundle --time-budget 5m
     """
-    config = config.with_overrides(source=source, epochs=epochs, row_cap=row_cap, executor=executor, ray_address=ray_address)
+    config = config.with_overrides(source=source, epochs=epochs, row_cap=row_cap, executor=executor, ray_address=ray_address,
+                                   time_budget=time_budget)
     result = api.train_bundle(config, bundle_path, progress, key=api.bundle_key(), only_changed=only_changed)
     if as_json:
         return _json(jsonout.train_json(result, bundle_path))

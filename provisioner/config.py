@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from .budget import parse_duration
 from .errors import ConfigError
 
 MODELS = ("auto", "ctgan", "gaussian_copula", "copy", "generate", "skip")
@@ -46,6 +47,7 @@ class TrainConfig:
     gan_min_rows: int = 5000  # below this, "auto" picks the empirical Gaussian copula
     executor: str = "auto"  # auto (a process pool for 2+ GANs) | serial | local | ray
     ray_address: str = ""  # with executor ray: the cluster address ("" starts a local Ray)
+    time_budget: float | None = None  # seconds for the whole train (YAML/flag also take 90s, 5m, 1h); see budget.py
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class Config:
         priv_keys = {f.name for f in fields(PrivacyConfig)}
         train = replace(self.train, **{k: v for k, v in given.items() if k in train_keys})
         privacy = replace(self.privacy, **{k: v for k, v in given.items() if k in priv_keys})
+        if "time_budget" in given:
+            train = replace(train, time_budget=parse_duration(given["time_budget"], "--time-budget"))
         top = {k: v for k, v in given.items() if k not in train_keys | priv_keys}
         if "schemas" in top:
             top["schemas"] = tuple(top["schemas"])
@@ -149,6 +153,7 @@ def _build(data: dict[str, Any], where: Any) -> Config:
     _no_unknown(data, known, "", where)
     train = _section(TrainConfig, data.get("train") or {}, "train", where)
     privacy = _section(PrivacyConfig, data.get("privacy") or {}, "privacy", where)
+    train = replace(train, time_budget=parse_duration(train.time_budget, where("train.time_budget")))
     if train.model not in MODELS:
         raise ConfigError(f"{where('train.model')}: train.model must be one of {', '.join(MODELS)}, not {train.model!r}")
     pii = data.get("pii") or {}
@@ -191,6 +196,9 @@ def _section(cls: type, data: Any, name: str, where: Any) -> Any:
     for key, value in data.items():
         if key == "quasi_identifiers":
             values[key] = _quasi_identifiers(value, f"{name}.{key}", where)
+            continue
+        if key == "time_budget":  # 300, "90s", "5m": parsed by budget.parse_duration
+            values[key] = value
             continue
         default = spec[key].default
         expected: tuple[type, ...] = (type(default),) if default is not None else (int, float, str)

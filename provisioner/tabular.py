@@ -11,6 +11,7 @@ import contextlib
 import io
 import logging
 import random
+import time
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import sdvfast
+from . import budget, sdvfast
 from .copula import EmpiricalCopula
 from .snapshot import INTEGER_KINDS, NUMERIC_KINDS, Column
 
@@ -61,6 +62,11 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % (2**32))
     torch.manual_seed(seed)
+
+
+def is_categorical(col: Column) -> bool:
+    """Whether CTGAN one-hot encodes the column (a category or a boolean)."""
+    return _sdtype(col)["sdtype"] in ("categorical", "boolean")
 
 
 def _sdtype(col: Column) -> dict[str, Any]:
@@ -127,6 +133,7 @@ class FittedModel:
 
     synthesizer: Any
     bounds: Mapping[str, tuple[float, float]]
+    epochs: int | None = None  # CTGAN epochs actually trained (fewer than asked when a time budget stopped it)
 
 
 def _bounds(data: pd.DataFrame, columns: Mapping[str, Column]) -> dict[str, tuple[float, float]]:
@@ -181,13 +188,16 @@ def _decode_numeric(rows: pd.DataFrame, columns: Mapping[str, Column]) -> pd.Dat
 
 
 def fit(
-    method: str, table: str, frame: pd.DataFrame, columns: Mapping[str, Column], epochs: int, batch_size: int, seed: int
+    method: str, table: str, frame: pd.DataFrame, columns: Mapping[str, Column], epochs: int, batch_size: int, seed: int,
+    time_limit: float | None = None,
 ) -> FittedModel:
     """Fit one model on the ``columns`` of ``frame``, seeded.
 
     ``gaussian_copula`` is provisioner's empirical-marginal copula (copula.py);
-    ``ctgan`` is SDV's CTGANSynthesizer.
+    ``ctgan`` is SDV's CTGANSynthesizer, stopped after the last epoch that ends
+    within ``time_limit`` seconds of the start of this call (budget.py).
     """
+    started = time.monotonic()
     if method != GAN:
         data = encode_numeric(frame, columns)
         kinds = {name: _copula_kind(col) for name, col in columns.items()}
@@ -202,8 +212,10 @@ def fit(
         synth = CTGANSynthesizer(
             metadata, epochs=epochs, batch_size=batch, verbose=False, enable_gpu=False, enforce_min_max_values=False
         )
-        synth.fit({table: data})
-    return FittedModel(synth, _bounds(data, columns))
+        with budget.deadline_epochs(time_limit, started) as loops:
+            synth.fit({table: data})
+    trained = loops[0].done if loops else epochs
+    return FittedModel(synth, _bounds(data, columns), trained)
 
 
 def sample(

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from . import hierarchy, pii, tabular
+from . import budget, hierarchy, pii, tabular
 from .bundle import ModelBundle, TableModel
 from .config import Config
 from .db import connect
 from .errors import ConfigError
-from .executor import FitJob, fit_all, make_executor
+from .executor import FitJob, fit_all, make_executor, workers_of
 from .graph import load_order
 from .profile import lookup_columns, read_rows, roles_of, split_holdout
 from .progress import Progress, silent
@@ -100,7 +100,7 @@ def train(
             if rows is not None:
                 real[key] = rows
             progress.info(f"{key}: {model.method} ({model.reason})")
-    _fit_pending(models, config, progress)
+    _fit_pending(models, config, progress, started)
     _refuse_skipped_parents(snapshot, models)
     settings = {"scale": config.scale, "train": config.train.__dict__, "privacy": config.privacy.__dict__}
     bundle = ModelBundle(snapshot=snapshot, tables=models, order=order, seed=config.seed, settings=settings)
@@ -266,13 +266,15 @@ def _train_table(
     return model, RealRows(train_rows, holdout)
 
 
-def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progress) -> None:
+def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progress, started: float) -> None:
     """Fit every table's model, independent tables side by side (executor.py).
 
     A table's fit needs only its own prepared rows, so the order does not
     matter and each fit is seeded per table: serial, a process pool and Ray give
     the same models. Copula fits take milliseconds, so a pool (whose workers
     import torch and SDV, seconds each) is only worth it for two or more GANs.
+    Under ``train.time_budget`` the GAN jobs get rows, epochs and a deadline
+    from what is left of the budget (budget.py).
     """
     jobs = [m.synthesizer for m in models.values() if isinstance(m.synthesizer, FitJob)]
     if not jobs:
@@ -281,16 +283,59 @@ def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progre
     name = config.train.executor
     if name == "auto":
         name = "local" if gans >= 2 else "serial"
-    started = time.perf_counter()
+    fit_started = time.perf_counter()
     executor = make_executor(name, ray_address=config.train.ray_address or None)
     try:
+        notes: dict[str, str] = {}
+        if config.train.time_budget and gans:
+            remaining = config.train.time_budget - (fit_started - started)
+            jobs, notes = _budgeted(jobs, remaining, workers_of(executor), config, progress)
         fitted = fit_all(executor, jobs)
     finally:
         executor.close()
-    progress.info(f"fitted {len(jobs)} table models ({gans} GAN) with the {name} executor in {time.perf_counter() - started:.1f}s")
+    progress.info(f"fitted {len(jobs)} table models ({gans} GAN) with the {name} executor in {time.perf_counter() - fit_started:.1f}s")
+    by_table = {job.table: job for job in jobs}
     for key, model in list(models.items()):
         if isinstance(model.synthesizer, FitJob):
-            models[key] = dataclasses.replace(model, synthesizer=fitted[key])
+            job, reason = by_table[key], model.reason + notes.get(key, "")
+            if fitted[key].epochs is not None and key in notes:
+                reason += f", trained {fitted[key].epochs} epochs"
+            models[key] = dataclasses.replace(
+                model, synthesizer=fitted[key], method=job.method, reason=reason, train_rows=len(job.frame),
+            )
+
+
+def _budgeted(
+    jobs: list[FitJob], remaining: float, workers: int, config: Config, progress: Progress,
+) -> tuple[list[FitJob], dict[str, str]]:
+    """The GAN jobs cut to fit ``remaining`` seconds: fewer rows, fewer epochs, a deadline, or the copula."""
+    gan_jobs = [j for j in jobs if j.method == tabular.GAN]
+    work = [
+        (j.table, len(j.frame), j.epochs,
+         budget.encoded_width(j.frame, j.columns, [c for c, col in j.columns.items() if tabular.is_categorical(col)]))
+        for j in gan_jobs
+    ]
+    startup = budget.POOL_STARTUP_SECONDS if workers > 1 else 0.0
+    shares = {a.table: a for a in budget.allot(work, remaining, workers, startup)}
+    deadline = time.time() + budget.usable_seconds(remaining)
+    out, notes = [], {}
+    for job in jobs:
+        share = shares.get(job.table)
+        if share is None:
+            out.append(job)
+            continue
+        frame = job.frame
+        if share.rows < len(frame):
+            frame = frame.sample(n=share.rows, random_state=table_seed(config.seed, job.table, "budget") % (2**32))
+        if share.method != tabular.GAN:
+            notes[job.table] = f"; time budget: {share.seconds:.0f}s is too little for a GAN, so the copula"
+            out.append(dataclasses.replace(job, method=share.method, frame=frame))
+            continue
+        notes[job.table] = f"; time budget: {share.rows} rows, {share.seconds:.0f}s (about {share.epochs} epochs expected)"
+        out.append(dataclasses.replace(job, frame=frame, time_limit=share.seconds, deadline=deadline))
+    for table, note in notes.items():
+        progress.info(f"{table}{note}")
+    return out, notes
 
 
 def model_column(table: Table, name: str, role: str) -> Column:

@@ -60,6 +60,11 @@ def test_sample_csv_and_parquet(shop, tmp_path: Path) -> None:  # type: ignore[n
         assert result.exit_code == 2 and "pip install pyarrow" in result.stderr
     else:
         assert result.exit_code == 0 and len(list((tmp_path / "p").glob("*.parquet"))) == 2
+        import pandas as pd
+
+        for name in ("customer", "orders"):  # the same rows in both formats (same bundle, same seed)
+            parquet, csv = pd.read_parquet(tmp_path / "p" / f"{name}.parquet"), pd.read_csv(tmp_path / "c" / f"{name}.csv")
+            assert list(parquet.columns) == list(csv.columns) and len(parquet) == len(csv) > 0
 
 
 def test_diff_unchanged_then_changed(shop) -> None:  # type: ignore[no-untyped-def]
