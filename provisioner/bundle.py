@@ -22,6 +22,7 @@ import pandas as pd
 from . import __version__
 from .errors import BundleError
 from .graph import LoadOrder
+from .inherit import Inherit
 from .pii import PiiColumn
 from .profile import ColumnStats
 from .relational import ForeignKeyModel, KeyShape
@@ -48,6 +49,7 @@ class TableModel:
     seconds: float = 0.0
     count_columns: tuple[str, ...] = ()  # children-per-row columns learnt with the others (hierarchy.py)
     conditions: tuple[Column, ...] = ()  # driving parent's columns ("__parent__<col>") the model is conditioned on
+    inherited: tuple[Inherit, ...] = ()  # columns copied from a parent in a share of the rows (inherit.py)
 
     @property
     def model_columns(self) -> tuple[str, ...]:

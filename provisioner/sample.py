@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import generate, hierarchy, pii, repair, tabular
+from . import generate, hierarchy, inherit, pii, repair, tabular
 from .bundle import ModelBundle, TableModel
 from .config import Config
 from .graph import LoadOrder
@@ -108,6 +108,8 @@ def _sample_table(
             balance_lookup(frame, fkm, done[fkm.fk.ref_table], rng)
     frame = pii.fill(table, frame, model.fills, table_seed(seed, table.key, "pii"))
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, done, rng)
+    inherit_rng = np.random.default_rng(table_seed(seed, table.key, "inherit"))
+    frame = inherit.apply(frame, getattr(model, "inherited", ()), done, inherit_rng)
     frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
     notes += repair.shortfall(table, wanted, len(frame))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from . import budget, hierarchy, pii, tabular
+from . import budget, hierarchy, inherit, pii, tabular
 from .bundle import ModelBundle, TableModel
 from .config import Config
 from .db import connect
@@ -94,6 +94,7 @@ def train(
                 continue
             cond = _conditions(snapshot, table, frames, fk_models[key], models)
             model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond)
+            model = _with_inherited(snapshot, model, frames, models)
             if model.method == "copy":
                 copied.add(key)
             models[key] = model
@@ -105,6 +106,19 @@ def train(
     settings = {"scale": config.scale, "train": config.train.__dict__, "privacy": config.privacy.__dict__}
     bundle = ModelBundle(snapshot=snapshot, tables=models, order=order, seed=config.seed, settings=settings)
     return TrainResult(bundle=bundle, real=real, seconds=time.perf_counter() - started, frames=frames)
+
+
+def _with_inherited(snapshot: SchemaSnapshot, model: TableModel, frames: Mapping[str, pd.DataFrame], models: Mapping[str, TableModel]) -> TableModel:
+    """The columns this table copies from its (already trained) parents (inherit.py)."""
+    if model.method not in (tabular.GAN, tabular.COPULA):
+        return model
+    table = snapshot.table(model.key)
+    parents = {
+        fk.ref_table: (snapshot.table(fk.ref_table), frames[fk.ref_table], models[fk.ref_table].roles)
+        for fk in table.foreign_keys if fk.ref_table in models and fk.ref_table in frames
+    }
+    found = inherit.learn(table, frames[model.key], model.roles, parents)
+    return dataclasses.replace(model, inherited=found) if found else model
 
 
 def real_rows(engine: Engine, bundle: ModelBundle, config: Config, progress: Progress = silent) -> dict[str, RealRows]:
