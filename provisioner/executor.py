@@ -63,16 +63,31 @@ class LocalExecutor:
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         if len(items) <= 1 or self.workers == 1:
             return [fn(item) for item in items]
+        return list(self._started().map(fn, items))
+
+    def imap(self, fn: Callable[[T], R], items: Sequence[T], ahead: int | None = None) -> Iterator[R]:
+        """Results in order, as they come, with up to ``ahead`` jobs (default workers + 1) in flight:
+        the caller works on result k (a COPY) while the pool makes the next ones."""
+        pool, window = self._started(), ahead or self.workers + 1
+        pending = [pool.submit(fn, item) for item in items[:window]]
+        for i in range(len(items)):
+            result = pending[i].result()
+            if i + window < len(items):
+                pending.append(pool.submit(fn, items[i + window]))
+            pending[i] = None  # type: ignore[call-overload]  # let the shard go once it is handed over
+            yield result
+
+    def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             threads = max(1, (os.cpu_count() or 1) // self.workers)
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_share_cores, initargs=(threads,)
             )
-        return list(self._pool.map(fn, items))
+        return self._pool
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=False)  # every result is in; the workers exit on their own (~1.3 s saved)
+            self._pool.shutdown(wait=False, cancel_futures=True)  # results are in; workers exit on their own (~1.3 s saved)
             self._pool = None
 
 
@@ -183,5 +198,8 @@ def sample_shards(
                  picks[start:start + chunk_rows] if picks is not None else None)
         for k, start in enumerate(range(0, total, chunk_rows))
     ]
+    if isinstance(executor, LocalExecutor):  # keep the pool busy while the caller loads
+        yield from executor.imap(sample_one, jobs, ahead=per_round)
+        return
     for first in range(0, len(jobs), per_round):
         yield from executor.map(sample_one, jobs[first:first + per_round])
