@@ -1,6 +1,10 @@
-"""Provision Chinook at ``--scale 10`` from a bundle alone, seconds per stage.
+"""Provision Chinook at ``--scale 10`` (or TPC-H SF 0.1 at 1) from a bundle alone, seconds per stage.
 
     python3 bench/provision_from_bundle.py [--scale 10] [--epochs 2] [--repeats 3]
+    python3 bench/provision_from_bundle.py --dataset tpch --time-budget 180 --repeats 1
+
+TPC-H is database ``tpch_sf01`` (made by ``bench/tpch_load.py`` when missing), trained
+with the default epochs under ``--time-budget``; its scale defaults to 1.
 
 Loads ``chinook.sql`` (``/work/shared/datasets``, else the copy shipped in the
 package) into a scratch source with ``sqlscript.load_sql_script`` and trains a
@@ -31,10 +35,17 @@ from provisioner.config import Config, TrainConfig
 from provisioner.stream import load_streamed
 
 
-def train(path: Path, epochs: int) -> Path:
+def train(path: Path, epochs: int, name: str = "chinook", budget: float | None = None) -> Path:
+    if name == "tpch":
+        from _common import admin_url
+        from tpch_load import ensure
+
+        source = ensure(admin_url(), "tpch_sf01", 0.1)
+        api.train_bundle(Config(source=source, seed=1, train=TrainConfig(time_budget=budget)), path)
+        return path
     with scratch_db("chinook_source") as source:
         sqlscript.load_sql_script(source, dataset("chinook.sql"))
-        config = Config(source=source, seed=1, train=TrainConfig(epochs=epochs))
+        config = Config(source=source, seed=1, train=TrainConfig(epochs=epochs, time_budget=budget))
         api.train_bundle(config, path)  # no privacy gate here: load_bundle accepts a bundle never checked
     return path
 
@@ -59,19 +70,23 @@ def via_stream(path: Path, scale: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=10.0)
+    parser.add_argument("--dataset", choices=["chinook", "tpch"], default="chinook")
+    parser.add_argument("--time-budget", type=float, default=None, help="train.time_budget in seconds")
+    parser.add_argument("--scale", type=float, default=None, help="default 10 (chinook), 1 (tpch)")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--bundle", type=Path, default=None, help="reuse (or write) this bundle instead of a temporary one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        path = args.bundle if args.bundle and args.bundle.exists() else train(args.bundle or Path(tmp) / "chinook.bundle", args.epochs)
+        scale = args.scale or (1.0 if args.dataset == "tpch" else 10.0)
+        fresh = args.bundle or Path(tmp) / f"{args.dataset}.bundle"
+        path = args.bundle if args.bundle and args.bundle.exists() else train(fresh, args.epochs, args.dataset, args.time_budget)
         emit("train_seconds", time.perf_counter() - started)
         runs, streamed = [], []
         for _ in range(args.repeats):
-            runs.append(via_api(path, args.scale))
-            streamed.append(via_stream(path, args.scale))
+            runs.append(via_api(path, scale))
+            streamed.append(via_stream(path, scale))
     for stage in runs[0]:
         emit(f"bundle_{stage}_seconds", median([r[stage] for r in runs]))
     emit("stream_total_seconds", median(streamed))

@@ -3,8 +3,10 @@
     python bench/tpch.py        # generates TPC-H SF 0.1 into database tpch_sf01 first if it is missing
     python bench/tpch.py --source postgresql://postgres@127.0.0.1:5432/tpch_sf01
 
-Training reads at most ``--row-cap`` rows per table (5000) for ``--epochs`` CTGAN
-epochs (5); sampling, the privacy gate and the load work on the full row counts.
+Training reads at most ``--row-cap`` rows per table (20000, the default) and runs
+within ``--time-budget`` (180 s: rows and epochs per CTGAN table shrink to fit, see
+``provisioner/budget.py``); sampling, the privacy gate and the load work on the full
+row counts.
 Prints wall seconds and the process's peak RSS (getrusage maxrss) after every
 stage, the total, and the rows loaded per table.
 """
@@ -57,8 +59,9 @@ def main() -> None:
     parser.add_argument("--admin", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--target-db", default="tpch_sf01_stage")
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--row-cap", type=int, default=5000)
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--row-cap", type=int, default=20000)
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--time-budget", default="180s", help="train.time_budget ('' for none)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--identifiability-gap-max", type=float, help="Override privacy.identifiability_gap_max (default 0.05).")
     args = parser.parse_args()
@@ -66,10 +69,13 @@ def main() -> None:
     target = sqlscript.create_database(args.admin, args.target_db, replace=True)
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as cfg:
         cfg.write(f"seed: {args.seed}\ntrain:\n  row_cap: {args.row_cap}\n  epochs: {args.epochs}\n")
+        if args.time_budget:
+            cfg.write(f"  time_budget: {args.time_budget}\n")
         if args.identifiability_gap_max is not None:
             cfg.write(f"privacy:\n  identifiability_gap_max: {args.identifiability_gap_max}\n")
     config = load_config(cfg.name).with_overrides(source=args.source, target=target, scale=args.scale)
-    print(f"TPC-H provision: scale {args.scale}, train.row_cap {args.row_cap}, epochs {args.epochs}", flush=True)
+    print(f"TPC-H provision: scale {args.scale}, train.row_cap {args.row_cap}, epochs {args.epochs}, "
+          f"time budget {args.time_budget or 'none'}", flush=True)
     started = time.perf_counter()
     try:
         result = api.provision(config, progress=StageClock())

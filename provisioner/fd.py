@@ -76,7 +76,8 @@ def _dependency(frame: pd.DataFrame, a: str, b: str) -> Dependency:
 
 def association(a: pd.Series, b: pd.Series) -> float:
     """Cramer's V of two categorical columns (NULL is a category)."""
-    table = pd.crosstab(a.astype(object).fillna("\0null"), b.astype(object).fillna("\0null")).to_numpy(dtype=float)
+    a, b = a.astype(object), b.astype(object)
+    table = pd.crosstab(a.where(a.notna(), "\0null"), b.where(b.notna(), "\0null")).to_numpy(dtype=float)
     n, k = table.sum(), min(table.shape) - 1
     if n == 0 or k < 1:
         return 0.0
