@@ -16,11 +16,12 @@ the optional extra (``pip install provisioner[ray]``).
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -164,7 +165,38 @@ def fit_all(executor: Executor, jobs: Sequence[FitJob]) -> dict[str, tabular.Fit
     """Fit independent tables side by side; the biggest first so the pool drains evenly
     (under a time budget, the longest allotment first, as budget.allot packed them)."""
     ordered = sorted(jobs, key=lambda j: (j.time_limit or 0.0, len(j.frame) * j.epochs), reverse=True)
+    if any(j.deadline is not None for j in ordered) and isinstance(executor, (LocalExecutor, SerialExecutor)):
+        return _fit_in_time(executor, ordered)
     return {job.table: fitted for job, fitted in zip(ordered, executor.map(fit_one, ordered))}
+
+
+def _fit_in_time(executor: LocalExecutor | SerialExecutor, ordered: list[FitJob]) -> dict[str, tabular.FittedModel]:
+    """Start each budgeted fit when a worker is free, with the time the others left over:
+    its share, or more when the jobs still queued need less than what remains (work-conserving)."""
+    workers = executor.workers if isinstance(executor, LocalExecutor) else 1
+    queue, running, done = list(ordered), {}, {}  # type: ignore[var-annotated]
+
+    def start(job: FitJob) -> FitJob:
+        if job.time_limit is None or job.deadline is None:
+            return job
+        queued = sum(j.time_limit or 0.0 for j in queue)
+        spare = (job.deadline - time.time()) - queued / workers
+        return dataclasses.replace(job, time_limit=max(job.time_limit, spare))
+
+    if isinstance(executor, SerialExecutor) or workers == 1:
+        while queue:
+            job = queue.pop(0)
+            done[job.table] = fit_one(start(job))
+        return done
+    pool = executor._started()
+    while queue or running:
+        while queue and len(running) < workers:
+            job = queue.pop(0)
+            running[pool.submit(fit_one, start(job))] = job.table
+        finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+        for future in finished:
+            done[running.pop(future)] = future.result()
+    return done
 
 
 @dataclass(frozen=True)
