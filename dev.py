@@ -18,25 +18,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 
 
-def install() -> None:
+def install(extras: str = "test") -> None:
     pip = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--root-user-action=ignore",
            "-c", str(ROOT / "constraints.txt")]
     # torch first, pinned: any other torch request pulls gigabytes of CUDA wheels.
     subprocess.run([*pip, "torch==2.13.0"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[{extras}]"], check=True)
 
 
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "test"
     rest = argv[1:]
     if os.environ.get("PROVISIONER_SKIP_INSTALL") != "1":
-        install()
+        install("test,bench" if command == "bench" else "test")
     if command == "demo":
         return subprocess.call([sys.executable, "-m", "provisioner.cli", "demo", *rest])
     if command == "test":
         return subprocess.call([sys.executable, "-m", "pytest", "-q", *rest], cwd=ROOT)
     if command == "bench":
-        scripts = sorted((ROOT / "bench").glob("*.py"))
+        scripts = sorted(p for p in (ROOT / "bench").glob("*.py") if not p.name.startswith("_"))
         return max((subprocess.call([sys.executable, str(s), *rest], cwd=ROOT) for s in scripts), default=0)
     print(__doc__, file=sys.stderr)
     return 2
