@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from . import gate, privacy, tabular
+from . import gate, inherit, privacy, tabular
 from .bundle import ModelBundle, TableModel
 from .config import PrivacyConfig
 from .privacy import PrivacyReport
@@ -60,7 +60,7 @@ def repair(
         for key, rows in offenders.items():
             model, table = bundle.tables[key], bundle.snapshot.table(key)
             seed = table_seed(synthetic.seed, key, f"resample:{done}")
-            tables[key] = redraw(table, model, tables[key], rows, seed)
+            tables[key] = redraw(table, model, tables[key], rows, seed, tables)
             counts[key] = counts.get(key, 0) + len(rows)
             progress.info(f"{key}: {len(rows)} offending rows redrawn (round {done})")
         synthetic = _with_tables(synthetic, tables)
@@ -85,10 +85,19 @@ def offending(bundle: ModelBundle, verdict: PrivacyReport) -> dict[str, np.ndarr
     return out
 
 
-def redraw(table: Table, model: TableModel, frame: pd.DataFrame, rows: np.ndarray, seed: int) -> pd.DataFrame:
-    """``frame`` with the learnt columns of ``rows`` (positions) replaced by fresh model draws."""
+def redraw(
+    table: Table, model: TableModel, frame: pd.DataFrame, rows: np.ndarray, seed: int,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """``frame`` with the learnt columns of ``rows`` (positions) replaced by fresh model draws;
+    columns copied from a parent (inherit.py) are copied again for the redrawn rows."""
     learnt = {c: table.column(c) for c in model.model_columns}
     fresh = tabular.sample(model.synthesizer, len(rows), learnt, seed)
+    inherited = getattr(model, "inherited", ())
+    if inherited and tables is not None:
+        keys = frame.iloc[rows][list(dict.fromkeys(c for i in inherited for c in i.fk_columns))].reset_index(drop=True)
+        both = pd.concat([fresh.reset_index(drop=True), keys.loc[:, ~keys.columns.isin(fresh.columns)]], axis=1)
+        fresh = inherit.apply(both, inherited, tables, np.random.default_rng([seed, 11]))
     out = frame.copy()
     for name, col in learnt.items():
         values = fresh[name].to_numpy(dtype=object)
