@@ -2,21 +2,24 @@
 
 ``train.time_budget`` (``--time-budget 5m``) bounds the whole ``train`` run.
 Reading the source and fitting the copulas take what they take (seconds);
-what is left, less a small reserve, is shared among the CTGAN tables in
-proportion to their work (rows x output width), times the number of workers
-that fit them side by side. Each table then gets:
+what is left, less a reserve and the pool's start-up, is shared among the
+CTGAN tables in proportion to their work (rows x output width): no share
+above one worker's time, and all of them scaled so that they pack onto the
+workers longest first (:func:`allot`). Each table then gets:
 
-* a row count and an epoch count that fit its share, from a conservative
-  throughput estimate (:func:`rate`: row-epochs per second on one core of
-  this project's 2-core CPU, falling with the width of CTGAN's encoding).
-  Rows shrink first, down to ``MIN_ROWS``, so that at least ``MIN_EPOCHS``
-  epochs fit; below that, epochs shrink. Neither ever exceeds the configured
-  ``row_cap`` / ``epochs``;
+* a row count that fits its share at a conservative throughput estimate
+  (:func:`rate`: row-epochs per second on one core of this project's 2-core
+  CPU, falling with the width of CTGAN's encoding): rows shrink, down to
+  ``MIN_ROWS``, so that at least ``MIN_EPOCHS`` epochs fit. It never exceeds
+  the configured ``row_cap``;
 * a hard deadline: CTGAN runs up to the configured epochs and stops after the
   last epoch that finishes before it (:func:`deadline_epochs`), so a slower
   machine than estimated trains fewer epochs instead of overrunning, and a
   faster one uses its share for more;
 * the copula instead of CTGAN when not even ``MIN_ROWS`` rows x 1 epoch fits.
+
+The fits start as workers free up (``executor.fit_all``), each with its share
+or, when larger, the time the still-queued tables leave over.
 
 With a budget, the number of epochs trained depends on the machine's speed,
 so two trainings of one source may differ; the bundle records the epochs each
