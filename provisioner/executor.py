@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -171,31 +171,37 @@ def fit_all(executor: Executor, jobs: Sequence[FitJob]) -> dict[str, tabular.Fit
 
 
 def _fit_in_time(executor: LocalExecutor | SerialExecutor, ordered: list[FitJob]) -> dict[str, tabular.FittedModel]:
-    """Start each budgeted fit when a worker is free, with the time the others left over:
-    its share, or more when the jobs still queued need less than what remains (work-conserving)."""
+    """Start each budgeted fit when a worker is free, with its share or, when larger, what is
+    left over: the time every worker still has before the deadline (a busy one from the end of
+    its current fit), less what the queued fits need (work-conserving)."""
     workers = executor.workers if isinstance(executor, LocalExecutor) else 1
-    queue, running, done = list(ordered), {}, {}  # type: ignore[var-annotated]
+    queue, done = list(ordered), {}
+    ends: dict[Any, float] = {}  # running fit -> when its limit runs out
 
     def start(job: FitJob) -> FitJob:
         if job.time_limit is None or job.deadline is None:
             return job
-        queued = sum(j.time_limit or 0.0 for j in queue)
-        spare = (job.deadline - time.time()) - queued / workers
-        return dataclasses.replace(job, time_limit=max(job.time_limit, spare))
+        now = time.time()
+        capacity = (job.deadline - now) + sum(max(job.deadline - end, 0.0) for end in ends.values())
+        spare = capacity - sum(j.time_limit or 0.0 for j in queue)
+        return dataclasses.replace(job, time_limit=min(max(job.time_limit, spare), job.deadline - now))
 
     if isinstance(executor, SerialExecutor) or workers == 1:
         while queue:
             job = queue.pop(0)
             done[job.table] = fit_one(start(job))
         return done
-    pool = executor._started()
-    while queue or running:
-        while queue and len(running) < workers:
-            job = queue.pop(0)
-            running[pool.submit(fit_one, start(job))] = job.table
-        finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+    pool, names = executor._started(), {}
+    while queue or ends:
+        while queue and len(ends) < workers:
+            job = start(queue.pop(0))
+            future = pool.submit(fit_one, job)
+            names[future] = job.table
+            ends[future] = time.time() + (job.time_limit or 0.0)
+        finished, _ = wait(list(ends), return_when=FIRST_COMPLETED)
         for future in finished:
-            done[running.pop(future)] = future.result()
+            ends.pop(future)
+            done[names.pop(future)] = future.result()
     return done
 
 
