@@ -186,7 +186,7 @@ def _reorder(
     z = ndtri(np.column_stack([m.to_uniform(frame[m.name], rng) for m in marginals]))
     out = list(marginals)
     for j, m in enumerate(marginals):
-        if m.kind != "categorical" or len(m.categories) < 3 or m.name in fixed_order or _shares_values(m, marginals):
+        if m.kind != "categorical" or len(m.categories) < 3 or len(marginals) < 2 or m.name in fixed_order or _shares_values(m, marginals):
             continue
         codes = frame[m.name].map({c: i for i, c in enumerate(m.categories)}).to_numpy(dtype=float)
         present = ~np.isnan(codes)

@@ -77,3 +77,27 @@ def test_inherit_needs_agreement_beyond_chance() -> None:
     lines["flag"] = lines["pid"].map(parents.set_index("id")["flag"])
     (found,) = inherit.learn(child, lines, roles, {"p": (parent, parents, {"id": "key", "flag": "model"})})
     assert found.parent_column == "flag" and found.share == 1.0
+
+
+def test_copula_edge_cases_sample() -> None:
+    """One category column alone, an all-NULL column and a constant: reordering and stratifying cope."""
+    from provisioner.copula import EmpiricalCopula
+
+    rng = np.random.default_rng(0)
+    alone = EmpiricalCopula.fit(pd.DataFrame({"c": rng.choice(list("abcde"), 100)}), {"c": "categorical"}, 1)
+    assert alone.sample(10, rng)["c"].value_counts().to_dict() == {c: 2 for c in "abcde"}
+    frame = pd.DataFrame({"c": rng.choice(list("abcde"), 100), "n": np.full(100, np.nan), "k": np.full(100, 5.0)})
+    mixed = EmpiricalCopula.fit(frame, {"c": "categorical", "n": "numeric", "k": "numeric"}, 1).sample(7, rng)
+    assert mixed["n"].isna().all() and (mixed["k"] == 5.0).all() and len(mixed) == 7
+
+
+def test_conditional_draws_follow_p_b_given_a() -> None:
+    rng = np.random.default_rng(3)
+    a = rng.choice(["x", "y"], 2000)
+    b = np.where(a == "x", rng.choice(["p", "q"], 2000, p=[0.9, 0.1]), rng.choice(["p", "q"], 2000, p=[0.2, 0.8]))
+    found = fd.learn(pd.DataFrame({"a": a, "b": b}), ["a"], ["a", "b"])
+    dep = found["b"]
+    assert dep.categories and dep.determinant == "a"
+    out = fd.apply(pd.DataFrame({"a": ["x"] * 4000 + ["y"] * 4000, "b": [None] * 8000}), found, np.random.default_rng(1))
+    share = out.groupby("a")["b"].apply(lambda s: (s == "p").mean())
+    assert abs(share["x"] - 0.9) < 0.03 and abs(share["y"] - 0.2) < 0.03
