@@ -30,6 +30,7 @@ from .snapshot import Table, family
 MIN_SHARE = 0.5
 MIN_KAPPA = 0.5  # Cohen's kappa: (share - chance) / (1 - chance), chance = equal by accident if independent
 MIN_MATCHED = 30
+PROBE_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,13 @@ def learn(
         joined = _join(frame, rows, fk.columns, fk.ref_columns)
         if len(joined) < MIN_MATCHED:
             continue
+        probe = joined.sample(n=min(PROBE_ROWS, len(joined)), random_state=0)
         for col in learnt:
             kind = family(table.column(col).kind)
             for pcol in (c.name for c in parent.columns if parent_roles.get(c.name) in ("model", "pii")):
                 if family(parent.column(pcol).kind) != kind or f"__p_{pcol}" not in joined:
+                    continue
+                if _equal_share(probe[col], probe[f"__p_{pcol}"], kind, kappa=False) < MIN_SHARE / 2:  # most pairs share nothing
                     continue
                 share = _equal_share(joined[col], joined[f"__p_{pcol}"], kind)
                 if share >= MIN_SHARE and share > out.get(col, Inherit("", "", (), (), col, "", 0.0)).share:
@@ -82,7 +86,7 @@ def _join(child: pd.DataFrame, parent: pd.DataFrame, fk_columns: tuple[str, ...]
         return pd.DataFrame()
 
 
-def _equal_share(child: pd.Series, parent: pd.Series, kind: str) -> float:
+def _equal_share(child: pd.Series, parent: pd.Series, kind: str, kappa: bool = True) -> float:
     both = child.notna() & parent.notna()
     if not both.any():
         return 0.0
@@ -92,9 +96,11 @@ def _equal_share(child: pd.Series, parent: pd.Series, kind: str) -> float:
         b = pd.to_numeric(b, errors="coerce").round(9)
     a, b = a.astype(str), b.astype(str)
     share = float((a.to_numpy() == b.to_numpy()).sum()) / len(child)
+    if not kappa:
+        return share
     chance = float((a.value_counts(normalize=True) * b.value_counts(normalize=True)).sum()) * float(both.mean())
-    kappa = (share - chance) / (1 - chance) if chance < 1 else 0.0
-    return share if kappa >= MIN_KAPPA else 0.0
+    agreement = (share - chance) / (1 - chance) if chance < 1 else 0.0
+    return share if agreement >= MIN_KAPPA else 0.0
 
 
 def apply(frame: pd.DataFrame, inherits: tuple[Inherit, ...], done: Mapping[str, pd.DataFrame], rng: np.random.Generator) -> pd.DataFrame:
