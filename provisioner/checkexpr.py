@@ -9,6 +9,7 @@ comparisons between columns and constants, IS [NOT] NULL, ``= ANY (ARRAY[...])``
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,23 +60,23 @@ def _peek(tokens: list[tuple[str, str]], pos: int) -> str:
 
 
 def _or(tokens: list[tuple[str, str]], pos: int) -> tuple[Node, int]:
-    parts = []
-    node, pos = _and(tokens, pos)
-    parts.append(node)
-    while _peek(tokens, pos) == "OR":
-        node, pos = _and(tokens, pos + 1)
-        parts.append(node)
-    return (parts[0] if len(parts) == 1 else Node("or", tuple(parts))), pos
+    return _chain(tokens, pos, "OR", _and)
 
 
 def _and(tokens: list[tuple[str, str]], pos: int) -> tuple[Node, int]:
-    parts = []
-    node, pos = _not(tokens, pos)
-    parts.append(node)
-    while _peek(tokens, pos) == "AND":
-        node, pos = _not(tokens, pos + 1)
+    return _chain(tokens, pos, "AND", _not)
+
+
+def _chain(
+    tokens: list[tuple[str, str]], pos: int, keyword: str, operand: Callable[[list[tuple[str, str]], int], tuple[Node, int]],
+) -> tuple[Node, int]:
+    """``operand (keyword operand)*`` as one ``keyword.lower()`` node (or the lone operand)."""
+    node, pos = operand(tokens, pos)
+    parts = [node]
+    while _peek(tokens, pos) == keyword:
+        node, pos = operand(tokens, pos + 1)
         parts.append(node)
-    return (parts[0] if len(parts) == 1 else Node("and", tuple(parts))), pos
+    return (parts[0] if len(parts) == 1 else Node(keyword.lower(), tuple(parts))), pos
 
 
 def _not(tokens: list[tuple[str, str]], pos: int) -> tuple[Node, int]:
