@@ -67,7 +67,7 @@ def learn(
                 if _equal_share(probe[col], probe[f"__p_{pcol}"], kind, kappa=False) < MIN_SHARE / 2:  # most pairs share nothing
                     continue
                 share = _equal_share(joined[col], joined[f"__p_{pcol}"], kind)
-                if share >= MIN_SHARE and share > out.get(col, Inherit("", "", (), (), col, "", 0.0)).share:
+                if share >= MIN_SHARE and (col not in out or share > out[col].share):
                     out[col] = Inherit(fk.name, fk.ref_table, fk.columns, fk.ref_columns, col, pcol, share)
     return tuple(out.values())
 

@@ -114,6 +114,8 @@ def _activate(raw: np.ndarray, spans: list[tuple[int, str]], uniforms: np.ndarra
             block[rows, index] = 1.0
         st += dim
     return raw
+
+
 def _vectorised(formatter: Any, original: Any) -> Any:
     """Strings that all parse with the format are returned as they are (what SDV does, one call per column)."""
 

@@ -280,12 +280,7 @@ def sample(
         for name, (anchor, low, high) in getattr(model, "deltas", {}).items():
             if name in rows and anchor in rows:
                 rows[name] = fold(rows[anchor] + rows[name], low, high)
-        decoded = _decode_numeric(rows, {c: col for c, col in columns.items() if c in rows})
-        deps, fd_rng = getattr(model, "determined", {}), np.random.default_rng([seed % (2**32), 7])
-        if given is None or not deps:
-            return fd.apply(decoded, deps, fd_rng)
-        both = pd.concat([decoded, given.reset_index(drop=True).drop(columns=list(decoded.columns), errors="ignore")], axis=1)
-        return fd.apply(both, deps, fd_rng)[list(decoded.columns)]
+        return _dependent(model, _decode_numeric(rows, {c: col for c, col in columns.items() if c in rows}), seed, given)
     synth = model.synthesizer
     with quiet(), sdvfast.sampling(synth):
         synth.reset_sampling()
@@ -296,5 +291,14 @@ def sample(
     rows = rows.reset_index(drop=True)
     for name, (low, high) in model.bounds.items():
         rows[name] = fold(pd.to_numeric(rows[name], errors="coerce").astype(float), low, high)
-    decoded = decode(rows, {c: col for c, col in columns.items() if c in rows})
-    return fd.apply(decoded, getattr(model, "determined", {}), np.random.default_rng([seed % (2**32), 7]))
+    return _dependent(model, decode(rows, {c: col for c, col in columns.items() if c in rows}), seed)
+
+
+def _dependent(model: FittedModel, rows: pd.DataFrame, seed: int, given: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``rows`` with the columns another one determines set from it (fd.py); a determinant
+    may be one of the ``given`` parent columns, which are not returned."""
+    deps, rng = getattr(model, "determined", {}), np.random.default_rng([seed % (2**32), 7])
+    if given is None or not deps:
+        return fd.apply(rows, deps, rng)
+    both = pd.concat([rows, given.reset_index(drop=True).drop(columns=list(rows.columns), errors="ignore")], axis=1)
+    return fd.apply(both, deps, rng)[list(rows.columns)]
