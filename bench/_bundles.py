@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
-
 from _common import scratch_db
 
-from provisioner import api, bundle, sqlscript
+from provisioner import api
 from provisioner.config import Config, TableConfig, TrainConfig
+from provisioner.model import bundle
+from provisioner.pg import script as sqlscript
 
 EVENTS = """
 CREATE TABLE events (

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from provisioner import sqlscript  # noqa: E402
+from provisioner.pg import script as sqlscript  # noqa: E402
 
 DEFAULT_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATASETS = ROOT.parent / "shared" / "datasets"

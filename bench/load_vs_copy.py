@@ -23,15 +23,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import psycopg
-
 from _common import emit, median, scratch_db
 
-from provisioner import sqlscript
-from provisioner.copyfmt import to_csv
-from provisioner.copyload import copy_frame
-from provisioner.db import target_engine
-from provisioner.reflect import reflect
-from provisioner.snapshot import Table
+from provisioner.pg import script as sqlscript
+from provisioner.pg.connect import target_engine
+from provisioner.pg.copyfmt import to_csv
+from provisioner.pg.copyio import copy_frame
+from provisioner.schema.reflect import reflect
+from provisioner.schema.snapshot import Table
 
 DDL = """
 CREATE TABLE bench_rows (

@@ -29,9 +29,10 @@ from _common import emit, scratch_db
 
 
 def child(bundle_path: str, rows: int, url: str, mode: str) -> None:
-    from provisioner import api, db
-    from provisioner import bundle as bundle_io
-    from provisioner.stream import load_streamed
+    from provisioner import api
+    from provisioner.load.stream import load_streamed
+    from provisioner.model import bundle as bundle_io
+    from provisioner.pg import connect as db
 
     started = time.perf_counter()
     config = rows_config(url, rows)

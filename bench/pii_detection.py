@@ -1,7 +1,7 @@
 """Benchmark PII detection against the hand-labelled Chinook and Northwind columns.
 
 Reflects both sample databases, samples up to 2,000 rows per table, runs
-``provisioner.pii.detect`` and compares with ``tests/pii_labels.yaml``.
+``provisioner.model.pii.detect`` and compares with ``tests/pii_labels.yaml``.
 Prints ``pii_recall=...``, ``pii_precision=...`` and a fill timing line.
 
     PROVISIONER_BENCH_PG=postgresql://postgres@127.0.0.1:5432 python bench/pii_detection.py
@@ -21,10 +21,10 @@ from sqlalchemy import Engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from provisioner.db import source_engine  # noqa: E402
-from provisioner.pii import PiiColumn, detect, fill  # noqa: E402
-from provisioner.reflect import reflect  # noqa: E402
-from provisioner.snapshot import SchemaSnapshot  # noqa: E402
+from provisioner.model.pii import PiiColumn, detect, fill  # noqa: E402
+from provisioner.pg.connect import source_engine  # noqa: E402
+from provisioner.schema.reflect import reflect  # noqa: E402
+from provisioner.schema.snapshot import SchemaSnapshot  # noqa: E402
 
 LABELS = ROOT / "tests" / "pii_labels.yaml"
 SAMPLE_ROWS = 2000

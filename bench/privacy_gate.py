@@ -23,7 +23,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from provisioner.config import PrivacyConfig  # noqa: E402
-from provisioner.privacy import check_table  # noqa: E402
+from provisioner.privacy.metrics import check_table  # noqa: E402
 
 KINDS = {
     "age": "numeric",

@@ -29,10 +29,12 @@ from pathlib import Path
 
 from _common import dataset, emit, median, scratch_db
 
-from provisioner import api, db, sqlscript
-from provisioner import bundle as bundle_io
+from provisioner import api
 from provisioner.config import Config, TrainConfig
-from provisioner.stream import load_streamed
+from provisioner.load.stream import load_streamed
+from provisioner.model import bundle as bundle_io
+from provisioner.pg import connect as db
+from provisioner.pg import script as sqlscript
 
 
 def train(path: Path, epochs: int, name: str = "chinook", budget: float | None = None) -> Path:

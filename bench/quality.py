@@ -23,13 +23,13 @@ warnings.filterwarnings("ignore")
 
 
 from bench._common import dataset_db, drop  # noqa: E402
+from provisioner.columns.tabular import quiet  # noqa: E402
 from provisioner.config import Config  # noqa: E402
-from provisioner.db import source_engine  # noqa: E402
-from provisioner.quality import evaluate, metadata, scored_frame  # noqa: E402
-from provisioner.reflect import reflect  # noqa: E402
-from provisioner.sample import sample  # noqa: E402
-from provisioner.tabular import quiet  # noqa: E402
-from provisioner.train import train  # noqa: E402
+from provisioner.model.train import train  # noqa: E402
+from provisioner.pg.connect import source_engine  # noqa: E402
+from provisioner.report.quality import evaluate, metadata, scored_frame  # noqa: E402
+from provisioner.schema.reflect import reflect  # noqa: E402
+from provisioner.synth.sample import sample  # noqa: E402
 
 SUBSETS = {"chinook": [("album", "track", "genre", "media_type"), ("invoice", "invoice_line")]}
 

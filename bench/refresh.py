@@ -19,10 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from provisioner import api, sqlscript  # noqa: E402
+from provisioner import api  # noqa: E402
+from provisioner.cli.term import LineProgress  # noqa: E402
 from provisioner.config import Config, TrainConfig  # noqa: E402
-from provisioner.refresh import refresh, template_name  # noqa: E402
-from provisioner.term import LineProgress  # noqa: E402
+from provisioner.devkit.refresh import refresh, template_name  # noqa: E402
+from provisioner.pg import script as sqlscript  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = (Path("/work/shared/datasets/chinook.sql"), ROOT / "provisioner" / "data" / "chinook.sql")

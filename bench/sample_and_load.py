@@ -24,14 +24,14 @@ import time
 from pathlib import Path
 
 import psycopg
-
 from _bundles import events_bundle, rows_config
 from _common import emit, median, scratch_db
 
-from provisioner import bundle as bundle_io
-from provisioner import db, sqlscript
-from provisioner.executor import LocalExecutor
-from provisioner.stream import load_streamed, shards
+from provisioner.load.stream import load_streamed, shards
+from provisioner.model import bundle as bundle_io
+from provisioner.model.executor import LocalExecutor
+from provisioner.pg import connect as db
+from provisioner.pg import script as sqlscript
 
 
 def sample_only(model: bundle_io.ModelBundle, rows: int, chunk_rows: int) -> float:

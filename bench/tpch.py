@@ -22,9 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from provisioner import api, sqlscript  # noqa: E402
+from provisioner import api  # noqa: E402
 from provisioner.config import load_config  # noqa: E402
 from provisioner.errors import GateFailed  # noqa: E402
+from provisioner.pg import script as sqlscript  # noqa: E402
 from provisioner.progress import Progress  # noqa: E402
 
 

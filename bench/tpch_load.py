@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import argparse
 import io
+import sys
 import time
 from pathlib import Path
-
-import sys
 
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from provisioner import sqlscript  # noqa: E402
+from provisioner.pg import script as sqlscript  # noqa: E402
 
 DDL = """
 CREATE TABLE region (r_regionkey integer PRIMARY KEY, r_name char(25) NOT NULL, r_comment varchar(152));

@@ -27,13 +27,14 @@ import warnings
 
 import pandas as pd
 import torch
-
 from _common import admin_url, dataset, emit, median, scratch_db
 
-from provisioner import api, sqlscript, tabular
+from provisioner import api
+from provisioner.columns import tabular
 from provisioner.config import Config, TrainConfig
-from provisioner.quality import metadata, scored_frame
-from provisioner.train import TrainResult, model_column
+from provisioner.model.train import TrainResult, model_column
+from provisioner.pg import script as sqlscript
+from provisioner.report.quality import metadata, scored_frame
 
 warnings.filterwarnings("ignore")
 SCORE_ROWS = 5000

@@ -18,18 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import bundle as bundle_io
-from . import db, gate, urls
-from .bundle import ModelBundle
-from .config import Config
-from .errors import ConfigError, GateFailed
-from .load import LoadResult, load
-from .privacy import PrivacyReport
-from .progress import Progress, silent
-from .reflect import reflect, save_snapshot
-from .sample import SyntheticTables, sample
-from .snapshot import SchemaSnapshot
-from .train import TrainResult, train
+from provisioner.config import Config
+from provisioner.errors import ConfigError, GateFailed
+from provisioner.load.loader import LoadResult, load
+from provisioner.model import bundle as bundle_io
+from provisioner.model.bundle import ModelBundle
+from provisioner.model.train import TrainResult, train
+from provisioner.pg import connect as db
+from provisioner.pg import urls
+from provisioner.privacy import gate
+from provisioner.privacy.metrics import PrivacyReport
+from provisioner.progress import Progress, silent
+from provisioner.schema.reflect import reflect, save_snapshot
+from provisioner.schema.snapshot import SchemaSnapshot
+from provisioner.synth.sample import SyntheticTables, sample
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,8 @@ def train_bundle(
         snapshot = reflect(engine, config.schemas, progress)
         reuse = None
         if only_changed:
-            from .schema_diff import diff
-            from .train import reusable
+            from provisioner.model.train import reusable
+            from provisioner.schema.diff import diff
 
             if not path or not Path(path).exists():
                 raise ConfigError("--only-changed needs an existing bundle at --bundle to compare with")
@@ -106,7 +108,7 @@ def provision(
     """Every stage; the privacy gate runs before the first write to the target.
 
     ``resample_violations``: when the gate names offending rows, redraw their learnt
-    columns and re-check (see :mod:`provisioner.resample`) before giving up.
+    columns and re-check (see :mod:`provisioner.privacy.resample`) before giving up.
     """
     seconds: dict[str, float] = {}
     source = db.source_engine(_require(config.source, "source", "--source"))
@@ -118,7 +120,7 @@ def provision(
     finally:
         source.dispose()
     synthetic = _timed(seconds, "sample", progress, lambda: sample(trained.bundle, config, progress))
-    from .resample import checked
+    from provisioner.privacy.resample import checked
 
     gated = _timed(seconds, "check", progress, lambda: checked(
         trained.bundle, trained.real, synthetic, config.privacy, progress, resample_violations))
@@ -154,7 +156,7 @@ def check_bundle(path: str | Path, config: Config, progress: Progress = silent, 
         snapshot = reflect(engine, model.snapshot.schemas, progress)
         if snapshot.structure_hash != model.schema_hash:
             bundle_io.load(path, key, expect_schema=snapshot.structure_hash)
-        from .train import real_rows
+        from provisioner.model.train import real_rows
 
         real = real_rows(engine, model, config, progress)
     finally:
@@ -182,7 +184,7 @@ def load_bundle(
     if verdict is not None and not verdict.get("passed", False):
         raise GateFailed("this bundle failed the privacy gate when it was trained; retrain it before loading")
     if dry_run:
-        from .load import plan
+        from provisioner.load.loader import plan
 
         progress.info(plan(model.snapshot, synthetic).describe())
         return ProvisionResult(model.snapshot, synthetic.rows, verdict, None, seconds)
@@ -200,7 +202,7 @@ def load_bundle(
 def _load_streamed(
     model: ModelBundle, config: Config, target_url: Any, report_path: str | Path | None, progress: Progress
 ) -> ProvisionResult:
-    from .stream import load_streamed
+    from provisioner.load.stream import load_streamed
 
     verdict = model.privacy
     if verdict is not None and not verdict.get("passed", False):
@@ -224,12 +226,12 @@ def _write_html(
     real: Mapping[str, Any] | None, seconds: Mapping[str, float],
 ) -> None:
     if path:
-        from .report_html import write_html_report
+        from provisioner.report.html import write_html_report
 
         write_html_report(path, model, synthetic, verdict, real, seconds)
 def audit_target(config: Config, bundle_path: str | Path | None = None, key: bytes | None = None) -> Any:
     """Leak scan of the target (and the bundle file) for source PII and free text: an ``audit.AuditReport``."""
-    from . import audit
+    from provisioner.privacy import audit
 
     source = db.source_engine(_require(config.source, "source", "--source"))
     target = db.target_engine(urls.parse(_require(config.target, "target", "--target"), "target"))

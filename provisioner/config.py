@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from .budget import parse_duration
-from .errors import ConfigError
+from provisioner.errors import ConfigError
+from provisioner.model.budget import parse_duration
 
 MODELS = ("auto", "ctgan", "gaussian_copula", "copy", "generate", "skip")
 
@@ -32,7 +32,7 @@ class PrivacyConfig:
     min_rows: int = 50  # below this, statistical tests are skipped (copies still refused)
     max_query_rows: int = 5000  # synthetic / holdout rows sampled per table for distances
     strict: bool = False
-    quasi_identifiers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table -> columns (provisioner.risk)
+    quasi_identifiers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table -> columns (provisioner.privacy.risk)
     quasi_identifier_risk_max: float = 0.05  # fail when the lower 95% bound of a risk exceeds this
 
 

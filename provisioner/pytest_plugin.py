@@ -60,9 +60,9 @@ def template_db_name(key: str) -> str:
 @pytest.fixture(scope="session")
 def provisioner_template(pytestconfig: pytest.Config) -> Template:
     """The session's template database, built from the bundle unless an identical one exists."""
-    from .config import Config
-    from .errors import ProvisionerError
-    from .refresh import ensure_template, template_key
+    from provisioner.config import Config
+    from provisioner.devkit.refresh import ensure_template, template_key
+    from provisioner.errors import ProvisionerError
 
     bundle = _setting(pytestconfig, "provisioner_bundle")
     if not bundle:
@@ -85,8 +85,8 @@ def provisioner_template(pytestconfig: pytest.Config) -> Template:
 @pytest.fixture
 def provisioned_db(provisioner_template: Template) -> Iterator[str]:
     """URL of a fresh synthetic database for this test only (a clone of the template)."""
-    from . import sqlscript
-    from .refresh import clone
+    from provisioner.devkit.refresh import clone
+    from provisioner.pg import script as sqlscript
 
     name = f"{provisioner_template.name[:40]}_{os.getpid()}_{next(_counter)}"
     url = clone(provisioner_template.admin_url, provisioner_template.name, name)

@@ -17,8 +17,8 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from provisioner import sqlscript
-from provisioner.embedded import start_embedded
+from provisioner.devkit.embedded import start_embedded
+from provisioner.pg import script as sqlscript
 
 REPO = Path(__file__).resolve().parents[1]
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"

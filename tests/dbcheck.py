@@ -7,7 +7,7 @@ from typing import Any
 
 import psycopg
 
-from provisioner import sqlscript
+from provisioner.pg import script as sqlscript
 
 
 def _rows(url: str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

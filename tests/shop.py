@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from provisioner import sqlscript
+from provisioner.pg import script as sqlscript
 
 SHOP_SQL = """
 SELECT setseed(0.42);

@@ -10,10 +10,12 @@ import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
-from provisioner import api, audit, sqlscript
-from provisioner.bundle import load as load_bundle
+from provisioner import api
 from provisioner.cli import main
 from provisioner.config import Config
+from provisioner.model.bundle import load as load_bundle
+from provisioner.pg import script as sqlscript
+from provisioner.privacy import audit
 
 
 def run_cli(*args: str) -> Result:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from provisioner import api, budget
+from provisioner import api
 from provisioner.config import Config, TableConfig, TrainConfig
 from provisioner.errors import ConfigError
+from provisioner.model import budget
 
 
 @pytest.mark.parametrize(("given", "seconds"), [(300, 300.0), ("90s", 90.0), ("5m", 300.0), ("1.5h", 5400.0), ("45", 45.0), (None, None)])

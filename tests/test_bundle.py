@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from provisioner import api, bundle, gate, resample
+from provisioner import api
 from provisioner.cli import main
 from provisioner.config import Config, TrainConfig
 from provisioner.errors import BundleError
-from provisioner.sample import sample
+from provisioner.model import bundle
+from provisioner.privacy import gate, resample
+from provisioner.synth.sample import sample
 
 KEY = "correct horse battery staple"
 

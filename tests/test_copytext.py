@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from provisioner import sqlscript
-from provisioner.copyfmt import copy_sql, to_csv
-from provisioner.copyload import copy_frame
-from provisioner.db import target_engine
-from provisioner.reflect import reflect
+from provisioner.pg import script as sqlscript
+from provisioner.pg.connect import target_engine
+from provisioner.pg.copyfmt import copy_sql, to_csv
+from provisioner.pg.copyio import copy_frame
+from provisioner.schema.reflect import reflect
 
 COLUMNS = """
     id integer PRIMARY KEY, small smallint, big bigint, ratio double precision, price numeric(10,2),
@@ -82,7 +82,7 @@ def test_text_path_loads_what_csv_path_loads(fresh_db: Callable[..., str]) -> No
 
 
 def test_chunks_all_arrive(fresh_db: Callable[..., str]) -> None:
-    from provisioner import copyload
+    from provisioner.pg import copyio as copyload
 
     url = fresh_db("copychunks")
     frame = tricky_frame()

@@ -12,9 +12,12 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from provisioner import db, demo, sqlscript, urls
-from provisioner.embedded import EmbeddedServer, start_embedded
+from provisioner.devkit import demo
+from provisioner.devkit.embedded import EmbeddedServer, start_embedded
 from provisioner.errors import ConfigError, ConnectError, LoadError
+from provisioner.pg import connect as db
+from provisioner.pg import script as sqlscript
+from provisioner.pg import urls
 from provisioner.progress import Progress
 
 DATA = Path(__file__).resolve().parents[1] / "provisioner" / "data"

@@ -6,10 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from provisioner import tabular
+from provisioner.columns import tabular
 from provisioner.errors import ConfigError
-from provisioner.executor import FitJob, LocalExecutor, SerialExecutor, fit_all, make_executor
-from provisioner.snapshot import Column
+from provisioner.model.executor import (
+    FitJob,
+    LocalExecutor,
+    SerialExecutor,
+    fit_all,
+    make_executor,
+)
+from provisioner.schema.snapshot import Column
 
 
 def _jobs() -> list[FitJob]:

@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from provisioner import sqlscript
-from provisioner.checkexpr import parse
 from provisioner.cli import main
-from provisioner.repair import failing, repair
-from provisioner.snapshot import Column, Constraint, Table
+from provisioner.pg import script as sqlscript
+from provisioner.schema.checkexpr import parse
+from provisioner.schema.snapshot import Column, Constraint, Table
+from provisioner.synth.repair import failing, repair
 
 from . import dbcheck
 from .conftest import unique_name
@@ -163,8 +163,8 @@ def test_postgresql_evaluates_checks_pandas_cannot(pg_admin_url: str) -> None:
     """A regex check on free text: PostgreSQL finds the rows inside the load transaction and they are re-drawn."""
     from sqlalchemy import create_engine
 
-    from provisioner.pgcheck import conform
-    from provisioner.snapshot import SchemaSnapshot
+    from provisioner.load.pgcheck import conform
+    from provisioner.schema.snapshot import SchemaSnapshot
 
     table = Table("public", "t", (Column("code", "text", "text"), Column("n", "integer", "integer")),
                   constraints=(Constraint("code_check", "check", ("code",), "CHECK ((code ~ '^[a-z]+$'::text))"),))
@@ -183,8 +183,8 @@ def test_postgresql_evaluates_checks_pandas_cannot(pg_admin_url: str) -> None:
 def test_postgresql_check_on_several_columns_redraws_them_together(pg_admin_url: str) -> None:
     from sqlalchemy import create_engine
 
-    from provisioner.pgcheck import conform
-    from provisioner.snapshot import SchemaSnapshot
+    from provisioner.load.pgcheck import conform
+    from provisioner.schema.snapshot import SchemaSnapshot
 
     cols = (Column("a", "integer", "integer"), Column("b", "integer", "integer"), Column("c", "integer", "integer"))
     table = Table("public", "t", cols, constraints=(Constraint("sum_check", "check", ("a", "b", "c"), "CHECK (((a + b) <= c))"),))
@@ -201,8 +201,8 @@ def test_postgresql_check_on_several_columns_redraws_them_together(pg_admin_url:
 def test_one_to_one_gives_each_parent_one_child_and_says_when_short() -> None:
     import numpy as np
 
-    from provisioner.repair import one_per_parent, shortfall
-    from provisioner.snapshot import ForeignKey
+    from provisioner.schema.snapshot import ForeignKey
+    from provisioner.synth.repair import one_per_parent, shortfall
 
     fk = ForeignKey("fk", ("pid",), "parent", ("id",), "FOREIGN KEY (pid) REFERENCES parent(id)")
     table = Table("public", "child", (Column("pid", "integer", "integer", nullable=False),), primary_key=("pid",), foreign_keys=(fk,))

@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from provisioner import api, fd, inherit
+from provisioner import api
+from provisioner.columns import fd
 from provisioner.config import Config
-from provisioner.sample import sample
+from provisioner.model.relations import inherit
+from provisioner.synth.sample import sample
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +65,7 @@ def test_fd_learns_a_dependency_and_ignores_a_near_key() -> None:
 
 
 def test_inherit_needs_agreement_beyond_chance() -> None:
-    from provisioner.snapshot import Column, ForeignKey, Table
+    from provisioner.schema.snapshot import Column, ForeignKey, Table
 
     child = Table(schema="public", name="line", columns=(Column("id", "integer", "integer"), Column("pid", "integer", "integer"),
                   Column("flag", "integer", "integer")), primary_key=("id",),
@@ -81,7 +83,7 @@ def test_inherit_needs_agreement_beyond_chance() -> None:
 
 def test_copula_edge_cases_sample() -> None:
     """One category column alone, an all-NULL column and a constant: reordering and stratifying cope."""
-    from provisioner.copula import EmpiricalCopula
+    from provisioner.columns.copula import EmpiricalCopula
 
     rng = np.random.default_rng(0)
     alone = EmpiricalCopula.fit(pd.DataFrame({"c": rng.choice(list("abcde"), 100)}), {"c": "categorical"}, 1)

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from provisioner import db
-from provisioner.reflect import reflect
-from provisioner.snapshot import SchemaSnapshot
+from provisioner.pg import connect as db
+from provisioner.schema.reflect import reflect
+from provisioner.schema.snapshot import SchemaSnapshot
 
 GOLDEN = Path(__file__).parent / "golden"
 

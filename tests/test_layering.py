@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "provisioner"
-FRONT_ENDS = {"cli.py"}
+FRONT_ENDS = {"main.py"}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
-from provisioner import bundle, sqlscript
+from provisioner.model import bundle
+from provisioner.pg import script as sqlscript
 from tests.conftest import DATASETS, REPO
 from tests.test_provision_chinook import run_cli
 

@@ -14,9 +14,9 @@ import pytest
 import yaml
 from sqlalchemy import Engine, text
 
-from provisioner import pii
 from provisioner.errors import ConfigError
-from provisioner.snapshot import Column, Constraint, SchemaSnapshot, Table
+from provisioner.model import pii
+from provisioner.schema.snapshot import Column, Constraint, SchemaSnapshot, Table
 
 LABELS = yaml.safe_load((Path(__file__).parent / "pii_labels.yaml").read_text(encoding="utf-8"))
 SAMPLE_ROWS = 2000
@@ -32,8 +32,8 @@ class Source:
 
 def _load(url: str) -> Source:
     """Reflect and sample a database created by the conftest fixtures (never a hard-coded name)."""
-    from provisioner.db import source_engine
-    from provisioner.reflect import reflect
+    from provisioner.pg.connect import source_engine
+    from provisioner.schema.reflect import reflect
 
     engine = source_engine(url)
     snapshot = reflect(engine)

@@ -11,8 +11,14 @@ import pandas as pd
 import pytest
 
 from provisioner.config import PrivacyConfig
-from provisioner.distances import nearest
-from provisioner.privacy import Metric, TablePrivacy, check_table, exempt, report
+from provisioner.privacy.distances import nearest
+from provisioner.privacy.metrics import (
+    Metric,
+    TablePrivacy,
+    check_table,
+    exempt,
+    report,
+)
 
 SENTINEL = "zz-sentinel-secret-7f3a"
 KINDS = {

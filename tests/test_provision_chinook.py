@@ -28,8 +28,7 @@ def fast_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def provisioned(chinook_url: str, pg_admin_url: str, fast_config: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from provisioner import sqlscript
-
+    from provisioner.pg import script as sqlscript
     from tests.conftest import unique_name
 
     work = tmp_path_factory.mktemp("chinook")

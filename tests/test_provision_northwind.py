@@ -14,7 +14,7 @@ ROOT_TABLES = ("categories", "customers", "employees", "region", "shippers", "su
 
 @pytest.fixture(scope="module")
 def provisioned(northwind_url: str, pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from provisioner import sqlscript
+    from provisioner.pg import script as sqlscript
     from tests.conftest import unique_name
 
     config = tmp_path_factory.mktemp("nw") / "provisioner.yaml"

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from provisioner import api, sqlscript
+from provisioner import api
 from provisioner.cli import main
 from provisioner.config import load_config
+from provisioner.devkit.refresh import template_key, template_name
+from provisioner.pg import script as sqlscript
 from provisioner.pytest_plugin import template_db_name
-from provisioner.refresh import template_key, template_name
 
 from . import dbcheck
 from .conftest import REPO, unique_name

@@ -52,7 +52,7 @@ def png_distinct_rows(png: Path) -> int:
 
 @pytest.fixture(scope="module")
 def shop(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from provisioner import sqlscript
+    from provisioner.pg import script as sqlscript
 
     from .conftest import unique_name
 

@@ -11,11 +11,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from provisioner import api, gate, resample
+from provisioner import api
 from provisioner.cli import main
 from provisioner.config import Config, TrainConfig
-from provisioner.sample import SyntheticTables, sample
-from provisioner.train import TrainResult
+from provisioner.model.train import TrainResult
+from provisioner.privacy import gate, resample
+from provisioner.synth.sample import SyntheticTables, sample
 
 from . import dbcheck
 

@@ -10,7 +10,7 @@ import pytest
 
 from provisioner.config import PrivacyConfig, load_config
 from provisioner.errors import ConfigError
-from provisioner.risk import quasi_identifier_metrics, wilson
+from provisioner.privacy.risk import quasi_identifier_metrics, wilson
 
 from .test_privacy import KINDS, copier, population, split
 

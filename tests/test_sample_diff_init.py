@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from provisioner import api, sqlscript
+from provisioner import api
 from provisioner.cli import main
 from provisioner.config import load_config
+from provisioner.pg import script as sqlscript
 
 from . import dbcheck
 from .shop import fast_config, make_shop

@@ -7,10 +7,11 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from provisioner import api, db
-from provisioner.bundle import ModelBundle
+from provisioner import api
 from provisioner.config import Config, TrainConfig
-from provisioner.stream import load_streamed, make_plan, shards
+from provisioner.load.stream import load_streamed, make_plan, shards
+from provisioner.model.bundle import ModelBundle
+from provisioner.pg import connect as db
 
 from . import dbcheck
 
@@ -57,7 +58,7 @@ def test_streamed_load_is_valid(chinook_bundle: ModelBundle, fresh_db: Callable[
 
 def test_pool_makes_the_same_shards(chinook_bundle: ModelBundle) -> None:
     """Shards made in worker processes equal those made here, Faker columns included."""
-    from provisioner.executor import LocalExecutor, sample_shards
+    from provisioner.model.executor import LocalExecutor, sample_shards
 
     model, table = chinook_bundle.tables["invoice"], chinook_bundle.snapshot.table("invoice")
     parents = {"customer": pd.DataFrame({"customer_id": range(1, 60)})}

@@ -1,0 +1,408 @@
+"""The hierarchical relational model: children per parent and foreign-key assignment.
+
+Works for any number of tables and any depth, composite keys, self-references
+and cycles (see :mod:`provisioner.schema.graph`). What it learns is aggregate only:
+for every foreign key, the histogram of children per parent (zeros included)
+and the share of NULLs.
+
+* The *driving* foreign key of a child table decides how many rows it gets:
+  every synthetic parent draws a child count from the histogram.
+* Every other foreign key picks parents by popularity: each synthetic parent
+  draws a weight from that key's histogram, so the joint skew of parents is
+  kept instead of uniform picks.
+* Self-references point at an earlier row, so the result is a forest.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from provisioner.schema.snapshot import (
+    INTEGER_KINDS,
+    NUMERIC_KINDS,
+    TEXT_KINDS,
+    Column,
+    ForeignKey,
+    Table,
+)
+
+
+@dataclass(frozen=True)
+class Degree:
+    """``counts[i]`` parents had ``values[i]`` children in the source."""
+
+    values: tuple[int, ...]
+    counts: tuple[int, ...]
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` child counts, stratified: one draw per 1/n slice of the distribution, shuffled.
+
+        For as many parents as the source had this reproduces the histogram
+        exactly; independent draws would blur small parent tables badly.
+        """
+        if not self.values or sum(self.counts) == 0:
+            return np.ones(n, dtype=np.int64)
+        cdf = np.cumsum(np.asarray(self.counts, dtype=float))
+        cdf /= cdf[-1]
+        u = (np.arange(n) + rng.random(n)) / max(n, 1)
+        picks = np.asarray(self.values, dtype=np.int64)[np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)]
+        return rng.permutation(picks)
+
+    def ranked(self, rng: np.random.Generator, order_by: np.ndarray) -> np.ndarray:
+        """Stratified counts handed out by rank of ``order_by`` (a model's guess per parent)."""
+        counts = np.sort(self.draw(rng, len(order_by)))
+        ranks = np.argsort(np.argsort(order_by + rng.random(len(order_by)) * 1e-6, kind="stable"), kind="stable")
+        return counts[ranks]
+
+    @property
+    def mean(self) -> float:
+        total = sum(self.counts)
+        return sum(v * c for v, c in zip(self.values, self.counts)) / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class ForeignKeyModel:
+    fk: ForeignKey
+    degree: Degree
+    null_rate: float
+    driving: bool
+    self_ref: bool
+
+
+@dataclass(frozen=True)
+class KeyShape:
+    """How a non-FK key column looks: enough to make new unique values."""
+
+    kind: str
+    length: int = 8
+    alphabet: str = string.ascii_uppercase
+    start: int = 1
+
+
+def degree_of(conn: Connection, child: Table, fk: ForeignKey, parent: Table) -> tuple[Degree, float]:
+    cols = ", ".join(f'"{c}"' for c in fk.columns)
+    not_null = " AND ".join(f'"{c}" IS NOT NULL' for c in fk.columns)
+    rows = conn.execute(text(
+        f"SELECT n, count(*) FROM (SELECT count(*) AS n FROM {child.sql_name} WHERE {not_null} GROUP BY {cols}) g "
+        "GROUP BY n ORDER BY n"
+    )).all()
+    referenced = sum(int(c) for _, c in rows)
+    zeros = max(parent.row_count - referenced, 0)
+    values = ([0] if zeros else []) + [int(v) for v, _ in rows]
+    counts = ([zeros] if zeros else []) + [int(c) for _, c in rows]
+    nulls = conn.execute(text(f"SELECT count(*) FROM {child.sql_name} WHERE NOT ({not_null})")).scalar_one()
+    return Degree(tuple(values), tuple(counts)), (int(nulls) / child.row_count if child.row_count else 0.0)
+
+
+def choose_driving(table: Table, models: list[ForeignKeyModel], parent_rows: Mapping[str, int]) -> int | None:
+    """Index of the FK that decides row counts and owns the child rows.
+
+    Rank: never NULL in the data first, then the one leading the primary key
+    (order_details -> orders), then a parent whose name starts the child's
+    (invoice_line -> invoice), then the parent with the most rows (track -> album).
+    """
+    candidates = [i for i, m in enumerate(models) if not m.self_ref]
+    if not candidates:
+        return None
+
+    def rank(i: int) -> tuple[bool, int, bool, int, str]:
+        fk = models[i].fk
+        in_pk = table.primary_key.index(fk.columns[0]) if fk.columns[0] in table.primary_key else 99
+        parent = fk.ref_table.rsplit(".", 1)[-1].rstrip("s")
+        owns = table.name.startswith(parent)
+        return (models[i].null_rate > 0, in_pk, not owns, -parent_rows.get(fk.ref_table, 0), fk.name)
+
+    return min(candidates, key=rank)
+
+
+def key_shape(col: Column, values: pd.Series) -> KeyShape:
+    present = values.dropna()
+    if col.kind in TEXT_KINDS:
+        as_text = present.astype(str)
+        length = int(round(as_text.str.len().mean())) if len(as_text) else min(col.max_length or 8, 8)
+        length = max(1, min(length, col.max_length or length))
+        joined = "".join(as_text.head(500))
+        alphabet = "".join(
+            part for part, present_ in (
+                (string.ascii_uppercase, any(ch.isupper() for ch in joined) or not joined),
+                (string.ascii_lowercase, any(ch.islower() for ch in joined)),
+                (string.digits, any(ch.isdigit() for ch in joined)),
+            ) if present_
+        )
+        return KeyShape("text", length=length, alphabet=alphabet or string.ascii_uppercase)
+    return KeyShape(col.kind)
+
+
+def make_keys(shape: KeyShape, col: Column, n: int, rng: np.random.Generator) -> pd.Series:
+    """``n`` distinct key values of the column's type."""
+    if shape.kind in INTEGER_KINDS or shape.kind in NUMERIC_KINDS:
+        return pd.Series(np.arange(shape.start, shape.start + n, dtype=np.int64)).astype("Int64")
+    if shape.kind == "uuid":
+        raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+        raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+        raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+        hexes = [r.tobytes().hex() for r in raw]
+        return pd.Series([f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in hexes], dtype=object)
+    if shape.kind == "text":
+        return pd.Series(_unique_codes(shape, col, n, rng), dtype=object)
+    if shape.kind in ("date", "timestamp", "timestamptz"):
+        return pd.Series(pd.Timestamp("2000-01-01") + pd.to_timedelta(np.arange(n), unit="D"))
+    return pd.Series(np.arange(1, n + 1, dtype=np.int64))
+
+
+def _unique_codes(shape: KeyShape, col: Column, n: int, rng: np.random.Generator) -> list[str]:
+    alphabet = np.array(list(shape.alphabet))
+    length = shape.length
+    limit = col.max_length or 10_000
+    while len(alphabet) ** length < 2 * n and length < limit:
+        length += 1
+    codes: dict[str, None] = {}
+    while len(codes) < n:
+        need = (n - len(codes)) * 2 + 16
+        picks = alphabet[rng.integers(0, len(alphabet), size=(need, length))]
+        for code in ("".join(row) for row in picks):
+            codes.setdefault(code)
+            if len(codes) == n:
+                break
+    return list(codes)
+
+
+def assign(
+    child_rows: int,
+    parent: pd.DataFrame,
+    model: ForeignKeyModel,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Parent row index for each child row (-1 = NULL).
+
+    A configuration model: every parent draws a child count from the learnt
+    histogram, the counts are rescaled to the rows at hand, and the resulting
+    slots are shuffled over the children. So every foreign key, not just the
+    driving one, keeps its children-per-parent distribution.
+    """
+    n_parent = len(parent)
+    if n_parent == 0:
+        return np.full(child_rows, -1, dtype=np.int64)
+    if model.self_ref:
+        upper = np.arange(child_rows)
+        picks = np.floor(rng.random(child_rows) * np.maximum(upper, 1)).astype(np.int64)
+        picks[0] = -1 if model.null_rate > 0 else 0
+        nulls = rng.random(child_rows) < model.null_rate
+        picks[nulls] = -1
+        return picks
+    nulls = rng.random(child_rows) < model.null_rate if model.null_rate > 0 else np.zeros(child_rows, dtype=bool)
+    wanted = int((~nulls).sum())
+    counts = _rescale(model.degree.draw(rng, n_parent), wanted, rng)
+    slots = rng.permutation(np.repeat(np.arange(n_parent, dtype=np.int64), counts))
+    picks = np.full(child_rows, -1, dtype=np.int64)
+    picks[~nulls] = slots
+    return picks
+
+
+def spread(
+    parent_rows: int, model: ForeignKeyModel, rng: np.random.Generator, target: int | None, counts: np.ndarray | None = None
+) -> np.ndarray:
+    """Parent index of each child row for the driving FK, grouped by parent.
+
+    ``counts`` are child counts the parent's model sampled with its other
+    columns (the HMA idea); without them each parent draws from the histogram.
+    """
+    if counts is None:
+        counts = model.degree.draw(rng, parent_rows) if parent_rows else np.zeros(0, dtype=np.int64)
+    else:
+        counts = model.degree.ranked(rng, counts.astype(float))
+    if target is not None and parent_rows:
+        counts = _rescale(counts, target, rng)
+    picks = np.repeat(np.arange(parent_rows, dtype=np.int64), counts)
+    if model.null_rate > 0 and model.null_rate < 1:
+        extra = int(round(len(picks) * model.null_rate / (1 - model.null_rate)))
+        picks = np.concatenate([picks, np.full(extra, -1, dtype=np.int64)])
+    return picks
+
+
+def _rescale(counts: np.ndarray, target: int, rng: np.random.Generator) -> np.ndarray:
+    """Adjust drawn child counts so they add up to exactly ``target``."""
+    counts = np.asarray(counts, dtype=np.int64)
+    if len(counts) == 0:
+        return counts
+    total = int(counts.sum())
+    if total == target:
+        return counts
+    if total == 0:
+        return np.bincount(rng.integers(0, len(counts), size=target), minlength=len(counts))
+    scaled = np.floor(counts * (target / total)).astype(np.int64)
+    short = target - int(scaled.sum())
+    if short > 0:
+        p = counts / counts.sum()
+        scaled += np.bincount(rng.choice(len(counts), size=short, p=p), minlength=len(counts))
+    return scaled
+
+
+def copy_parent_keys(frame: pd.DataFrame, fk: ForeignKey, parent: pd.DataFrame, picks: np.ndarray) -> None:
+    """Write the parent's referenced columns into the child's FK columns (NULL where -1)."""
+    valid = picks >= 0
+    for child_col, parent_col in zip(fk.columns, fk.ref_columns):
+        source = parent[parent_col].to_numpy(dtype=object)
+        values = np.empty(len(picks), dtype=object)
+        values[:] = None
+        values[valid] = source[picks[valid]]
+        frame[child_col] = values
+
+
+def repair_unique(
+    frame: pd.DataFrame,
+    table: Table,
+    models: Mapping[str, ForeignKeyModel],
+    parents: Mapping[str, pd.DataFrame],
+    rng: np.random.Generator,
+    rounds: int = 40,
+) -> tuple[pd.DataFrame, int]:
+    """Re-pick non-driving FKs until every unique column set holds; returns rows dropped."""
+    dropped = 0
+    for unique in table.uniques:
+        movable = [m for m in models.values() if not m.driving and set(m.fk.columns) <= set(unique)]
+        if not set(unique) & table.fk_columns and table.column(unique[-1]).kind in INTEGER_KINDS | NUMERIC_KINDS | TEXT_KINDS:
+            continue  # no foreign key in it: sample._dedupe_values bumps numbers / suffixes text instead of dropping rows
+        if movable:
+            _swap_repair(frame, unique, movable[0], rng)
+        for _ in range(rounds):
+            dups = _duplicated(frame, unique)
+            if not dups.any() or not movable:
+                break
+            model = movable[int(rng.integers(len(movable)))]
+            parent = parents[model.fk.ref_table] if not model.self_ref else frame
+            picks = _spare_parents(frame, model, parent, int(dups.sum()), rng)
+            sub = frame.loc[dups].copy()
+            copy_parent_keys(sub, model.fk, parent, picks)
+            frame.loc[dups, list(model.fk.columns)] = sub[list(model.fk.columns)].to_numpy()
+        if movable:
+            _exhaustive_repair(frame, unique, movable[0], parents)
+        dups = _duplicated(frame, unique)
+        if dups.any():
+            dropped += int(dups.sum())
+            frame = frame.loc[~dups].reset_index(drop=True)
+    return frame, dropped
+
+
+def _swap_repair(frame: pd.DataFrame, unique: tuple[str, ...], model: ForeignKeyModel, rng: np.random.Generator, tries: int = 50) -> None:
+    """Resolve clashes by swapping parents between two rows of different groups.
+
+    (playlist P, track A) twice: swap A with the track B of a row (P2, B) when
+    neither (P, B) nor (P2, A) exists. Every track keeps its number of playlists,
+    so the children-per-parent shape of both foreign keys survives the repair.
+    """
+    moving = [unique.index(c) for c in model.fk.columns]
+    grouping = [i for i in range(len(unique)) if i not in moving]
+    dups = np.flatnonzero(_duplicated(frame, unique).to_numpy())
+    if not grouping or not len(dups) or model.self_ref:
+        return
+    keys = list(frame[list(unique)].itertuples(index=False, name=None))
+    counts: dict[tuple, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+
+    def swapped(key: tuple, other: tuple) -> tuple:
+        return tuple(other[i] if i in moving else key[i] for i in range(len(key)))
+
+    arrays = {c: frame[c].to_numpy(dtype=object).copy() for c in model.fk.columns}
+    for i in dups:
+        for j in rng.integers(0, len(keys), size=tries):
+            a, b = swapped(keys[i], keys[j]), swapped(keys[j], keys[i])
+            if counts.get(a, 0) or counts.get(b, 0) or a == keys[i]:
+                continue
+            counts[keys[i]] -= 1
+            counts[keys[j]] -= 1
+            counts[a], counts[b] = 1, 1
+            for values in arrays.values():
+                values[i], values[j] = values[j], values[i]
+            keys[i], keys[j] = a, b
+            break
+    for col, values in arrays.items():
+        frame[col] = values
+
+
+def _spare_parents(frame: pd.DataFrame, model: ForeignKeyModel, parent: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
+    """New parents for ``n`` clashing rows, drawn among parents still below the most children
+    any parent had in the source, so the repair never pushes a parent past that bound."""
+    if len(parent) == 0:
+        return np.full(n, -1, dtype=np.int64)
+    if len(model.fk.columns) == 1:
+        keys = pd.Index(parent[model.fk.ref_columns[0]].to_numpy(dtype=object))
+        used = frame[model.fk.columns[0]].to_numpy(dtype=object)
+    else:
+        keys = pd.MultiIndex.from_frame(parent[list(model.fk.ref_columns)].astype(object))
+        used = pd.MultiIndex.from_frame(frame[list(model.fk.columns)].astype(object).set_axis(list(model.fk.ref_columns), axis=1))
+    at = keys.get_indexer(used)
+    current = np.bincount(at[at >= 0], minlength=len(keys))
+    top = max(model.degree.values) if model.degree.values else np.inf
+    spare = np.flatnonzero(current < top)
+    pool = spare if len(spare) else np.arange(len(parent))
+    return pool[rng.integers(0, len(pool), size=n)]
+
+
+def _exhaustive_repair(frame: pd.DataFrame, unique: tuple[str, ...], model: ForeignKeyModel, parents: Mapping[str, pd.DataFrame]) -> None:
+    """Give each remaining duplicate an unused parent of its group, in order."""
+    dups = _duplicated(frame, unique)
+    if not dups.any() or model.self_ref:
+        return
+    moving = list(model.fk.columns)
+    group_cols = [c for c in unique if c not in moving]
+    parent = parents[model.fk.ref_table]
+    options = list(parent[list(model.fk.ref_columns)].itertuples(index=False, name=None))
+    groups = frame.loc[frame[group_cols].notna().all(axis=1)].groupby(group_cols, dropna=False, sort=False) if group_cols else None
+    used: dict[tuple, set] = {}
+    if groups is not None:
+        for gkey, part in groups:
+            used[gkey if isinstance(gkey, tuple) else (gkey,)] = set(part[moving].itertuples(index=False, name=None))
+    else:
+        used[()] = set(frame[moving].itertuples(index=False, name=None))
+    for idx in frame.index[dups]:
+        gkey = tuple(frame.loc[idx, group_cols]) if group_cols else ()
+        taken = used.setdefault(gkey, set())
+        free = next((o for o in options if o not in taken), None)
+        if free is None:
+            continue
+        frame.loc[idx, moving] = list(free)
+        taken.add(free)
+
+
+def _duplicated(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """Duplicates among rows whose unique columns are all non-NULL (NULLs never clash)."""
+    sub = frame[list(columns)]
+    complete = sub.notna().all(axis=1)
+    return sub.duplicated(keep="first") & complete
+
+
+def balance_lookup(frame: pd.DataFrame, model: ForeignKeyModel, parent: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Give a lookup FK (sampled as a category) the learnt children-per-parent shape.
+
+    The column model keeps which lookup value goes with which row; this moves
+    the fewest rows needed so that the counts per lookup row are a stratified
+    draw of the source histogram (ranked like the sampled counts), so no
+    genre ends up with more tracks than any genre had, or with none.
+    """
+    if len(model.fk.columns) != 1 or parent.empty:
+        return
+    col, ref = model.fk.columns[0], model.fk.ref_columns[0]
+    keys = pd.Series(parent[ref].to_numpy(dtype=object))
+    values = frame[col]
+    present = values.notna().to_numpy()
+    codes = pd.Categorical(values[present].astype(object), categories=keys.tolist()).codes
+    counts = np.bincount(codes[codes >= 0], minlength=len(keys))
+    target = _rescale(model.degree.ranked(rng, counts.astype(float)), int(present.sum()), rng)
+    rows = np.flatnonzero(present)
+    released = [rng.choice(rows[codes == p], size=int(counts[p] - target[p]), replace=False) for p in np.flatnonzero(counts > target)]
+    if not released:
+        return
+    moving = np.concatenate(released)
+    deficit = np.repeat(np.arange(len(keys)), np.maximum(target - counts, 0))
+    new_values = keys.to_numpy()[rng.permutation(deficit)[: len(moving)]]
+    column = frame[col].to_numpy(dtype=object).copy()
+    column[moving[: len(new_values)]] = new_values
+    frame[col] = column

@@ -1,0 +1,377 @@
+"""Stage 2, train: fit the column models and the relational model into a bundle.
+
+For every table the method is chosen by a documented rule (see
+:func:`choose_method`), overridable per table in the config. PII columns are
+detected first and never reach a model. Each modelled table is split into
+train and holdout rows; the holdout is never seen by a model, so the privacy
+gate has an honest baseline.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, Engine
+
+from provisioner.columns import tabular
+from provisioner.config import Config
+from provisioner.errors import ConfigError
+from provisioner.model import budget, pii
+from provisioner.model.bundle import ModelBundle, TableModel
+from provisioner.model.executor import FitJob, fit_all, make_executor, workers_of
+from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
+from provisioner.model.relations import hierarchy, inherit
+from provisioner.model.relations.relational import (
+    ForeignKeyModel,
+    choose_driving,
+    degree_of,
+    key_shape,
+)
+from provisioner.pg.connect import connect
+from provisioner.progress import Progress, silent
+from provisioner.schema.graph import load_order
+from provisioner.schema.snapshot import Column, SchemaSnapshot, Table
+
+
+@dataclass(frozen=True)
+class RealRows:
+    """Source rows held in memory for the privacy gate; never saved."""
+
+    train: pd.DataFrame
+    holdout: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    bundle: ModelBundle
+    real: Mapping[str, RealRows]
+    seconds: float
+    frames: Mapping[str, pd.DataFrame]  # the source rows read (capped), for quality scoring
+
+
+def table_seed(seed: int, key: str, purpose: str = "") -> int:
+    """A stable per-table seed (Python's hash() is salted per process)."""
+    return zlib.crc32(f"{seed}:{key}:{purpose}".encode())
+
+
+def reusable(previous: ModelBundle, snapshot: SchemaSnapshot, changed: tuple[str, ...]) -> dict[str, TableModel]:
+    """Models of ``previous`` that ``train --only-changed`` keeps: tables whose structure is
+    unchanged and none of whose ancestors changed (a child learns its parent's columns)."""
+    dirty = set(changed) | {k for k in snapshot.table_keys if k not in previous.tables}
+    grew = True
+    while grew:
+        grew = False
+        for table in snapshot.tables:
+            if table.key not in dirty and any(fk.ref_table in dirty for fk in table.foreign_keys):
+                dirty.add(table.key)
+                grew = True
+    return {k: m for k, m in previous.tables.items() if snapshot.has_table(k) and k not in dirty}
+
+
+def train(
+    engine: Engine, snapshot: SchemaSnapshot, config: Config, progress: Progress = silent,
+    reuse: Mapping[str, TableModel] | None = None,
+) -> TrainResult:
+    started = time.perf_counter()
+    order = load_order(snapshot)
+    _validate_table_config(snapshot, config)
+    frames = _read_all(engine, snapshot, config, progress)
+    detected = pii.detect(snapshot, frames, add=config.pii_add, remove=config.pii_remove)
+    by_table: dict[str, list[pii.PiiColumn]] = {}
+    for col in detected:
+        by_table.setdefault(col.table, []).append(col)
+    models: dict[str, TableModel] = {}
+    real: dict[str, RealRows] = {}
+    copied: set[str] = set()
+    lookups = _planned_copies(snapshot, order.tables, by_table, config)
+    with connect(engine) as conn:
+        fk_models = {t.key: _fk_models(conn, snapshot, t, lookup_columns(t, lookups)) for t in snapshot.tables}
+        for key in progress.iter(order.tables, "train", unit="table"):
+            table = snapshot.table(key)
+            counts = _child_counts(conn, snapshot, key, frames[key], fk_models)
+            if reuse and key in reuse:
+                models[key] = reuse[key]
+                copied.update([key] if reuse[key].method == "copy" else [])
+                progress.info(f"{key}: kept from the previous bundle (unchanged)")
+                continue
+            cond = _conditions(snapshot, table, frames, fk_models[key], models)
+            model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond)
+            model = _with_inherited(snapshot, model, frames, models)
+            if model.method == "copy":
+                copied.add(key)
+            models[key] = model
+            if rows is not None:
+                real[key] = rows
+            progress.info(f"{key}: {model.method} ({model.reason})")
+    _fit_pending(models, config, progress, started)
+    _refuse_skipped_parents(snapshot, models)
+    settings = {"scale": config.scale, "train": config.train.__dict__, "privacy": config.privacy.__dict__}
+    bundle = ModelBundle(snapshot=snapshot, tables=models, order=order, seed=config.seed, settings=settings)
+    return TrainResult(bundle=bundle, real=real, seconds=time.perf_counter() - started, frames=frames)
+
+
+def _with_inherited(snapshot: SchemaSnapshot, model: TableModel, frames: Mapping[str, pd.DataFrame], models: Mapping[str, TableModel]) -> TableModel:
+    """The columns this table copies from its (already trained) parents (inherit.py)."""
+    if model.method not in (tabular.GAN, tabular.COPULA):
+        return model
+    table = snapshot.table(model.key)
+    parents = {
+        fk.ref_table: (snapshot.table(fk.ref_table), frames[fk.ref_table], models[fk.ref_table].roles)
+        for fk in table.foreign_keys if fk.ref_table in models and fk.ref_table in frames
+    }
+    found = inherit.learn(table, frames[model.key], model.roles, parents)
+    return dataclasses.replace(model, inherited=found) if found else model
+
+
+def real_rows(engine: Engine, bundle: ModelBundle, config: Config, progress: Progress = silent) -> dict[str, RealRows]:
+    """Re-read the source and re-create the training-time split (same seeds) for the gate."""
+    out = {}
+    with connect(engine) as conn:
+        for key, model in progress.iter(bundle.tables.items(), "read source", unit="table"):
+            if model.synthesizer is None:
+                continue
+            table = bundle.snapshot.table(key)
+            cap = config.table(key).row_cap or config.train.row_cap
+            frame = read_rows(conn, table, cap, table_seed(bundle.seed, key, "read"))
+            train_part, holdout = split_holdout(frame, config.train.holdout, config.privacy.min_rows, table_seed(bundle.seed, key, "split"))
+            out[key] = RealRows(train_part, holdout)
+    return out
+
+
+def _child_counts(
+    conn: Connection, snapshot: SchemaSnapshot, key: str, frame: pd.DataFrame, fk_models: Mapping[str, tuple[ForeignKeyModel, ...]]
+) -> pd.DataFrame:
+    """One column per child table driven by ``key``: that child's rows per parent row."""
+    out = pd.DataFrame(index=frame.index)
+    if frame.empty:
+        return out
+    for child, model in hierarchy.children_of(key, fk_models):
+        out[hierarchy.column_name(child, model.fk.name)] = hierarchy.counts_for(conn, snapshot.table(child), model, frame)
+    return out
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """Parent attributes a child's copula is conditioned on (the driving parent's learnt columns)."""
+
+    parent: str
+    fk: ForeignKeyModel | None
+    columns: Mapping[str, Column]  # "__parent__<col>" -> the parent's column, renamed
+    frame: pd.DataFrame
+
+
+def _conditions(snapshot: SchemaSnapshot, table: Table, frames: Mapping[str, pd.DataFrame], fk_models: tuple[ForeignKeyModel, ...], models: Mapping[str, TableModel]) -> Conditions:
+    driving = next((m for m in fk_models if m.driving), None)
+    parent_model = models.get(driving.fk.ref_table) if driving else None
+    if driving is None or parent_model is None or not parent_model.model_columns or frames[table.key].empty:
+        return Conditions("", None, {}, pd.DataFrame(index=frames[table.key].index))
+    parent = snapshot.table(driving.fk.ref_table)
+    names = parent_model.model_columns
+    columns = {hierarchy.CONDITION + c: dataclasses.replace(model_column(parent, c, parent_model.roles[c]), name=hierarchy.CONDITION + c) for c in names}
+    frame = hierarchy.parent_attributes(frames[table.key], driving, frames[driving.fk.ref_table], names)
+    return Conditions(driving.fk.ref_table, driving, columns, frame)
+
+
+def _validate_table_config(snapshot: SchemaSnapshot, config: Config) -> None:
+    from provisioner.model.validate import validate
+
+    validate(snapshot, config)  # unknown tables and columns, naming the config file and line
+
+
+def _read_all(engine: Engine, snapshot: SchemaSnapshot, config: Config, progress: Progress) -> dict[str, pd.DataFrame]:
+    frames = {}
+    with connect(engine) as conn:
+        for table in progress.iter(snapshot.tables, "read source", unit="table"):
+            cap = config.table(table.key).row_cap or config.train.row_cap
+            frames[table.key] = read_rows(conn, table, cap, table_seed(config.seed, table.key, "read"))
+    return frames
+
+
+def _planned_copies(snapshot: SchemaSnapshot, order: tuple[str, ...], pii_by_table: Mapping[str, list], config: Config) -> set[str]:
+    """The lookup tables that will be copied (the same rule as choose_method, decided up front)."""
+    copied: set[str] = set()
+    for key in order:
+        table = snapshot.table(key)
+        forced = config.table(key).model or (config.train.model if config.train.model != "auto" else None)
+        if forced == "copy" or (forced is None and _is_lookup(table, bool(pii_by_table.get(key)), copied, config)):
+            copied.add(key)
+    return copied
+
+
+def _fk_models(conn: Connection, snapshot: SchemaSnapshot, table: Table, lookups: frozenset[str]) -> tuple[ForeignKeyModel, ...]:
+    models = []
+    for fk in table.foreign_keys:
+        degree, null_rate = degree_of(conn, table, fk, snapshot.table(fk.ref_table))
+        models.append(ForeignKeyModel(fk=fk, degree=degree, null_rate=null_rate, driving=False, self_ref=fk.ref_table == table.key))
+    eligible = [m for m in models if not set(m.fk.columns) <= lookups]
+    chosen = choose_driving(table, eligible, {t.key: t.row_count for t in snapshot.tables})
+    if chosen is not None:
+        at = models.index(eligible[chosen])
+        models[at] = dataclasses.replace(models[at], driving=True)
+    return tuple(models)
+
+
+def choose_method(
+    table: Table, frame: pd.DataFrame, roles: Mapping[str, str], has_pii: bool, copied: set[str], config: Config,
+    has_counts: bool = False,
+) -> tuple[str, str]:
+    """The documented rule. Config ``tables.<name>.model`` / ``train.model`` win over it."""
+    forced = config.table(table.key).model or (config.train.model if config.train.model != "auto" else None)
+    lookup = _is_lookup(table, has_pii, copied, config)
+    if forced in ("copy", "skip", "generate"):
+        return forced, "set in the config"
+    if table.row_count == 0 or frame.empty:
+        return "generate", "the source table is empty: values come from types and constraints"
+    if lookup and forced is None:
+        return "copy", f"lookup table: {table.row_count} rows (<= {config.train.lookup_max_rows}), no PII, parents copied too"
+    if not any(r in ("model", "lookup") for r in roles.values()) and not has_counts:
+        return "keys", "no learnable columns: keys, PII and text only"
+    if forced:
+        return forced, "set in the config"
+    if len(frame) < config.train.gan_min_rows:
+        return tabular.COPULA, f"{len(frame)} rows < {config.train.gan_min_rows}: too few for a GAN"
+    return tabular.GAN, f"{len(frame)} rows"
+
+
+def _is_lookup(table: Table, has_pii: bool, copied: set[str], config: Config) -> bool:
+    parents_ok = all(fk.ref_table in copied for fk in table.foreign_keys)
+    return 0 < table.row_count <= config.train.lookup_max_rows and not has_pii and parents_ok
+
+
+def _train_table(
+    table: Table,
+    frame: pd.DataFrame,
+    detected: list[pii.PiiColumn],
+    fk_models: tuple[ForeignKeyModel, ...],
+    copied: set[str],
+    config: Config,
+    counts: pd.DataFrame,
+    cond: Conditions,
+) -> tuple[TableModel, RealRows | None]:
+    started = time.perf_counter()
+    roles, stats = roles_of(table, frame, frozenset(c.column for c in detected), lookup_columns(table, copied))
+    method, reason = choose_method(table, frame, roles, bool(detected), copied, config, has_counts=not counts.columns.empty)
+    fills = tuple(detected) + tuple(
+        pii.text_column(table.key, name, stats[name].null_rate, stats[name].mean_length)
+        for name, role in roles.items() if role == "text"
+    )
+    shapes = {c: key_shape(table.column(c), frame[c]) for c in table.primary_key if c not in table.fk_columns and c in frame}
+    base = dict(key=table.key, roles=roles, stats=stats, fills=fills, foreign_keys=fk_models, key_shapes=shapes, source_rows=table.row_count)
+    if method == "copy":
+        return TableModel(method=method, reason=reason, rows=frame.reset_index(drop=True), **base), None  # type: ignore[arg-type]
+    if method in ("generate", "skip", "keys"):
+        return TableModel(method=method, reason=reason, seconds=time.perf_counter() - started, **base), None  # type: ignore[arg-type]
+    if method == tabular.GAN:  # SDV's CTGAN cannot condition on continuous parent values
+        cond = Conditions("", None, {}, pd.DataFrame(index=frame.index))
+    joined = pd.concat([frame, counts, cond.frame], axis=1)
+    train_rows, holdout = split_holdout(joined, config.train.holdout, config.privacy.min_rows, table_seed(config.seed, table.key, "split"))
+    columns = {c: model_column(table, c, r) for c, r in roles.items() if r in ("model", "lookup")}
+    columns.update({c: hierarchy.count_column(c) for c in counts.columns})
+    columns.update(cond.columns)
+    tconf = config.table(table.key)
+    job = FitJob(
+        table.key, method, train_rows, columns,
+        epochs=tconf.epochs or config.train.epochs, batch_size=config.train.batch_size,
+        seed=table_seed(config.seed, table.key, "fit"),
+    )
+    model = TableModel(
+        method=method, reason=reason, synthesizer=job, train_rows=len(train_rows), holdout_rows=len(holdout),
+        seconds=time.perf_counter() - started, count_columns=tuple(counts.columns),
+        conditions=tuple(cond.columns.values()), **base,  # type: ignore[arg-type]
+    )
+    return model, RealRows(train_rows, holdout)
+
+
+def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progress, started: float) -> None:
+    """Fit every table's model, independent tables side by side (executor.py).
+
+    A table's fit needs only its own prepared rows, so the order does not
+    matter and each fit is seeded per table: serial, a process pool and Ray give
+    the same models. Copula fits take milliseconds, so a pool (whose workers
+    import torch and SDV, seconds each) is only worth it for two or more GANs.
+    Under ``train.time_budget`` the GAN jobs get rows, epochs and a deadline
+    from what is left of the budget (budget.py).
+    """
+    jobs = [m.synthesizer for m in models.values() if isinstance(m.synthesizer, FitJob)]
+    if not jobs:
+        return
+    gans = sum(1 for j in jobs if j.method == tabular.GAN)
+    name = config.train.executor
+    if name == "auto":
+        name = "local" if gans >= 2 else "serial"
+    fit_started = time.perf_counter()
+    executor = make_executor(name, ray_address=config.train.ray_address or None)
+    try:
+        notes: dict[str, str] = {}
+        if config.train.time_budget and gans:
+            remaining = config.train.time_budget - (fit_started - started)
+            jobs, notes = _budgeted(jobs, remaining, workers_of(executor), config, progress)
+        fitted = fit_all(executor, jobs)
+    finally:
+        executor.close()
+    progress.info(f"fitted {len(jobs)} table models ({gans} GAN) with the {name} executor in {time.perf_counter() - fit_started:.1f}s")
+    by_table = {job.table: job for job in jobs}
+    for key, model in list(models.items()):
+        if isinstance(model.synthesizer, FitJob):
+            job, reason = by_table[key], model.reason + notes.get(key, "")
+            if fitted[key].epochs is not None and key in notes:
+                reason += f", trained {fitted[key].epochs} epochs"
+            models[key] = dataclasses.replace(
+                model, synthesizer=fitted[key], method=job.method, reason=reason, train_rows=len(job.frame),
+            )
+
+
+def _budgeted(
+    jobs: list[FitJob], remaining: float, workers: int, config: Config, progress: Progress,
+) -> tuple[list[FitJob], dict[str, str]]:
+    """The GAN jobs cut to fit ``remaining`` seconds: fewer rows, fewer epochs, a deadline, or the copula."""
+    gan_jobs = [j for j in jobs if j.method == tabular.GAN]
+    work = [
+        (j.table, len(j.frame), j.epochs,
+         budget.encoded_width(j.frame, j.columns, [c for c, col in j.columns.items() if tabular.is_categorical(col)]))
+        for j in gan_jobs
+    ]
+    startup = budget.POOL_STARTUP_SECONDS if workers > 1 else 0.0
+    shares = {a.table: a for a in budget.allot(work, remaining, workers, startup)}
+    deadline = time.time() + budget.usable_seconds(remaining)
+    out, notes = [], {}
+    for job in jobs:
+        share = shares.get(job.table)
+        if share is None:
+            out.append(job)
+            continue
+        frame = job.frame
+        if share.rows < len(frame):
+            frame = frame.sample(n=share.rows, random_state=table_seed(config.seed, job.table, "budget") % (2**32))
+        if share.method != tabular.GAN:
+            notes[job.table] = f"; time budget: {share.seconds:.0f}s is too little for a GAN, so the copula"
+            out.append(dataclasses.replace(job, method=share.method, frame=frame))
+            continue
+        notes[job.table] = f"; time budget: {share.rows} rows, {share.seconds:.0f}s (about {share.epochs} epochs expected)"
+        out.append(dataclasses.replace(job, frame=frame, time_limit=share.seconds, deadline=deadline))
+    for table, note in notes.items():
+        progress.info(f"{table}{note}")
+    return out, notes
+
+
+def model_column(table: Table, name: str, role: str) -> Column:
+    """The column as the tabular model sees it: lookup FKs are categories."""
+    col = table.column(name)
+    return dataclasses.replace(col, kind="lookup", element_kind=col.kind) if role == "lookup" else col
+
+
+def _refuse_skipped_parents(snapshot: SchemaSnapshot, models: Mapping[str, TableModel]) -> None:
+    for table in snapshot.tables:
+        if models[table.key].method == "skip":
+            continue
+        for fk in table.foreign_keys:
+            if models[fk.ref_table].method == "skip" and not all(table.column(c).nullable for c in fk.columns):
+                raise ConfigError(
+                    f"table {fk.ref_table} is set to 'skip', but {table.key} needs its rows ({fk.name}); "
+                    f"skip {table.key} too, or choose another model for {fk.ref_table}"
+                )

@@ -1,0 +1,59 @@
+"""COPY a frame into a table: the one path ``load`` and the streaming loader share.
+
+Rows go as COPY text (:mod:`provisioner.pg.copytext`). Formatting a chunk (pandas, holds the GIL for most of it) and sending the
+previous chunk (psycopg's ``copy.write``, which releases the GIL while the socket
+and the server work) overlap: a single worker thread formats chunk N+1 while
+the caller's thread writes chunk N.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pandas as pd
+
+from provisioner.pg.copytext import copy_text_sql, to_copy_text
+from provisioner.schema.snapshot import Table
+
+CHUNK_ROWS = 50_000
+
+
+def chunks(frame: pd.DataFrame, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    for start in range(0, len(frame), rows):
+        yield frame.iloc[start:start + rows]
+
+
+def _format(frame: pd.DataFrame, table: Table) -> tuple[int, bytes]:
+    return len(frame), to_copy_text(frame, table)
+
+
+def formatted(frames: Iterable[pd.DataFrame], table: Table) -> Iterator[tuple[int, bytes]]:
+    """(rows, CSV bytes) of each frame; the next one is formatted in a thread while the caller sends this one."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copyfmt") as pool:
+        pending: Future[tuple[int, bytes]] | None = None
+        for frame in frames:
+            nxt = pool.submit(_format, frame, table)
+            if pending is not None:
+                yield pending.result()
+            pending = nxt
+        if pending is not None:
+            yield pending.result()
+
+
+def copy_frames(raw: Any, table: Table, columns: list[str], frames: Iterable[pd.DataFrame], target: str | None = None) -> int:
+    """COPY every frame (same ``columns``) through one psycopg connection ``raw``; rows sent."""
+    sent = 0
+    with raw.cursor() as cur, cur.copy(copy_text_sql(target or table.sql_name, columns)) as copy:
+        for rows, data in formatted(frames, table):
+            copy.write(data)
+            sent += rows
+    return sent
+
+
+def copy_frame(raw: Any, table: Table, frame: pd.DataFrame, target: str | None = None) -> int:
+    """COPY one frame in chunks of :data:`CHUNK_ROWS`."""
+    if frame.empty:
+        return 0
+    return copy_frames(raw, table, list(frame.columns), chunks(frame), target)

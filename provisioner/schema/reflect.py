@@ -1,0 +1,268 @@
+"""Stage 1, reflect: read the source schema into a :class:`SchemaSnapshot`.
+
+SQLAlchemy's inspector supplies the structure (tables, keys, constraints,
+indexes, enums, domains); the catalog supplies the exact PostgreSQL spelling
+of types, defaults and constraint definitions so the staging schema can be
+re-created faithfully.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, inspect, text
+
+from provisioner.errors import SchemaError
+from provisioner.pg.connect import connect
+from provisioner.progress import Progress, silent
+from provisioner.schema.objects import (
+    functions_of,
+    partition_key_of,
+    partitions_of,
+    triggers_of,
+)
+from provisioner.schema.snapshot import (
+    Column,
+    Constraint,
+    Domain,
+    EnumType,
+    ForeignKey,
+    Index,
+    SchemaSnapshot,
+    Table,
+)
+
+_COLUMNS_SQL = text("""
+SELECT c.relname AS table_name, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+       t.typtype, t.typcategory, a.attnotnull AS notnull,
+       pg_get_expr(d.adbin, d.adrelid) AS default_expr, a.attidentity, a.attgenerated,
+       CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END AS base_type,
+       bt.typtype AS base_typtype, bt.typcategory AS base_typcategory,
+       CASE WHEN t.typcategory = 'A' THEN format_type(t.typelem, NULL) END AS element_type,
+       COALESCE(bt.oid, t.oid) AS type_oid,
+       pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) AS sequence
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE n.nspname = :schema AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY c.relname, a.attnum
+""")
+
+_CONSTRAINTS_SQL = text("""
+SELECT c.relname AS table_name, k.conname AS name, k.contype, pg_get_constraintdef(k.oid) AS definition,
+       ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(n, i)
+             JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i) AS columns
+FROM pg_constraint k
+JOIN pg_class c ON c.oid = k.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = :schema AND k.contype IN ('c', 'u', 'x', 'f', 'p') AND k.conislocal
+ORDER BY c.relname, k.conname
+""")
+
+_INDEXES_SQL = text("""
+SELECT c.relname AS table_name, i.relname AS name, pg_get_indexdef(x.indexrelid) AS definition,
+       x.indisunique AS is_unique,
+       ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY u(n, o)
+             JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = u.n ORDER BY u.o) AS columns,
+       x.indnkeyatts AS nkey, array_length(x.indkey, 1) AS natts
+FROM pg_index x
+JOIN pg_class c ON c.oid = x.indrelid
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = :schema AND NOT c.relispartition
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))
+ORDER BY c.relname, i.relname
+""")
+
+_KINDS: Sequence[tuple[str, str]] = (
+    (r"^smallint$", "smallint"), (r"^integer$", "integer"), (r"^bigint$", "bigint"),
+    (r"^numeric", "numeric"), (r"^real$", "real"), (r"^double precision$", "double"),
+    (r"^character varying", "varchar"), (r"^character\b", "char"), (r'^"?char"?$', "char"), (r"^text$", "text"),
+    (r"^boolean$", "boolean"), (r"^date$", "date"),
+    (r"^timestamp\(?\d*\)? with time zone$", "timestamptz"), (r"^timestamp", "timestamp"),
+    (r"^time", "time"), (r"^interval", "interval"), (r"^uuid$", "uuid"), (r"^jsonb$", "jsonb"),
+    (r"^json$", "json"), (r"^bytea$", "bytea"), (r"^(inet|cidr)$", "inet"), (r"^tsvector$", "tsvector"),
+    (r"^(int4|int8|num|ts|tstz|date)range$", "range"), (r"^money$", "numeric"), (r"^(citext|name)$", "text"),
+    (r"^(macaddr|macaddr8)$", "macaddr"), (r"^bit", "bit"), (r"^xml$", "text"),
+)
+
+
+def reflect(engine: Engine, schemas: Sequence[str] = ("public",), progress: Progress = silent) -> SchemaSnapshot:
+    """Read every table of ``schemas`` from a (read-only) source engine."""
+    with connect(engine) as conn:
+        insp = inspect(conn)
+        known = set(insp.get_schema_names())
+        missing = [s for s in schemas if s not in known]
+        if missing:
+            raise SchemaError(f"schema {missing[0]!r} does not exist in the source; pass --schema with one of: {', '.join(sorted(known))}")
+        tables: list[Table] = []
+        enums: list[EnumType] = []
+        domains: list[Domain] = []
+        for schema in schemas:
+            enum_map = {(e["schema"], e["name"]): tuple(e["labels"]) for e in insp.get_enums(schema=schema)}
+            enums += [EnumType(s, n, v) for (s, n), v in sorted(enum_map.items())]
+            domains += _domains(insp, schema)
+            schema_tables = _reflect_schema(conn, schema, progress)
+            tables += schema_tables
+        version = conn.execute(text("SHOW server_version")).scalar_one()
+        exts = conn.execute(text("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1")).scalars()
+        return SchemaSnapshot(
+            schemas=tuple(schemas),
+            tables=tuple(sorted(tables, key=lambda t: t.key)),
+            enums=tuple(enums),
+            domains=tuple(domains),
+            extensions=tuple(exts),
+            functions=functions_of(conn, schemas),
+            server_version=str(version).split()[0],
+        )
+
+
+def _reflect_schema(conn: Connection, schema: str, progress: Progress) -> list[Table]:
+    columns = _group(conn.execute(_COLUMNS_SQL, {"schema": schema}).mappings())
+    constraints = _group(conn.execute(_CONSTRAINTS_SQL, {"schema": schema}).mappings())
+    indexes = _group(conn.execute(_INDEXES_SQL, {"schema": schema}).mappings())
+    enum_values = _enum_values(conn)
+    tables = []
+    for name in progress.iter(sorted(columns), f"reflect {schema}", unit="table"):
+        cons = constraints.get(name, [])
+        tables.append(
+            Table(
+                schema=schema,
+                name=name,
+                columns=tuple(_column(row, enum_values) for row in columns[name]),
+                primary_key=next((tuple(c["columns"]) for c in cons if c["contype"] == "p"), ()),
+                primary_key_name=next((c["name"] for c in cons if c["contype"] == "p"), None),
+                foreign_keys=tuple(_foreign_key(conn, schema, c) for c in cons if c["contype"] == "f"),
+                constraints=tuple(
+                    Constraint(c["name"], {"c": "check", "u": "unique", "x": "exclude"}[c["contype"]], tuple(c["columns"]), c["definition"])
+                    for c in cons if c["contype"] in "cux"
+                ),
+                indexes=tuple(_index(i) for i in indexes.get(name, [])),
+                row_count=int(conn.execute(text(f'SELECT count(*) FROM "{schema}"."{name}"')).scalar_one()),
+                partition_key=partition_key_of(conn, schema, name),
+                partitions=partitions_of(conn, schema, name),
+                triggers=triggers_of(conn, schema, name),
+            )
+        )
+    return tables
+
+
+def _group(rows: Iterable[Any]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for row in rows:
+        out.setdefault(row["table_name"], []).append(row)
+    return out
+
+
+def _enum_values(conn: Connection) -> dict[int, tuple[str, ...]]:
+    rows = conn.execute(text("SELECT enumtypid, array_agg(enumlabel ORDER BY enumsortorder) FROM pg_enum GROUP BY 1"))
+    return {int(oid): tuple(labels) for oid, labels in rows}
+
+
+def kind_of(type_name: str) -> str:
+    """Map a format_type() spelling to a normalised kind."""
+    clean = type_name.strip().lower()
+    if clean.endswith("[]"):
+        return "array"
+    for pattern, kind in _KINDS:
+        if re.search(pattern, clean):
+            return kind
+    return "other"
+
+
+def _column(row: Any, enum_values: dict[int, tuple[str, ...]]) -> Column:
+    spelled = row["base_type"] or row["type"]
+    typtype = row["base_typtype"] or row["typtype"]
+    kind = "enum" if typtype == "e" else "range" if typtype == "r" else kind_of(spelled)
+    length, precision, scale = _modifiers(spelled)
+    element = row["element_type"]
+    return Column(
+        name=row["name"],
+        type=row["type"],
+        kind=kind,
+        nullable=not row["notnull"],
+        default=row["default_expr"] if not row["attgenerated"] else None,
+        identity={"a": "always", "d": "by default"}.get(row["attidentity"] or ""),
+        generated=row["default_expr"] if row["attgenerated"] == "s" else None,
+        max_length=length,
+        precision=precision,
+        scale=scale,
+        enum_values=enum_values.get(int(row["type_oid"])) if kind == "enum" else None,
+        element_kind=kind_of(element) if element else None,
+        sequence=row["sequence"],
+    )
+
+
+def _modifiers(type_name: str) -> tuple[int | None, int | None, int | None]:
+    match = re.search(r"\((\d+)(?:,\s*(\d+))?\)", type_name)
+    if not match:
+        return None, None, None
+    if type_name.startswith(("character", "bit")):
+        return int(match[1]), None, None
+    if type_name.startswith("numeric"):
+        return None, int(match[1]), int(match[2] or 0)
+    return None, None, None
+
+
+def _foreign_key(conn: Connection, schema: str, row: Any) -> ForeignKey:
+    definition = row["definition"]
+    match = re.match(r"FOREIGN KEY \((.+?)\) REFERENCES (.+?)\((.+?)\)", definition)
+    if not match:
+        raise SchemaError(f"cannot parse foreign key {row['name']} on {row['table_name']}: {definition}")
+    ref = conn.execute(
+        text("SELECT n.nspname, c.relname FROM pg_constraint k JOIN pg_class c ON c.oid = k.confrelid "
+             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE k.conname = :name AND k.conrelid = "
+             "(SELECT c2.oid FROM pg_class c2 JOIN pg_namespace n2 ON n2.oid = c2.relnamespace "
+             "WHERE n2.nspname = :schema AND c2.relname = :table)"),
+        {"name": row["name"], "schema": schema, "table": row["table_name"]},
+    ).one()
+    ref_key = ref[1] if ref[0] == "public" else f"{ref[0]}.{ref[1]}"
+    return ForeignKey(
+        name=row["name"],
+        columns=tuple(row["columns"]),
+        ref_table=ref_key,
+        ref_columns=tuple(_split_idents(match[3])),
+        definition=definition,
+    )
+
+
+def _split_idents(text_: str) -> list[str]:
+    return [part.strip().strip('"') for part in text_.split(",")]
+
+
+def _index(row: Any) -> Index:
+    return Index(
+        name=row["name"],
+        definition=row["definition"],
+        unique=bool(row["is_unique"]),
+        columns=tuple(row["columns"][: row["nkey"]]),
+    )
+
+
+def _domains(insp: Any, schema: str) -> list[Domain]:
+    out = []
+    for dom in insp.get_domains(schema=schema):
+        parts = [f'CREATE DOMAIN "{dom["schema"]}"."{dom["name"]}" AS {dom["type"]}']
+        if dom.get("default"):
+            parts.append(f"DEFAULT {dom['default']}")
+        if not dom.get("nullable", True):
+            parts.append("NOT NULL")
+        parts += [f'CONSTRAINT "{c["name"]}" CHECK ({c["check"]})' for c in dom.get("constraints", [])]
+        out.append(Domain(dom["schema"], dom["name"], " ".join(parts)))
+    return out
+
+
+def snapshot_path(directory: str | Path, database: str) -> Path:
+    """Where ``reflect`` saves the snapshot of a database: ``schemas/<db>.json``."""
+    return Path(directory) / f"{database}.json"
+
+
+def save_snapshot(snapshot: SchemaSnapshot, directory: str | Path, database: str) -> Path:
+    return snapshot.save(snapshot_path(directory, database))

@@ -1,0 +1,133 @@
+"""Rule-based values for columns no tabular model learns, and for empty tables.
+
+Values come from the column's type, its constraints and a few aggregate
+statistics (null rate, range, mean length). Types without a rule get NULL
+where allowed; a NOT NULL column of an unknown type is an error that names it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from provisioner.errors import SchemaError
+from provisioner.model.profile import ColumnStats
+from provisioner.model.relations.relational import KeyShape, make_keys
+from provisioner.schema.snapshot import (
+    INTEGER_KINDS,
+    NUMERIC_KINDS,
+    TEXT_KINDS,
+    Column,
+    Table,
+)
+
+_INT_LIMITS = {"smallint": 32_767, "integer": 2_147_483_647, "bigint": 9_223_372_036_854_775_807}
+_EPOCH = np.datetime64("2015-01-01T00:00:00")
+_SPAN_SECONDS = 10 * 365 * 86_400
+
+
+def values_for(table: Table, col: Column, n: int, stats: ColumnStats | None, rng: np.random.Generator) -> pd.Series:
+    """``n`` values for ``col`` by rule, with the source's null rate."""
+    series = _base(table, col, n, stats, rng)
+    null_rate = stats.null_rate if stats else 0.0
+    if col.nullable and null_rate > 0 and n:
+        series = series.astype(object) if series.dtype.kind in "iub" else series
+        series = series.mask(rng.random(n) < null_rate)
+    return series.reset_index(drop=True)
+
+
+def _base(table: Table, col: Column, n: int, stats: ColumnStats | None, rng: np.random.Generator) -> pd.Series:
+    kind = col.kind
+    if kind in INTEGER_KINDS:
+        lo, hi = _range(stats, 1, min(1000, _INT_LIMITS[kind]))
+        return pd.Series(rng.integers(int(lo), int(hi) + 1, size=n)).astype("Int64")
+    if kind in NUMERIC_KINDS:
+        lo, hi = _range(stats, 0, _numeric_max(col))
+        return pd.Series(np.round(rng.uniform(lo, hi, size=n), col.scale if col.scale is not None else 4))
+    if kind == "boolean":
+        return pd.Series(rng.random(n) < 0.5, dtype="boolean")
+    if kind in ("date", "timestamp", "timestamptz"):
+        stamps = _EPOCH + rng.integers(0, _SPAN_SECONDS, size=n).astype("timedelta64[s]")
+        series = pd.Series(pd.to_datetime(stamps))
+        return series.dt.normalize() if kind == "date" else series.dt.tz_localize("UTC") if kind == "timestamptz" else series
+    if kind == "enum" and col.enum_values:
+        return pd.Series(np.asarray(col.enum_values, dtype=object)[rng.integers(0, len(col.enum_values), size=n)])
+    if kind in TEXT_KINDS:
+        return _words(col, n, stats, rng)
+    if kind == "uuid":
+        return make_keys(KeyShape("uuid"), col, n, rng)
+    return _literal(table, col, n, stats, rng)
+
+
+def _range(stats: ColumnStats | None, lo: float, hi: float) -> tuple[float, float]:
+    if stats and stats.min_value is not None and stats.max_value is not None:
+        return stats.min_value, stats.max_value
+    return lo, hi
+
+
+def _numeric_max(col: Column) -> float:
+    if col.precision is not None:
+        return min(1000.0, 10 ** (col.precision - (col.scale or 0)) - 1)
+    return 1000.0
+
+
+def _words(col: Column, n: int, stats: ColumnStats | None, rng: np.random.Generator) -> pd.Series:
+    vocabulary = np.array("alpha beta gamma delta north south river stone cloud maple cedar harbor".split())
+    count = max(1, int(round((stats.mean_length or 12) / 6))) if stats else 2
+    picks = vocabulary[rng.integers(0, len(vocabulary), size=(n, count))]
+    words = pd.Series([" ".join(row) for row in picks], dtype=object)
+    return words.str.slice(0, col.max_length) if col.max_length else words
+
+
+def _literal(table: Table, col: Column, n: int, stats: ColumnStats | None, rng: np.random.Generator) -> pd.Series:
+    """PostgreSQL text literals for types without a model."""
+    kind = col.kind
+    if kind in ("json", "jsonb"):
+        keys = rng.integers(0, 1000, size=n)
+        return pd.Series([f'{{"id": {k}}}' for k in keys], dtype=object)
+    if kind == "array":
+        inner = rng.integers(1, 100, size=(n, 3)) if col.element_kind in INTEGER_KINDS | NUMERIC_KINDS else None
+        if inner is not None:
+            return pd.Series(["{" + ",".join(map(str, row)) + "}" for row in inner], dtype=object)
+        if col.element_kind in TEXT_KINDS:
+            words = np.array("alpha beta gamma delta north south river stone cloud maple".split())
+            sizes = rng.integers(0, 4, size=n)
+            return pd.Series(["{" + ",".join(words[rng.integers(0, len(words), size=k)]) + "}" for k in sizes], dtype=object)
+        return pd.Series(["{}"] * n, dtype=object)
+    if kind == "bytea":
+        length = int(round(stats.mean_length)) if stats and stats.mean_length else 16
+        blobs = rng.integers(0, 256, size=(n, max(1, min(length, 4096))), dtype=np.uint8)
+        return pd.Series(["\\x" + row.tobytes().hex() for row in blobs], dtype=object)
+    if kind == "inet":
+        octets = rng.integers(1, 255, size=(n, 4))
+        return pd.Series([f"10.{a}.{b}.{c}" for a, b, c in octets[:, 1:]], dtype=object)
+    if kind == "interval":
+        return pd.Series(rng.integers(0, 86_400 * 30, size=n).astype(float))
+    if kind == "time":
+        return pd.Series(rng.integers(0, 86_400, size=n).astype(float))
+    if kind == "range":
+        return _ranges(col, n, rng)
+    if kind == "tsvector":
+        return pd.Series([""] * n, dtype=object)
+    if kind == "macaddr":
+        octets = rng.integers(0, 256, size=(n, 6))
+        return pd.Series([":".join(f"{o:02x}" for o in row) for row in octets], dtype=object)
+    if col.nullable:
+        return pd.Series([None] * n, dtype=object)
+    raise SchemaError(
+        f"table {table.key}: column {col.name} has type {col.type}, which provisioner cannot synthesise; "
+        f"make it nullable, or set a model for table {table.key} in the config"
+    )
+
+
+def _ranges(col: Column, n: int, rng: np.random.Generator) -> pd.Series:
+    start = rng.integers(0, 1000, size=n)
+    width = rng.integers(1, 100, size=n)
+    name = col.type.lower()
+    if name.startswith(("daterange", "tsrange", "tstzrange")):
+        base = pd.Timestamp("2020-01-01")
+        fmt = "%Y-%m-%d" if name.startswith("daterange") else "%Y-%m-%d %H:%M:%S"
+        lo = (base + pd.to_timedelta(start, unit="D")).strftime(fmt)
+        hi = (base + pd.to_timedelta(start + width, unit="D")).strftime(fmt)
+        return pd.Series([f"[{a},{b})" for a, b in zip(lo, hi)], dtype=object)
+    return pd.Series([f"[{a},{a + w})" for a, w in zip(start, width)], dtype=object)

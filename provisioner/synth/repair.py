@@ -1,0 +1,399 @@
+"""Constraint repair: make synthetic rows satisfy CHECK constraints before the load.
+
+Table checks and domain checks (VALUE replaced by the column) are parsed by
+:mod:`provisioner.schema.checkexpr` and evaluated in pandas with SQL's three-valued
+logic (a check passes when it is TRUE or NULL). Violating rows are repaired,
+never dropped:
+
+* ``a > b`` between columns: swap the two values, then shift one by a unit
+  (1, 10**-scale, one day, one second) where they are equal;
+* ``x >= c``, ``x BETWEEN c AND d``, ``x IN (...)``: a value of the same column
+  from a row that satisfies the check, else the bound or the first allowed value;
+* ``length(x) <= n``: truncate;
+* ``a IS NULL OR <expr>``: repair ``<expr>``.
+
+Checks outside that grammar (regular expressions, function calls) are left to
+PostgreSQL, which names the constraint if a row breaks one; the notes list them.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from provisioner.schema.checkexpr import Node, Unsupported, parse
+from provisioner.schema.snapshot import (
+    INTEGER_KINDS,
+    NUMERIC_KINDS,
+    TEXT_KINDS,
+    Domain,
+    ForeignKey,
+    Table,
+)
+
+ROUNDS = 4
+_OPS: dict[str, Callable[..., object]] = {
+    "=": operator.eq, "<>": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+_FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "<>": "<>"}
+
+
+def all_checks(table: Table, domains: Sequence[Domain]) -> list[tuple[str, str]]:
+    """(name, ``CHECK (...)`` text) of the table's checks and of its columns' domains (VALUE -> column)."""
+    candidates = [(c.name, c.definition) for c in table.checks]
+    for col in table.columns:
+        dom = domain_of(col.type, domains)
+        if col.insertable and dom is not None:
+            candidates += [(f"domain {dom.name} on {col.name}", re.sub(r"\bVALUE\b", f'"{col.name}"', d)) for d in _domain_checks(dom)]
+    return candidates
+
+
+def domain_of(type_name: str, domains: Sequence[Domain]) -> Domain | None:
+    return next((d for d in domains if type_name in (d.name, f"{d.schema}.{d.name}", f'"{d.schema}"."{d.name}"')), None)
+
+
+def checks_of(table: Table, domains: Sequence[Domain]) -> tuple[list[tuple[str, Node]], list[str]]:
+    """Parsed checks of ``table`` (its own and its columns' domains) and the names of unparsable ones."""
+    parsed: list[tuple[str, Node]] = []
+    skipped: list[str] = []
+    for name, definition in all_checks(table, domains):
+        try:
+            parsed.append((name, parse(definition)))
+        except Unsupported:
+            skipped.append(name)
+    return parsed, skipped
+
+
+def unevaluable(table: Table, domains: Sequence[Domain]) -> list[tuple[str, str]]:
+    """(name, definition) of the checks pandas cannot evaluate: PostgreSQL checks them (see pgcheck)."""
+    out = []
+    for name, definition in all_checks(table, domains):
+        try:
+            parse(definition)
+        except Unsupported:
+            out.append((name, definition))
+    return out
+
+
+def _domain_checks(dom: Domain) -> list[str]:
+    parts = dom.definition.split(" CHECK ")[1:]
+    return ["CHECK " + part.split(' CONSTRAINT "')[0] for part in parts]
+
+
+def repair(
+    frame: pd.DataFrame, table: Table, domains: Sequence[Domain], seed: int, notes: Sequence[str] = ()
+) -> tuple[pd.DataFrame, list[str]]:
+    """Repair every evaluable check instead of dropping rows; ``notes`` come back extended."""
+    checks, skipped = checks_of(table, domains)
+    frame, excl_notes = separate_exclusions(frame, table)
+    notes = list(notes) + type_notes(table) + excl_notes + [f"{table.key}: check {name} is evaluated by PostgreSQL at load time (rows breaking it are re-drawn there)" for name in skipped]
+    if frame.empty or not checks:
+        return frame, notes
+    rng = np.random.default_rng(seed)
+    out = frame.copy()
+    for _ in range(ROUNDS):
+        bad_total = 0
+        for name, node in checks:
+            if not _columns_present(node, out):
+                continue
+            bad = failing(node, out, table)
+            if bad.any():
+                bad_total += int(bad.sum())
+                _fix(node, out, bad, table, rng)
+        if not bad_total:
+            break
+    for name, node in checks:
+        if _columns_present(node, out) and failing(node, out, table).any():
+            notes.append(f"{table.key}: {int(failing(node, out, table).sum())} rows still break check {name}; the load will name them")
+    return out, notes
+
+
+_FALLBACKS = {
+    "tsvector": "written empty",
+    "json": 'written as {"id": n} objects (JSON content is not learnt)',
+    "jsonb": 'written as {"id": n} objects (JSON content is not learnt)',
+    "other": "written NULL (no generator for this type)",
+    "bit": "written NULL (no generator for this type)",
+}
+
+
+def type_notes(table: Table) -> list[str]:
+    """Say which columns got a stand-in value because their type cannot be synthesised from data."""
+    out = []
+    for col in table.columns:
+        if not col.insertable or col.kind not in _FALLBACKS or col.name in table.fk_columns:
+            continue
+        what = _FALLBACKS[col.kind]
+        if col.kind == "tsvector" and table.triggers:
+            what += f", then filled by the table's trigger ({', '.join(t.name for t in table.triggers)})"
+        out.append(f"{table.key}.{col.name} ({col.type}): {what}")
+    return out
+
+
+def _columns_present(node: Node, frame: pd.DataFrame) -> bool:
+    if node.op == "col":
+        return node.args[0] in frame
+    return all(_columns_present(a, frame) for a in node.args if isinstance(a, Node))
+
+
+def failing(node: Node, frame: pd.DataFrame, table: Table) -> pd.Series:
+    """Rows where the check is FALSE (NULL passes, as in PostgreSQL)."""
+    return (evaluate(node, frame, table) == False).fillna(False).astype(bool)  # noqa: E712 - Kleene logic
+
+
+def evaluate(node: Node, frame: pd.DataFrame, table: Table) -> pd.Series:
+    """A nullable boolean Series for a predicate node."""
+    op = node.op
+    if op == "and":
+        result = evaluate(node.args[0], frame, table)
+        for arg in node.args[1:]:
+            result = result & evaluate(arg, frame, table)
+        return result
+    if op == "or":
+        result = evaluate(node.args[0], frame, table)
+        for arg in node.args[1:]:
+            result = result | evaluate(arg, frame, table)
+        return result
+    if op == "not":
+        return ~evaluate(node.args[0], frame, table)
+    if op in ("isnull", "notnull"):
+        nulls = _value(node.args[0], frame, table).isna()
+        return (nulls if op == "isnull" else ~nulls).astype("boolean")
+    if op == "in":
+        values = _value(node.args[0], frame, table)
+        return values.isin(list(node.args[1])).astype("boolean").mask(values.isna(), pd.NA)
+    if op == "cmp":
+        cmp, left, right = node.args
+        a, b = _aligned(_value(left, frame, table), _value(right, frame, table))
+        result = pd.Series(_OPS[cmp](a, b), index=frame.index).astype("boolean")
+        return result.mask(a.isna() | b.isna(), pd.NA)
+    raise Unsupported(f"{op} is not a predicate")
+
+
+def _value(node: Node, frame: pd.DataFrame, table: Table) -> pd.Series:
+    if node.op == "col":
+        return frame[node.args[0]]
+    if node.op == "const":
+        return pd.Series([node.args[0]] * len(frame), index=frame.index, dtype=object)
+    if node.op == "length":
+        inner = _value(node.args[0], frame, table)
+        return inner.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else len(str(v))).astype("Float64")
+    raise Unsupported(f"{node.op} is not a value")
+
+
+def _aligned(a: pd.Series, b: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Bring both sides to a comparable dtype (dates vs. date strings, numbers vs. objects)."""
+    if a.dtype.kind == "M" or b.dtype.kind == "M":
+        tz = getattr(a.dtype, "tz", None) or getattr(b.dtype, "tz", None)
+        return _to_time(a, tz), _to_time(b, tz)
+    if a.dtype.kind in "iufb" or b.dtype.kind in "iufb" or str(a.dtype) in ("Int64", "Float64") or str(b.dtype) in ("Int64", "Float64"):
+        return pd.to_numeric(a, errors="coerce").astype("Float64"), pd.to_numeric(b, errors="coerce").astype("Float64")
+    return a.astype(object), b.astype(object)
+
+
+def _to_time(series: pd.Series, tz: object) -> pd.Series:
+    out = pd.to_datetime(series, errors="coerce", utc=tz is not None)
+    return out
+
+
+def _fix(node: Node, frame: pd.DataFrame, bad: pd.Series, table: Table, rng: np.random.Generator) -> None:
+    op = node.op
+    if op == "and":
+        for arg in node.args:
+            _fix(arg, frame, bad & failing(arg, frame, table), table, rng)
+    elif op == "or":
+        target = next((a for a in reversed(node.args) if a.op not in ("isnull", "notnull")), node.args[-1])
+        _fix(target, frame, bad, table, rng)
+    elif op == "in" and node.args[0].op == "col":
+        values = np.asarray(node.args[1], dtype=object)
+        frame.loc[bad, node.args[0].args[0]] = values[rng.integers(0, len(values), size=int(bad.sum()))]
+    elif op == "notnull" and node.args[0].op == "col":
+        _resample(node.args[0].args[0], frame, bad, ~bad, rng)
+    elif op == "cmp":
+        _fix_cmp(node, frame, bad, table, rng)
+
+
+def _fix_cmp(node: Node, frame: pd.DataFrame, bad: pd.Series, table: Table, rng: np.random.Generator) -> None:
+    cmp, left, right = node.args
+    if left.op == "const" and right.op in ("col", "length"):
+        cmp, left, right = _FLIP[cmp], right, left
+    if left.op == "length" and right.op == "const" and left.args[0].op == "col" and cmp in ("<", "<="):
+        name, limit = left.args[0].args[0], int(right.args[0]) - (1 if cmp == "<" else 0)
+        frame.loc[bad, name] = frame.loc[bad, name].astype(str).str.slice(0, max(limit, 0))
+    elif left.op == "col" and right.op == "col":
+        _order_columns(frame, bad, left.args[0], right.args[0], cmp, table)
+    elif left.op == "col" and right.op == "const":
+        good = ~bad & ~failing(node, frame, table) & frame[left.args[0]].notna()
+        if good.any():
+            _resample(left.args[0], frame, bad, good, rng)
+        else:
+            frame.loc[bad, left.args[0]] = _bound(table, left.args[0], cmp, right.args[0])
+
+
+def _resample(name: str, frame: pd.DataFrame, bad: pd.Series, good: pd.Series, rng: np.random.Generator) -> None:
+    pool = frame.loc[good, name].to_numpy(dtype=object)
+    if len(pool):
+        frame.loc[bad, name] = pool[rng.integers(0, len(pool), size=int(bad.sum()))]
+
+
+def _bound(table: Table, name: str, cmp: str, limit: object) -> object:
+    """The nearest value of the column's type that satisfies ``name cmp limit``."""
+    if cmp in (">=", "<=", "="):
+        return limit
+    step = _unit(table, name)
+    if isinstance(limit, (int, float)):
+        return limit + step if cmp == ">" else limit - step  # type: ignore[operator]
+    return limit
+
+
+def _unit(table: Table, name: str) -> float:
+    col = table.column(name)
+    if col.kind in INTEGER_KINDS:
+        return 1
+    if col.kind in NUMERIC_KINDS:
+        return 10.0 ** -(col.scale if col.scale is not None else 2)
+    return 1
+
+
+def _order_columns(frame: pd.DataFrame, bad: pd.Series, left: str, right: str, cmp: str, table: Table) -> None:
+    """Swap ``left`` and ``right`` where they are in the wrong order, then separate equal values."""
+    if cmp in ("=", "<>"):
+        if cmp == "=":
+            frame.loc[bad, left] = frame.loc[bad, right]
+        else:
+            frame.loc[bad, left] = _shift(frame.loc[bad, right], table.column(left).kind, table, left, 1)
+        return
+    a, b = frame.loc[bad, left].copy(), frame.loc[bad, right].copy()
+    frame.loc[bad, left], frame.loc[bad, right] = b.to_numpy(), a.to_numpy()
+    if cmp in (">", "<"):
+        a2, b2 = _aligned(frame[left], frame[right])
+        equal = bad & (a2 == b2).fillna(False).astype(bool)
+        if equal.any():
+            sign = 1 if cmp == ">" else -1
+            frame.loc[equal, left] = _shift(frame.loc[equal, left], table.column(left).kind, table, left, sign).to_numpy()
+
+
+def _shift(values: pd.Series, kind: str, table: Table, name: str, sign: int) -> pd.Series:
+    if kind == "date":
+        return pd.to_datetime(values) + sign * pd.Timedelta(days=1)
+    if kind in ("timestamp", "timestamptz"):
+        return pd.to_datetime(values) + sign * pd.Timedelta(seconds=1)
+    if kind in INTEGER_KINDS or kind in NUMERIC_KINDS or kind in ("interval", "time"):
+        return pd.to_numeric(values, errors="coerce") + sign * _unit(table, name)
+    if kind in TEXT_KINDS:
+        return values.astype(str) + ("~" if sign > 0 else "")
+    return values
+
+
+def one_per_parent(table: Table, fk: ForeignKey, picks: np.ndarray, parents: int, rng: np.random.Generator) -> np.ndarray:
+    """A 1:1 relationship (the driving FK is also unique): each parent gets at most one child.
+
+    Repeated parents move to parents without a child; when every parent is taken
+    the row count is capped at the number of parents (and the caller notes it).
+    """
+    if not any(set(u) <= set(fk.columns) for u in table.uniques):
+        return picks
+    valid = picks[picks >= 0]
+    nulls = picks[picks < 0]
+    kept = np.unique(valid)
+    free = np.setdiff1d(np.arange(parents, dtype=np.int64), kept)
+    extra = min(len(valid) - len(kept), len(free))
+    moved = rng.choice(free, size=extra, replace=False) if extra else np.zeros(0, dtype=np.int64)
+    return np.concatenate([np.sort(np.concatenate([kept, moved])), nulls]).astype(np.int64)
+
+
+def shortfall(table: Table, wanted: int | None, made: int) -> list[str]:
+    """A note when a table got fewer rows than asked (a 1:1 key allows one row per parent)."""
+    if wanted is None or made >= wanted:
+        return []
+    return [f"{table.key}: {made} rows instead of {wanted}: a 1:1 foreign key allows one row per parent row"]
+
+
+def dedupe_partial(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Partial unique indexes (``UNIQUE ... WHERE p``): make the columns unique over every row,
+    which satisfies the index whatever ``p`` is. Numbers are bumped, text suffixed."""
+    for index in table.indexes:
+        if not (index.unique and index.columns and " WHERE " in index.definition):
+            continue
+        cols = [c for c in index.columns if c in frame]
+        if len(cols) != len(index.columns) or set(cols) & table.fk_columns:
+            continue
+        dups = frame[cols].duplicated() & frame[cols].notna().all(axis=1)
+        if dups.any():
+            frame = frame.copy()
+            _bump(frame, dups, cols[-1], table)
+    return frame
+
+
+def _bump(frame: pd.DataFrame, dups: pd.Series, name: str, table: Table) -> None:
+    col = table.column(name)
+    count = int(dups.sum())
+    if col.kind in INTEGER_KINDS or col.kind in NUMERIC_KINDS:
+        top = pd.to_numeric(frame[name], errors="coerce").max()
+        frame.loc[dups, name] = np.arange(1, count + 1) + (0 if pd.isna(top) else int(top))
+    elif col.kind in TEXT_KINDS:
+        suffix = [f"~{i}" for i in range(1, count + 1)]
+        width = col.max_length or 10_000
+        frame.loc[dups, name] = [str(v)[: max(width - len(s), 0)] + s for v, s in zip(frame.loc[dups, name], suffix)]
+
+
+def separate_exclusions(frame: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, list[str]]:
+    """``EXCLUDE USING gist (k WITH =, r WITH &&)``: within each ``k`` group, move ranges ``r``
+    later so none overlaps the previous one (widths are kept). Other exclusions are noted."""
+    notes = []
+    out = frame
+    for con in table.constraints:
+        if con.kind != "exclude":
+            continue
+        pairs = re.findall(r'"?([A-Za-z_][\w]*)"? WITH (=|&&)', con.definition)
+        ranges = [c for c, op in pairs if op == "&&"]
+        equal = [c for c, op in pairs if op == "="]
+        if len(ranges) != 1 or len(pairs) != len(equal) + 1 or not all(c in frame for c, _ in pairs):
+            notes.append(f"{table.key}: exclusion constraint {con.name} is not repaired before the load (PostgreSQL validates it)")
+            continue
+        out = out.copy() if out is frame else out
+        _separate(out, equal, ranges[0])
+    return out, notes
+
+
+def _separate(frame: pd.DataFrame, groups: list[str], name: str) -> None:
+    parsed = frame[name].map(_parse_range)
+    keys = frame[groups].astype(str).agg("|".join, axis=1) if groups else pd.Series("", index=frame.index)
+    for _, idx in keys.groupby(keys).groups.items():
+        rows = [i for i in idx if parsed[i] is not None]
+        rows.sort(key=lambda i: parsed[i][1])
+        end = None
+        for i in rows:
+            kind, low, high = parsed[i]
+            if end is not None and low < end:
+                low, high = end, end + (high - low)
+            end = high
+            frame.at[i, name] = _format_range(kind, low, high)
+
+
+def _parse_range(value: object) -> tuple[str, object, object] | None:
+    """``[a,b)`` text -> (kind, low, high) for int, date and timestamp ranges; None otherwise."""
+    if not isinstance(value, str):
+        return None
+    match = re.match(r'^\[\s*"?([^",]+)"?\s*,\s*"?([^",]+)"?\s*\)$', value.strip())
+    if not match:
+        return None
+    low, high = match[1], match[2]
+    if re.fullmatch(r"-?\d+", low) and re.fullmatch(r"-?\d+", high):
+        return "int", int(low), int(high)
+    try:
+        kind = "date" if len(low) == 10 else "ts"
+        return kind, pd.Timestamp(low), pd.Timestamp(high)
+    except ValueError:
+        return None
+
+
+def _format_range(kind: str, low: object, high: object) -> str:
+    if kind == "int":
+        return f"[{low},{high})"
+    fmt = "%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S"
+    return f"[{low.strftime(fmt)},{high.strftime(fmt)})"  # type: ignore[attr-defined]

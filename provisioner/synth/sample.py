@@ -1,0 +1,225 @@
+"""Stage 3, sample: synthetic rows for every table from a bundle alone.
+
+Tables are produced parents-first. Keys come from the relational model,
+learnt columns from the table's SDV synthesizer, PII and free text from
+Faker, and the rest from type rules. Unique sets are repaired before the load
+and rows are never dropped silently: every repair is listed in ``notes``.
+The same bundle, config and seed always give the same rows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from provisioner.columns import tabular
+from provisioner.config import Config
+from provisioner.model import pii
+from provisioner.model.bundle import ModelBundle, TableModel
+from provisioner.model.relations import hierarchy, inherit
+from provisioner.model.relations.relational import (
+    ForeignKeyModel,
+    assign,
+    balance_lookup,
+    copy_parent_keys,
+    make_keys,
+    repair_unique,
+    spread,
+)
+from provisioner.model.train import model_column, table_seed
+from provisioner.progress import Progress, silent
+from provisioner.schema.graph import LoadOrder
+from provisioner.schema.snapshot import (
+    INTEGER_KINDS,
+    NUMERIC_KINDS,
+    TEXT_KINDS,
+    Column,
+    Table,
+)
+from provisioner.synth import generate, repair
+
+
+@dataclass(frozen=True)
+class SyntheticTables:
+    tables: Mapping[str, pd.DataFrame]
+    order: LoadOrder
+    seed: int
+    notes: tuple[str, ...]
+    seconds: float
+
+    @property
+    def rows(self) -> dict[str, int]:
+        return {k: len(v) for k, v in self.tables.items()}
+
+
+def _sized_in_config(model: TableModel, config: Config) -> bool:
+    """Rows or scale set for this very table; otherwise a child follows its parents' sampled counts."""
+    tconf = config.table(model.key)
+    return tconf.rows is not None or tconf.scale is not None
+
+
+def target_rows(model: TableModel, config: Config) -> int | None:
+    """Rows asked for a table: config rows, else scale (lookups keep their size)."""
+    tconf = config.table(model.key)
+    if tconf.rows is not None:
+        return tconf.rows
+    if model.method == "copy":
+        return None
+    scale = tconf.scale if tconf.scale is not None else config.scale
+    return int(round(model.source_rows * scale))
+
+
+def sample(bundle: ModelBundle, config: Config, progress: Progress = silent) -> SyntheticTables:
+    started = time.perf_counter()
+    seed = config.seed
+    out: dict[str, pd.DataFrame] = {}
+    counts: dict[str, np.ndarray] = {}
+    notes: list[str] = []
+    for key in progress.iter(bundle.order.tables, "sample", unit="table"):
+        model = bundle.tables[key]
+        table = bundle.snapshot.table(key)
+        frame, table_notes = _sample_table(table, model, out, config, bundle.order, seed, counts)
+        frame, table_notes = repair.repair(frame, table, bundle.snapshot.domains, table_seed(seed, key, "repair"), table_notes)
+        out[key] = frame
+        notes += table_notes
+    for table_key, fk_name in sorted(bundle.order.deferred):
+        _fill_deferred(bundle, out, table_key, fk_name, seed)
+    return SyntheticTables(out, bundle.order, seed, tuple(notes), time.perf_counter() - started)
+
+
+def _sample_table(
+    table: Table, model: TableModel, done: Mapping[str, pd.DataFrame], config: Config, order: LoadOrder, seed: int,
+    counts: dict[str, np.ndarray],
+) -> tuple[pd.DataFrame, list[str]]:
+    rng = np.random.default_rng(table_seed(seed, table.key, "rows"))
+    insertable = [c.name for c in table.columns if c.insertable]
+    if model.method == "skip":
+        return pd.DataFrame(columns=insertable), []
+    if model.method == "copy" and model.rows is not None:
+        return model.rows.copy(), []
+    wanted = target_rows(model, config)
+    driving = next((m for m in model.foreign_keys if m.driving and not order.is_deferred(table.key, m.fk)), None)
+    picks = None
+    if driving is not None:
+        n_parent = len(done[driving.fk.ref_table])
+        learnt = counts.get(hierarchy.column_name(table.key, driving.fk.name))
+        sampled = hierarchy.clean_counts(pd.Series(learnt), driving) if learnt is not None and len(learnt) == n_parent else None
+        exact = wanted if sampled is None or _sized_in_config(model, config) else None
+        picks = spread(n_parent, driving, rng, exact, sampled)
+        picks = repair.one_per_parent(table, driving.fk, picks, n_parent, rng)
+    n = len(picks) if picks is not None else int(wanted or 0)
+    frame = pd.DataFrame(index=pd.RangeIndex(n))
+    _keys(table, model, frame, rng)
+    _foreign_keys(table, model, frame, done, driving, picks, order, rng)
+    given = None
+    if model.conditions and driving is not None and picks is not None:
+        names = tuple(c.name[len(hierarchy.CONDITION):] for c in model.conditions)
+        given = hierarchy.given_for(picks, done[driving.fk.ref_table], names)
+    counts.update(_columns(table, model, frame, seed, rng, given))
+    for fkm in model.foreign_keys:
+        if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns) and fkm.fk.ref_table in done:
+            balance_lookup(frame, fkm, done[fkm.fk.ref_table], rng)
+    frame = pii.fill(table, frame, model.fills, table_seed(seed, table.key, "pii"))
+    frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, done, rng)
+    inherit_rng = np.random.default_rng(table_seed(seed, table.key, "inherit"))
+    frame = inherit.apply(frame, getattr(model, "inherited", ()), done, inherit_rng)
+    frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
+    notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
+    notes += repair.shortfall(table, wanted, len(frame))
+    return frame[insertable], notes
+
+
+def _keys(table: Table, model: TableModel, frame: pd.DataFrame, rng: np.random.Generator) -> None:
+    for name, shape in model.key_shapes.items():
+        frame[name] = make_keys(shape, table.column(name), len(frame), rng).to_numpy()
+
+
+def _foreign_keys(
+    table: Table, model: TableModel, frame: pd.DataFrame, done: Mapping[str, pd.DataFrame],
+    driving: ForeignKeyModel | None, picks: np.ndarray | None, order: LoadOrder, rng: np.random.Generator,
+) -> None:
+    for fkm in model.foreign_keys:
+        if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns):
+            continue  # a category the column model samples
+        if order.is_deferred(table.key, fkm.fk):
+            for col in fkm.fk.columns:
+                frame[col] = None
+            continue
+        if fkm is driving and picks is not None:
+            copy_parent_keys(frame, fkm.fk, done[fkm.fk.ref_table], picks)
+        elif fkm.self_ref:
+            continue
+        else:
+            parent = done[fkm.fk.ref_table]
+            copy_parent_keys(frame, fkm.fk, parent, assign(len(frame), parent, fkm, rng))
+    for fkm in model.foreign_keys:
+        if fkm.self_ref and not order.is_deferred(table.key, fkm.fk):
+            copy_parent_keys(frame, fkm.fk, frame, assign(len(frame), frame, fkm, rng))
+
+
+def _columns(
+    table: Table, model: TableModel, frame: pd.DataFrame, seed: int, rng: np.random.Generator, given: pd.DataFrame | None = None
+) -> dict[str, np.ndarray]:
+    """Fill learnt and rule columns; returns the sampled child counts (hierarchy.py)."""
+    learnt = {c: model_column(table, c, model.roles[c]) for c in model.model_columns}
+    sampled_counts: dict[str, np.ndarray] = {}
+    if model.synthesizer is not None and (learnt or model.count_columns):
+        spec = {**learnt, **{c: hierarchy.count_column(c) for c in model.count_columns}}
+        if given is not None:
+            spec.update({c.name: c for c in model.conditions})
+        rows = tabular.sample(model.synthesizer, len(frame), spec, table_seed(seed, table.key, "model"), given)
+        for name in learnt:
+            frame[name] = rows[name].to_numpy()
+        sampled_counts = {c: rows[c].to_numpy() for c in model.count_columns}
+    ruled = [c for c, r in model.roles.items() if r == "rule" or (r == "model" and model.synthesizer is None)]
+    for name in ruled:
+        col = table.column(name)
+        frame[name] = generate.values_for(table, col, len(frame), model.stats.get(name), rng).to_numpy()
+    for name in learnt:
+        col = table.column(name)
+        if not col.nullable and frame[name].isna().any():
+            _fill_missing(frame, name, col.kind, rng, table)
+    return sampled_counts
+
+
+def _fill_missing(frame: pd.DataFrame, name: str, kind: str, rng: np.random.Generator, table: Table) -> None:
+    present = frame[name].dropna()
+    missing = frame[name].isna()
+    if len(present):
+        frame.loc[missing, name] = present.sample(int(missing.sum()), replace=True, random_state=int(rng.integers(2**31))).to_numpy()
+    else:
+        frame.loc[missing, name] = generate.values_for(table, table.column(name), int(missing.sum()), None, rng).to_numpy()
+
+
+def _dedupe_values(frame: pd.DataFrame, table: Table, model: TableModel) -> pd.DataFrame:
+    """Make non-key unique sets hold: bump numbers, suffix text."""
+    for unique in table.uniques:
+        if set(unique) & (table.fk_columns | set(model.key_shapes)):
+            continue
+        dups = frame[list(unique)].duplicated() & frame[list(unique)].notna().all(axis=1)
+        if not dups.any():
+            continue
+        name = unique[-1]
+        col = table.column(name)
+        if col.kind in INTEGER_KINDS or col.kind in NUMERIC_KINDS:
+            top = pd.to_numeric(frame[name], errors="coerce").max()
+            frame.loc[dups, name] = np.arange(1, int(dups.sum()) + 1) + (0 if pd.isna(top) else int(top))
+        elif col.kind in TEXT_KINDS:
+            suffix = pd.Series(np.arange(1, int(dups.sum()) + 1), index=frame.index[dups]).astype(str)
+            width = (col.max_length or 10_000) - suffix.str.len() - 1
+            base = frame.loc[dups, name].astype(str)
+            frame.loc[dups, name] = [b[: max(w, 0)] + "~" + s for b, w, s in zip(base, width, suffix)]
+    return frame
+
+
+def _fill_deferred(bundle: ModelBundle, out: dict[str, pd.DataFrame], table_key: str, fk_name: str, seed: int) -> None:
+    model = bundle.tables[table_key]
+    fkm = next(m for m in model.foreign_keys if m.fk.name == fk_name)
+    frame = out[table_key]
+    rng = np.random.default_rng(table_seed(seed, table_key, f"deferred:{fk_name}"))
+    parent = out[fkm.fk.ref_table]
+    copy_parent_keys(frame, fkm.fk, parent, assign(len(frame), parent, fkm, rng))
