@@ -265,7 +265,7 @@ def build_report(
             "method": tm.method,
             "reason": tm.reason,
             "train_rows": tm.train_rows,
-            "epochs_trained": getattr(tm.synthesizer, "epochs", None) if tm.method == "ctgan" else None,
+            "epochs_trained": tm.synthesizer.epochs if tm.synthesizer is not None else None,
             "pii_columns": list(tm.pii_columns),
             "privacy": privacy_tables.get(key, {"status": "from bundle"}),
         }

@@ -8,6 +8,7 @@ key and the line of the file.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -15,10 +16,30 @@ from typing import Any
 
 import yaml
 
+from provisioner import columns
 from provisioner.errors import ConfigError
-from provisioner.model.budget import parse_duration
 
-MODELS = ("auto", "ctgan", "gaussian_copula", "copy", "generate", "skip")
+MODELS = ("auto", *columns.names(), "copy", "generate", "skip")  # train.model / tables.<name>.model
+
+_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+
+
+def parse_duration(value: Any, where: str = "train.time_budget") -> float | None:
+    """``300``, ``"90s"``, ``"5m"``, ``"1.5h"`` -> seconds; ``None``/``0``/``""`` -> no budget."""
+    if value is None or value == "" or value == 0:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*", str(value))
+        if not match:
+            raise ConfigError(f"{where}: {value!r} is not a duration; write seconds (300) or 90s, 5m, 1h")
+        seconds = float(match.group(1)) * _UNITS[match.group(2) or ""]
+    if seconds <= 0:
+        raise ConfigError(f"{where}: {value!r} must be more than 0 seconds")
+    return seconds
+
+
 
 
 @dataclass(frozen=True)
@@ -47,7 +68,7 @@ class TrainConfig:
     gan_min_rows: int = 5000  # below this, "auto" picks the empirical Gaussian copula
     executor: str = "auto"  # auto (a process pool for 2+ GANs) | serial | local | ray
     ray_address: str = ""  # with executor ray: the cluster address ("" starts a local Ray)
-    time_budget: float | None = None  # seconds for the whole train (YAML/flag also take 90s, 5m, 1h); see budget.py
+    time_budget: float | None = None  # seconds for the whole train (YAML/flag also take 90s, 5m, 1h); see model/budget.py
 
 
 @dataclass(frozen=True)
@@ -197,7 +218,7 @@ def _section(cls: type, data: Any, name: str, where: Any) -> Any:
         if key == "quasi_identifiers":
             values[key] = _quasi_identifiers(value, f"{name}.{key}", where)
             continue
-        if key == "time_budget":  # 300, "90s", "5m": parsed by budget.parse_duration
+        if key == "time_budget":  # 300, "90s", "5m": parsed by parse_duration
             values[key] = value
             continue
         default = spec[key].default

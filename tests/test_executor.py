@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from provisioner.columns import tabular
+from provisioner.columns import table as column_models
+from provisioner.columns.copula import CopulaModel
 from provisioner.errors import ConfigError
 from provisioner.model.executor import (
     FitJob,
@@ -24,7 +25,7 @@ def _jobs() -> list[FitJob]:
     for i, name in enumerate(("orders", "payments", "visits")):
         frame = pd.DataFrame({"amount": rng.lognormal(3, 1, 300 + 100 * i), "kind": rng.choice(["a", "b", "c"], 300 + 100 * i)})
         columns = {"amount": Column("amount", "numeric(10,2)", "numeric", scale=2), "kind": Column("kind", "text", "text")}
-        jobs.append(FitJob(name, tabular.COPULA, frame, columns, epochs=1, batch_size=500, seed=100 + i))
+        jobs.append(FitJob(name, CopulaModel.name, frame, columns, epochs=1, batch_size=500, seed=100 + i))
     return jobs
 
 
@@ -38,8 +39,8 @@ def test_local_pool_fits_what_serial_fits() -> None:
         pool.close()
     assert set(serial) == set(parallel) == {"orders", "payments", "visits"}
     for job in jobs:
-        a = tabular.sample(serial[job.table], 200, job.columns, seed=9)
-        b = tabular.sample(parallel[job.table], 200, job.columns, seed=9)
+        a = column_models.sample(serial[job.table], 200, job.columns, seed=9)
+        b = column_models.sample(parallel[job.table], 200, job.columns, seed=9)
         pd.testing.assert_frame_equal(a, b)
 
 
@@ -59,5 +60,5 @@ def test_ray_executor_fits_what_serial_fits() -> None:
     serial = fit_all(SerialExecutor(), jobs)
     for job in jobs:
         pd.testing.assert_frame_equal(
-            tabular.sample(serial[job.table], 100, job.columns, seed=3), tabular.sample(parallel[job.table], 100, job.columns, seed=3)
+            column_models.sample(serial[job.table], 100, job.columns, seed=3), column_models.sample(parallel[job.table], 100, job.columns, seed=3)
         )

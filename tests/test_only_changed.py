@@ -27,7 +27,7 @@ def test_only_changed_keeps_unchanged_models(fresh_db: Callable[..., str], tmp_p
     assert result.exit_code == 0, result.stderr
     after = bundle.load(path)
     assert "discount" in after.snapshot.table("invoice").column("discount").name
-    kept = after.tables["track"].synthesizer.synthesizer
-    assert np.array_equal(kept.correlation, before.tables["track"].synthesizer.synthesizer.correlation)
+    kept = after.tables["track"].synthesizer.model.copula
+    assert np.array_equal(kept.correlation, before.tables["track"].synthesizer.model.copula.correlation)
     assert "discount" in after.tables["invoice"].roles  # invoice (and invoice_line below it) retrained
     assert after.tables["invoice_line"] is not None

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from provisioner.columns.codec import plain
 
 MIN_PURITY = 0.97
 MIN_ROWS_PER_VALUE = 2.0
@@ -39,6 +42,17 @@ class Dependency:
     mapping: Mapping[object, object]  # A value -> B value (deterministic), or A value -> P(B | A) (conditional)
     purity: float
     categories: tuple[object, ...] = ()  # conditional: B's values, in the order of the probabilities
+
+    def to_data(self) -> dict[str, Any]:
+        pairs = [[plain(k), list(v) if self.categories else plain(v)] for k, v in self.mapping.items()]
+        return {"determinant": self.determinant, "pairs": pairs, "purity": self.purity,
+                "categories": [plain(c) for c in self.categories]}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Dependency:
+        categories = tuple(data["categories"])
+        mapping = {k: tuple(float(p) for p in v) if categories else v for k, v in data["pairs"]}
+        return cls(str(data["determinant"]), mapping, float(data["purity"]), categories)
 
 
 def learn(frame: pd.DataFrame, determinants: list[str], categorical: list[str]) -> dict[str, Dependency]:

@@ -27,7 +27,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from provisioner.columns import tabular
+from provisioner import columns
+from provisioner.columns import table as column_models
 from provisioner.config import Config
 from provisioner.errors import LoadError
 from provisioner.load.loader import (
@@ -76,7 +77,7 @@ class StreamPlan:
 
 def streamable(table: Table, model: TableModel, bundle: ModelBundle) -> bool:
     """Shards of this table can be made independently (see the module docstring)."""
-    if model.method not in (tabular.GAN, tabular.COPULA, "keys", "generate"):
+    if not (columns.is_model(model.method) or model.method in ("keys", "generate")):
         return False
     if any(bundle.order.is_deferred(table.key, m.fk) or m.self_ref for m in model.foreign_keys):
         return False
@@ -143,7 +144,7 @@ def shard(
         copy_parent_keys(frame, fkm.fk, parent, chosen)
     learnt = {c: model_column(table, c, model.roles[c]) for c in model.model_columns}
     if model.synthesizer is not None and learnt:
-        rows = tabular.sample(model.synthesizer, n, learnt, table_seed(seed, table.key, f"model:shard{k}"))
+        rows = column_models.sample(model.synthesizer, n, learnt, table_seed(seed, table.key, f"model:shard{k}"))
         for name in learnt:
             frame[name] = rows[name].to_numpy()
     for name, role in model.roles.items():

@@ -13,7 +13,7 @@ workers longest first (:func:`allot`). Each table then gets:
   ``MIN_ROWS``, so that at least ``MIN_EPOCHS`` epochs fit. It never exceeds
   the configured ``row_cap``;
 * a hard deadline: CTGAN runs up to the configured epochs and stops after the
-  last epoch that finishes before it (:func:`deadline_epochs`), so a slower
+  last epoch that finishes before it (:func:`provisioner.columns.ctgan.deadline_epochs`), so a slower
   machine than estimated trains fewer epochs instead of overrunning, and a
   faster one uses its share for more;
 * the copula instead of CTGAN when not even ``MIN_ROWS`` rows x 1 epoch fits.
@@ -29,15 +29,10 @@ deterministic.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
-import re
-import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
-
-from provisioner.errors import ConfigError
 
 BASE_RATE = 20000.0  # row-epochs/s of a narrow CTGAN on one core here (TPC-H, 2 workers: orders ~12k/s, part ~4.8k/s)
 WIDTH_HALF = 20.0  # output dims at which the rate halves
@@ -48,25 +43,6 @@ RESERVE_SECONDS = 3.0  # ... and at least this
 POOL_STARTUP_SECONDS = 6.0  # a spawned worker imports torch and SDV before its first fit
 FIXED_SECONDS_PER_1K_ROWS = 0.25  # the transformer fit (one Gaussian mixture per numeric column)
 
-_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
-
-
-def parse_duration(value: Any, where: str = "train.time_budget") -> float | None:
-    """``300``, ``"90s"``, ``"5m"``, ``"1.5h"`` -> seconds; ``None``/``0``/``""`` -> no budget."""
-    if value is None or value == "" or value == 0:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*", str(value))
-        if not match:
-            raise ConfigError(f"{where}: {value!r} is not a duration; write seconds (300) or 90s, 5m, 1h")
-        seconds = float(match.group(1)) * _UNITS[match.group(2) or ""]
-    if seconds <= 0:
-        raise ConfigError(f"{where}: {value!r} must be more than 0 seconds")
-    return seconds
-
-
 @dataclasses.dataclass(frozen=True)
 class Allotment:
     """What one table gets under the budget."""
@@ -75,7 +51,7 @@ class Allotment:
     rows: int
     epochs: int  # expected to fit; the fit may run up to the configured epochs until its deadline
     seconds: float  # its deadline, relative to the start of its fit
-    method: str  # "ctgan", or the copula when even the minimum does not fit
+    fits: bool  # False: not even MIN_ROWS rows x 1 epoch fit, so the table gets the cheapest model instead
 
 
 def usable_seconds(remaining: float) -> float:
@@ -140,57 +116,7 @@ def _fit_share(name: str, rows: int, max_epochs: int, seconds: float, table_rate
     fixed = FIXED_SECONDS_PER_1K_ROWS / 1000  # per row kept: the transformer fit
     floor_rows = min(rows, MIN_ROWS)
     if seconds < floor_rows * (fixed + 1 / table_rate):
-        return Allotment(name, rows, 0, seconds, "gaussian_copula")
+        return Allotment(name, rows, 0, seconds, False)
     keep = min(rows, max(floor_rows, int(seconds / (fixed + MIN_EPOCHS / table_rate))))
     expected = max(1, min(max_epochs, math.floor((seconds - fixed * keep) * table_rate / keep)))
-    return Allotment(name, keep, expected, seconds, "ctgan")
-
-
-class _Deadline:
-    """``range(epochs)`` that stops before an epoch that would end after ``deadline`` (monotonic)."""
-
-    def __init__(self, epochs: Iterable[int], deadline: float) -> None:
-        self._epochs = epochs
-        self._deadline = deadline
-        self.done = 0
-
-    def __iter__(self) -> Iterator[int]:
-        started = time.monotonic()
-        for epoch in self._epochs:
-            if self.done:
-                per_epoch = (time.monotonic() - started) / self.done
-                if time.monotonic() + per_epoch > self._deadline:
-                    return
-            yield epoch
-            self.done += 1
-
-    def set_description(self, *_: Any) -> None:  # tqdm's API, used when verbose
-        pass
-
-
-@contextlib.contextmanager
-def deadline_epochs(seconds: float | None, started: float | None = None) -> Iterator[list[_Deadline]]:
-    """While the block runs, CTGAN's epoch loop stops ``seconds`` after ``started`` (``time.monotonic()``;
-    default now), after at least one epoch.
-
-    Yields a list that receives the loop, so the caller can read how many epochs ran.
-    """
-    loops: list[_Deadline] = []
-    if seconds is None:
-        yield loops
-        return
-    import ctgan.synthesizers.ctgan as ctgan_module
-
-    deadline = (time.monotonic() if started is None else started) + seconds
-    original = ctgan_module.tqdm
-
-    def bounded(iterable: Iterable[int], **_: Any) -> _Deadline:
-        loop = _Deadline(iterable, deadline)
-        loops.append(loop)
-        return loop
-
-    ctgan_module.tqdm = bounded
-    try:
-        yield loops
-    finally:
-        ctgan_module.tqdm = original
+    return Allotment(name, keep, expected, seconds, True)

@@ -28,7 +28,8 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 import pandas as pd
 
-from provisioner.columns import tabular
+from provisioner.columns.base import FitSettings
+from provisioner.columns.table import Fitted, fit
 from provisioner.config import Config
 from provisioner.errors import ConfigError
 from provisioner.model.bundle import TableModel
@@ -154,14 +155,14 @@ class FitJob:
     deadline: float | None = None  # and never past this time.time() (the end of the whole budget)
 
 
-def fit_one(job: FitJob) -> tabular.FittedModel:
+def fit_one(job: FitJob) -> Fitted:
     limit = job.time_limit
     if job.deadline is not None:
         limit = min(limit if limit is not None else float("inf"), job.deadline - time.time())
-    return tabular.fit(job.method, job.table, job.frame, job.columns, job.epochs, job.batch_size, job.seed, limit)
+    return fit(job.method, job.frame, job.columns, FitSettings(job.epochs, job.batch_size, job.seed, limit))
 
 
-def fit_all(executor: Executor, jobs: Sequence[FitJob]) -> dict[str, tabular.FittedModel]:
+def fit_all(executor: Executor, jobs: Sequence[FitJob]) -> dict[str, Fitted]:
     """Fit independent tables side by side; the biggest first so the pool drains evenly
     (under a time budget, the longest allotment first, as budget.allot packed them)."""
     ordered = sorted(jobs, key=lambda j: (j.time_limit or 0.0, len(j.frame) * j.epochs), reverse=True)
@@ -170,7 +171,7 @@ def fit_all(executor: Executor, jobs: Sequence[FitJob]) -> dict[str, tabular.Fit
     return {job.table: fitted for job, fitted in zip(ordered, executor.map(fit_one, ordered))}
 
 
-def _fit_in_time(executor: LocalExecutor | SerialExecutor, ordered: list[FitJob]) -> dict[str, tabular.FittedModel]:
+def _fit_in_time(executor: LocalExecutor | SerialExecutor, ordered: list[FitJob]) -> dict[str, Fitted]:
     """Start each budgeted fit when a worker is free, with its share or, when larger, what is
     left over: the time every worker still has before the deadline (a busy one from the end of
     its current fit), less what the queued fits need (work-conserving)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from provisioner import columns
 from provisioner.config import Config
 from provisioner.errors import ConfigError
 from provisioner.model import pii
@@ -76,7 +77,7 @@ def _table_lines(snapshot: SchemaSnapshot, frames: dict, detected: tuple[pii.Pii
         table = snapshot.table(key)
         roles, _ = roles_of(table, frames[key], frozenset(c.column for c in detected if c.table == key))
         method, reason = choose_method(table, frames[key], roles, key in has_pii, copied, config)
-        if method == "ctgan":  # the sample is capped; the rule looks at the training rows
+        if columns.is_model(method) and columns.get(method).iterative:  # the sample is capped; the rule looks at the training rows
             reason = f"{table.row_count} rows (>= {config.train.gan_min_rows})"
         if method == "copy":
             copied.add(key)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from provisioner.columns import tabular
+from provisioner import columns
+from provisioner.columns import codec
 from provisioner.config import Config
 from provisioner.errors import ConfigError
 from provisioner.model import budget, pii
@@ -117,7 +118,7 @@ def train(
 
 def _with_inherited(snapshot: SchemaSnapshot, model: TableModel, frames: Mapping[str, pd.DataFrame], models: Mapping[str, TableModel]) -> TableModel:
     """The columns this table copies from its (already trained) parents (inherit.py)."""
-    if model.method not in (tabular.GAN, tabular.COPULA):
+    if not columns.is_model(model.method):
         return model
     table = snapshot.table(model.key)
     parents = {
@@ -172,9 +173,9 @@ def _conditions(snapshot: SchemaSnapshot, table: Table, frames: Mapping[str, pd.
         return Conditions("", None, {}, pd.DataFrame(index=frames[table.key].index))
     parent = snapshot.table(driving.fk.ref_table)
     names = parent_model.model_columns
-    columns = {hierarchy.CONDITION + c: dataclasses.replace(model_column(parent, c, parent_model.roles[c]), name=hierarchy.CONDITION + c) for c in names}
+    given = {hierarchy.CONDITION + c: dataclasses.replace(model_column(parent, c, parent_model.roles[c]), name=hierarchy.CONDITION + c) for c in names}
     frame = hierarchy.parent_attributes(frames[table.key], driving, frames[driving.fk.ref_table], names)
-    return Conditions(driving.fk.ref_table, driving, columns, frame)
+    return Conditions(driving.fk.ref_table, driving, given, frame)
 
 
 def _validate_table_config(snapshot: SchemaSnapshot, config: Config) -> None:
@@ -234,8 +235,8 @@ def choose_method(
     if forced:
         return forced, "set in the config"
     if len(frame) < config.train.gan_min_rows:
-        return tabular.COPULA, f"{len(frame)} rows < {config.train.gan_min_rows}: too few for a GAN"
-    return tabular.GAN, f"{len(frame)} rows"
+        return columns.SMALL_TABLES, f"{len(frame)} rows < {config.train.gan_min_rows}: too few for a GAN"
+    return columns.LARGE_TABLES, f"{len(frame)} rows"
 
 
 def _is_lookup(table: Table, has_pii: bool, copied: set[str], config: Config) -> bool:
@@ -266,16 +267,16 @@ def _train_table(
         return TableModel(method=method, reason=reason, rows=frame.reset_index(drop=True), **base), None  # type: ignore[arg-type]
     if method in ("generate", "skip", "keys"):
         return TableModel(method=method, reason=reason, seconds=time.perf_counter() - started, **base), None  # type: ignore[arg-type]
-    if method == tabular.GAN:  # SDV's CTGAN cannot condition on continuous parent values
+    if not columns.get(method).conditional:  # the model cannot sample given the parent's values
         cond = Conditions("", None, {}, pd.DataFrame(index=frame.index))
     joined = pd.concat([frame, counts, cond.frame], axis=1)
     train_rows, holdout = split_holdout(joined, config.train.holdout, config.privacy.min_rows, table_seed(config.seed, table.key, "split"))
-    columns = {c: model_column(table, c, r) for c, r in roles.items() if r in ("model", "lookup")}
-    columns.update({c: hierarchy.count_column(c) for c in counts.columns})
-    columns.update(cond.columns)
+    learnt = {c: model_column(table, c, r) for c, r in roles.items() if r in ("model", "lookup")}
+    learnt.update({c: hierarchy.count_column(c) for c in counts.columns})
+    learnt.update(cond.columns)
     tconf = config.table(table.key)
     job = FitJob(
-        table.key, method, train_rows, columns,
+        table.key, method, train_rows, learnt,
         epochs=tconf.epochs or config.train.epochs, batch_size=config.train.batch_size,
         seed=table_seed(config.seed, table.key, "fit"),
     )
@@ -300,7 +301,7 @@ def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progre
     jobs = [m.synthesizer for m in models.values() if isinstance(m.synthesizer, FitJob)]
     if not jobs:
         return
-    gans = sum(1 for j in jobs if j.method == tabular.GAN)
+    gans = sum(1 for j in jobs if columns.get(j.method).iterative)
     name = config.train.executor
     if name == "auto":
         name = "local" if gans >= 2 else "serial"
@@ -330,10 +331,10 @@ def _budgeted(
     jobs: list[FitJob], remaining: float, workers: int, config: Config, progress: Progress,
 ) -> tuple[list[FitJob], dict[str, str]]:
     """The GAN jobs cut to fit ``remaining`` seconds: fewer rows, fewer epochs, a deadline, or the copula."""
-    gan_jobs = [j for j in jobs if j.method == tabular.GAN]
+    gan_jobs = [j for j in jobs if columns.get(j.method).iterative]
     work = [
         (j.table, len(j.frame), j.epochs,
-         budget.encoded_width(j.frame, j.columns, [c for c, col in j.columns.items() if tabular.is_categorical(col)]))
+         budget.encoded_width(j.frame, j.columns, [c for c, col in j.columns.items() if codec.is_categorical(col)]))
         for j in gan_jobs
     ]
     startup = budget.POOL_STARTUP_SECONDS if workers > 1 else 0.0
@@ -348,9 +349,9 @@ def _budgeted(
         frame = job.frame
         if share.rows < len(frame):
             frame = frame.sample(n=share.rows, random_state=table_seed(config.seed, job.table, "budget") % (2**32))
-        if share.method != tabular.GAN:
-            notes[job.table] = f"; time budget: {share.seconds:.0f}s is too little for a GAN, so the copula"
-            out.append(dataclasses.replace(job, method=share.method, frame=frame))
+        if not share.fits:
+            notes[job.table] = f"; time budget: {share.seconds:.0f}s is too little for {job.method}, so {columns.CHEAPEST}"
+            out.append(dataclasses.replace(job, method=columns.CHEAPEST, frame=frame))
             continue
         notes[job.table] = f"; time budget: {share.rows} rows, {share.seconds:.0f}s (about {share.epochs} epochs expected)"
         out.append(dataclasses.replace(job, frame=frame, time_limit=share.seconds, deadline=deadline))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from provisioner.columns import tabular
+from provisioner.columns import table as column_models
 from provisioner.config import PrivacyConfig
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.relations import inherit
@@ -95,7 +95,7 @@ def redraw(
     """``frame`` with the learnt columns of ``rows`` (positions) replaced by fresh model draws;
     columns copied from a parent (inherit.py) are copied again for the redrawn rows."""
     learnt = {c: table.column(c) for c in model.model_columns}
-    fresh = tabular.sample(model.synthesizer, len(rows), learnt, seed)
+    fresh = column_models.sample(model.synthesizer, len(rows), learnt, seed)
     inherited = getattr(model, "inherited", ())
     if inherited and tables is not None:
         keys = frame.iloc[rows][list(dict.fromkeys(c for i in inherited for c in i.fk_columns))].reset_index(drop=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from provisioner.columns.tabular import quiet
+from provisioner.columns.base import quiet
 from provisioner.model.bundle import ModelBundle
 from provisioner.schema.snapshot import INTEGER_KINDS, Table, family
 

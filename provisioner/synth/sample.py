@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from provisioner.columns import tabular
+from provisioner.columns import table as column_models
 from provisioner.config import Config
 from provisioner.model import pii
 from provisioner.model.bundle import ModelBundle, TableModel
@@ -171,7 +171,7 @@ def _columns(
         spec = {**learnt, **{c: hierarchy.count_column(c) for c in model.count_columns}}
         if given is not None:
             spec.update({c.name: c for c in model.conditions})
-        rows = tabular.sample(model.synthesizer, len(frame), spec, table_seed(seed, table.key, "model"), given)
+        rows = column_models.sample(model.synthesizer, len(frame), spec, table_seed(seed, table.key, "model"), given)
         for name in learnt:
             frame[name] = rows[name].to_numpy()
         sampled_counts = {c: rows[c].to_numpy() for c in model.count_columns}

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from provisioner.columns.base import CONDITION
 from provisioner.model.relations.relational import ForeignKeyModel
 from provisioner.schema.snapshot import Column, Table
 
@@ -35,9 +36,6 @@ def children_of(parent: str, fk_models: Mapping[str, tuple[ForeignKeyModel, ...]
         (child, m) for child, models in sorted(fk_models.items()) for m in models
         if m.driving and m.fk.ref_table == parent and child != parent
     ]
-
-
-CONDITION = "__parent__"
 
 
 def _comparable(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -1,0 +1,99 @@
+"""Values between PostgreSQL columns and a column model's number space, shared by every model.
+
+:func:`encode` turns a table's learnt columns into what a model computes with:
+numbers as floats, dates and timestamps as seconds since 1970 (UTC), intervals
+and times as seconds, everything else (categories, enums, booleans, lookup keys)
+as the Python values themselves. :func:`decode` turns sampled values back into
+the column's type, rounded to its stored precision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from provisioner.schema.snapshot import INTEGER_KINDS, NUMERIC_KINDS, Column
+
+DATETIMES = ("date", "timestamp", "timestamptz")
+_SECONDS = ("interval", "time")
+
+
+def is_numeric(col: Column) -> bool:
+    """Whether a model treats the column as a number (numbers, datetimes, intervals, times)."""
+    return col.kind in INTEGER_KINDS or col.kind in NUMERIC_KINDS or col.kind in _SECONDS or col.kind in DATETIMES
+
+
+def is_categorical(col: Column) -> bool:
+    """Whether a model treats the column as a set of categories (and one-hot encodes it)."""
+    return not is_numeric(col)
+
+
+def encode(frame: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFrame:
+    """Numbers as floats, datetimes as epoch seconds, the rest as Python objects (None for NULL)."""
+    out = pd.DataFrame(index=frame.index)
+    for name, col in columns.items():
+        series = frame[name]
+        if col.kind in DATETIMES:
+            stamps = pd.to_datetime(series, errors="coerce", utc=True)
+            out[name] = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
+        elif is_numeric(col):
+            out[name] = pd.to_numeric(series, errors="coerce").astype(float)
+        else:
+            out[name] = series.astype(object).where(series.notna(), None)
+    return out
+
+
+def decode(rows: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFrame:
+    """Sampled values (as :func:`encode` made them) back in the columns' types."""
+    out = pd.DataFrame(index=rows.index)
+    for name, col in columns.items():
+        if name not in rows:
+            continue
+        series = rows[name]
+        if col.kind in DATETIMES:
+            series = pd.to_datetime(pd.to_numeric(series, errors="coerce"), unit="s").dt.round("s")
+            if col.kind == "date":
+                series = series.dt.normalize()
+            elif col.kind == "timestamptz":
+                series = series.dt.tz_localize("UTC")
+        elif col.kind in INTEGER_KINDS or (col.kind == "lookup" and col.element_kind in INTEGER_KINDS):
+            series = pd.to_numeric(series, errors="coerce").round().astype("Int64")
+        elif col.kind in NUMERIC_KINDS:
+            series = pd.to_numeric(series, errors="coerce").astype(float)
+            if col.scale is not None:
+                series = series.round(col.scale)
+        out[name] = series
+    return out
+
+
+def bounds(data: pd.DataFrame, columns: Mapping[str, Column]) -> dict[str, tuple[float, float]]:
+    """The range of every numeric column in encoded ``data``."""
+    out = {}
+    for name, col in columns.items():
+        if is_numeric(col) and name in data:
+            values = pd.to_numeric(data[name], errors="coerce").dropna()
+            if len(values):
+                out[name] = (float(values.min()), float(values.max()))
+    return out
+
+
+def fold(values: pd.Series, low: float, high: float) -> pd.Series:
+    """Reflect out-of-range values back inside [low, high].
+
+    Clipping would pile values onto the exact minimum and maximum, which are
+    real rows' values; reflecting keeps the edge of the distribution smooth.
+    """
+    span = high - low
+    if span <= 0:
+        return values.where(values.isna(), low)
+    offset = (values - low) % (2 * span)
+    return low + offset.where(offset <= span, 2 * span - offset)
+
+
+def plain(value: object) -> object:
+    """A category value as a plain Python scalar (numpy scalars unwrapped), for the bundle."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,81 @@
+"""A table's fitted column model plus the rules learnt around it, whichever model it is.
+
+:func:`fit` fits the model chosen for a table and, on the same rows, the
+functional dependencies between its categories (:mod:`provisioner.columns.fd`);
+:func:`sample` draws from the model, then sets every determined column from its
+determinant. :class:`Fitted` is what a bundle keeps for the table, as data.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from provisioner import columns as registry
+from provisioner.columns import codec, fd
+from provisioner.columns.base import CONDITION, ColumnModel, FitSettings
+from provisioner.schema.snapshot import INTEGER_KINDS, Column
+
+
+@dataclass(frozen=True)
+class Fitted:
+    method: str  # the registry name of ``model``
+    model: ColumnModel
+    determined: Mapping[str, fd.Dependency] = field(default_factory=dict)  # column -> what fixes it (fd.py)
+    seconds: float = 0.0
+
+    @property
+    def epochs(self) -> int | None:
+        return self.model.epochs_trained
+
+    def to_data(self) -> dict[str, Any]:
+        return {"method": self.method, "model": self.model.to_data(), "seconds": self.seconds,
+                "determined": {name: dep.to_data() for name, dep in self.determined.items()}}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Fitted:
+        model = registry.get(str(data["method"])).from_data(data["model"])
+        determined = {str(name): fd.Dependency.from_data(dep) for name, dep in data["determined"].items()}
+        return cls(str(data["method"]), model, determined, float(data.get("seconds", 0.0)))
+
+
+def fit(method: str, frame: pd.DataFrame, columns: Mapping[str, Column], settings: FitSettings) -> Fitted:
+    """Fit ``method`` (a registry name) on ``columns`` of ``frame``, seeded by ``settings``."""
+    started = time.monotonic()
+    determined = _dependencies(frame, columns)
+    model = registry.get(method).fit(frame, columns, settings)
+    return Fitted(method, model, determined, time.monotonic() - started)
+
+
+def sample(fitted: Fitted, n: int, columns: Mapping[str, Column], seed: int, given: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``n`` rows; the same seed gives the same rows. ``given`` conditions a conditional model
+    on some columns (a child's parent attributes); the others ignore it."""
+    if n == 0:
+        return codec.decode(pd.DataFrame({name: pd.Series(dtype=object) for name in columns}), columns)
+    cond = given if fitted.model.conditional else None
+    rows = fitted.model.sample(n, columns, seed, cond)
+    return _dependent(fitted, rows, seed, cond)
+
+
+def _dependencies(frame: pd.DataFrame, columns: Mapping[str, Column]) -> dict[str, fd.Dependency]:
+    """Categories fixed by a discrete column (fd.py): a category or an integer, the parent's
+    columns a child is conditioned on included; those are given when sampling, never determined."""
+    categorical = [c for c, col in columns.items() if codec.is_categorical(col) and c in frame]
+    discrete = categorical + [c for c, col in columns.items() if col.kind in INTEGER_KINDS and c in frame]
+    targets = [c for c in categorical if not c.startswith(CONDITION)]
+    return fd.learn(frame, discrete, targets)
+
+
+def _dependent(fitted: Fitted, rows: pd.DataFrame, seed: int, given: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``rows`` with the columns another one determines set from it (fd.py); a determinant
+    may be one of the ``given`` parent columns, which are not returned."""
+    deps, rng = fitted.determined, np.random.default_rng([seed % (2**32), 7])
+    if given is None or not deps:
+        return fd.apply(rows, deps, rng)
+    both = pd.concat([rows, given.reset_index(drop=True).drop(columns=list(rows.columns), errors="ignore")], axis=1)
+    return fd.apply(both, deps, rng)[list(rows.columns)]
