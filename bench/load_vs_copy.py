@@ -6,8 +6,8 @@ Creates a scratch database with a parent table (1000 rows) and a mixed table
 (int PK, int FK, timestamp, text, numeric(10,2), boolean, several nullable
 columns). The frame has the dtypes ``sample`` produces. Each repeat loads it
 into a freshly created table twice, alternating: (A) provisioner's path,
-``copyload.copy_frame`` (``copyfmt.to_csv`` + COPY, as ``load`` does), and (B)
-``psql \\copy`` from a CSV file written beforehand (not timed). Prints the
+``copyio.copy_frame`` (``copytext.to_copy_text`` + COPY, as ``load`` does), and (B)
+``psql \\copy`` from a COPY text file written beforehand (not timed). Prints the
 median seconds and rows/s of each and ``load_vs_copy_ratio`` (A's throughput
 over B's; target >= 0.8). ``--profile`` runs pyinstrument on one A run.
 """
@@ -25,10 +25,10 @@ import pandas as pd
 import psycopg
 from _common import emit, median, scratch_db
 
+from provisioner.load.copyio import copy_frame
+from provisioner.load.copytext import to_copy_text
 from provisioner.pg import script as sqlscript
 from provisioner.pg.connect import target_engine
-from provisioner.pg.copyfmt import to_csv
-from provisioner.pg.copyio import copy_frame
 from provisioner.schema.reflect import reflect
 from provisioner.schema.snapshot import Table
 
@@ -91,7 +91,7 @@ def load_provisioner(url: str, table: Table, frame: pd.DataFrame) -> float:
 def load_psql(url: str, csv_path: Path, columns: list[str]) -> float:
     fresh_table(url)
     cols = ", ".join(columns)
-    command = f"\\copy bench_rows ({cols}) FROM '{csv_path}' WITH (FORMAT csv, NULL '\\N', FORCE_NULL ({cols}))"
+    command = f"\\copy bench_rows ({cols}) FROM '{csv_path}'"
     started = time.perf_counter()
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", command], check=True)
     return time.perf_counter() - started
@@ -130,7 +130,7 @@ def main() -> None:
     with scratch_db("load_vs_copy") as url, tempfile.TemporaryDirectory() as tmp:
         table = setup(url)
         csv_path = Path(tmp) / "rows.csv"
-        csv_path.write_bytes(to_csv(frame, table))  # written beforehand, not timed
+        csv_path.write_bytes(to_copy_text(frame, table))  # written beforehand, not timed
         if args.profile:
             profile(url, table, frame, args.profile)
         ours, theirs = [], []

@@ -6,7 +6,7 @@ Trains a bundle of one table (``events``, see ``_bundles.py``; a Gaussian
 copula by default, because CTGAN samples at a few thousand rows/s on this
 2-core machine and 10M rows would take about an hour), then, for each
 ``--rows``, provisions a fresh database from the bundle in a *child process*
-with ``stream.load_streamed`` and reads the child's peak RSS
+with ``api.load_bundle(stream=True)`` and reads the child's peak RSS
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``). ``--in-memory`` also measures
 the pre-streaming path (``sample`` the whole frame, then ``load``) at the
 smallest size. Prints ``peak_rss_mib_<rows>=...`` and ``seconds_<rows>=...``
@@ -30,20 +30,10 @@ from _common import emit, scratch_db
 
 def child(bundle_path: str, rows: int, url: str, mode: str) -> None:
     from provisioner import api
-    from provisioner.load.stream import load_streamed
-    from provisioner.model import bundle as bundle_io
-    from provisioner.pg import connect as db
 
     started = time.perf_counter()
     config = rows_config(url, rows)
-    if mode == "stream":
-        engine = db.target_engine(url)
-        try:
-            load_streamed(engine, bundle_io.load(bundle_path), config, min_rows=0)
-        finally:
-            engine.dispose()
-    else:
-        api.load_bundle(bundle_path, config)
+    api.load_bundle(bundle_path, config, stream=mode == "stream")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"peak_mib": peak_kib / 1024, "seconds": time.perf_counter() - started}))
 

@@ -14,7 +14,7 @@ provisions a fresh target from the bundle alone:
 * ``api.load_bundle`` (sample every table in memory, privacy verdict from the
   bundle, Alembic + COPY): ``bundle_<stage>_seconds`` for sample and load, and
   ``bundle_total_seconds`` (bundle read included);
-* ``stream.load_streamed`` (big tables sampled and COPYed shard by shard):
+* ``api.load_bundle(stream=True)`` (every streamable table sampled and COPYed shard by shard):
   ``stream_total_seconds``.
 
 Medians; target ``bundle_total_seconds`` <= 10.
@@ -31,9 +31,6 @@ from _common import dataset, emit, median, scratch_db
 
 from provisioner import api
 from provisioner.config import Config, TrainConfig
-from provisioner.load.stream import load_streamed
-from provisioner.model import bundle as bundle_io
-from provisioner.pg import connect as db
 from provisioner.pg import script as sqlscript
 
 
@@ -55,18 +52,14 @@ def train(path: Path, epochs: int, name: str = "chinook", budget: float | None =
 def via_api(path: Path, scale: float) -> dict[str, float]:
     with scratch_db("chinook_target") as target:
         started = time.perf_counter()
-        result = api.load_bundle(path, Config(target=target, seed=2, scale=scale))
+        result = api.load_bundle(path, Config(target=target, seed=2, scale=scale), stream=False)
         return {**result.seconds, "total": time.perf_counter() - started}
 
 
 def via_stream(path: Path, scale: float) -> float:
     with scratch_db("chinook_stream") as target:
         started = time.perf_counter()
-        engine = db.target_engine(target)
-        try:
-            load_streamed(engine, bundle_io.load(path), Config(target=target, seed=2, scale=scale))
-        finally:
-            engine.dispose()
+        api.load_bundle(path, Config(target=target, seed=2, scale=scale), stream=True)
         return time.perf_counter() - started
 
 

@@ -23,7 +23,7 @@ warnings.filterwarnings("ignore")
 
 
 from bench._common import dataset_db, drop  # noqa: E402
-from provisioner.columns.tabular import quiet  # noqa: E402
+from provisioner.columns.base import quiet  # noqa: E402
 from provisioner.config import Config  # noqa: E402
 from provisioner.model.train import train  # noqa: E402
 from provisioner.pg.connect import source_engine  # noqa: E402

@@ -20,9 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from provisioner import api  # noqa: E402
+from provisioner.api import refresh  # noqa: E402
 from provisioner.cli.term import LineProgress  # noqa: E402
 from provisioner.config import Config, TrainConfig  # noqa: E402
-from provisioner.devkit.refresh import refresh, template_name  # noqa: E402
+from provisioner.devkit.refresh import template_name  # noqa: E402
 from provisioner.pg import script as sqlscript  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -6,8 +6,8 @@ Trains a bundle of one table (``events``: timestamp, numeric, boolean, integer
 and categorical columns; 5000 source rows, CTGAN, 2 epochs) on a scratch
 source, not timed. Then, alternating, ``--repeats`` times each:
 
-* sample only: ``stream.shards`` for every row, nothing loaded -> ``sample_rows_per_s``;
-* sample + load: ``stream.load_streamed`` into a fresh database (Alembic schema,
+* sample only: ``shards.StreamSource`` for every row, nothing loaded -> ``sample_rows_per_s``;
+* sample + load: ``load.loader.load`` of a ``StreamSource`` into a fresh database (Alembic schema,
   shards COPYed while the next is sampled, one transaction) -> wall seconds;
 * ``psql \\copy`` of the very same rows (dumped to a CSV file beforehand, not
   timed) into a fresh table of the same definition -> seconds.
@@ -27,17 +27,19 @@ import psycopg
 from _bundles import events_bundle, rows_config
 from _common import emit, median, scratch_db
 
-from provisioner.load.stream import load_streamed, shards
+from provisioner.load.loader import load
 from provisioner.model import bundle as bundle_io
 from provisioner.model.executor import LocalExecutor
 from provisioner.pg import connect as db
 from provisioner.pg import script as sqlscript
+from provisioner.synth import shards
 
 
 def sample_only(model: bundle_io.ModelBundle, rows: int, chunk_rows: int) -> float:
     config = rows_config(None, rows)
     started = time.perf_counter()
-    count = sum(len(f) for f in shards(model.snapshot.table("events"), model.tables["events"], {}, config, config.seed, chunk_rows))
+    source = shards.StreamSource(model, config, shards.make_plan(model, config, 0), chunk_rows)
+    count = sum(len(f) for f in source.frames("events"))
     assert count == rows, count
     return time.perf_counter() - started
 
@@ -50,7 +52,8 @@ def sample_and_load(model: bundle_io.ModelBundle, url: str, rows: int, chunk_row
         started = time.perf_counter()
         pool = LocalExecutor(workers) if workers else None
         try:
-            load_streamed(engine, model, rows_config(url, rows), chunk_rows=chunk_rows, min_rows=0, executor=pool)
+            config = rows_config(url, rows)
+            load(engine, model.snapshot, shards.StreamSource(model, config, shards.make_plan(model, config, 0), chunk_rows, pool))
         finally:
             if pool is not None:
                 pool.close()

@@ -25,12 +25,11 @@ import argparse
 import time
 import warnings
 
-import pandas as pd
 import torch
 from _common import admin_url, dataset, emit, median, scratch_db
 
-from provisioner import api
-from provisioner.columns import tabular
+from provisioner import api, columns
+from provisioner.columns import table as column_models
 from provisioner.config import Config, TrainConfig
 from provisioner.model.train import TrainResult, model_column
 from provisioner.pg import script as sqlscript
@@ -53,17 +52,17 @@ def gan_quality(result: TrainResult) -> tuple[float, dict[str, float]]:
 
     bundle, scores = result.bundle, {}
     for key, model in bundle.tables.items():
-        if model.method != tabular.GAN:
+        if not (columns.is_model(model.method) and columns.get(model.method).iterative):
             continue
         table = bundle.snapshot.table(key)
         meta, _ = metadata(bundle, [key])
-        columns = {c: s for c, s in meta["tables"][key]["columns"].items() if s["sdtype"] != "id"}
+        scored = {c: s for c, s in meta["tables"][key]["columns"].items() if s["sdtype"] != "id"}
         real = result.frames[key].sample(n=min(SCORE_ROWS, len(result.frames[key])), random_state=0)
-        learnt = {c: model_column(table, c, r) for c, r in model.roles.items() if r in ("model", "lookup") and c in columns}
-        fake = tabular.sample(model.synthesizer, len(real), learnt, seed=7)
+        learnt = {c: model_column(table, c, r) for c, r in model.roles.items() if r in ("model", "lookup") and c in scored}
+        fake = column_models.sample(model.synthesizer, len(real), learnt, seed=7)
         report = QualityReport()
-        report.generate(scored_frame(real, table, columns), scored_frame(fake, table, columns),
-                        {"columns": columns}, verbose=False)
+        report.generate(scored_frame(real, table, scored), scored_frame(fake, table, scored),
+                        {"columns": scored}, verbose=False)
         scores[key] = float(report.get_score())
     return (sum(scores.values()) / len(scores) if scores else float("nan")), scores
 
@@ -107,11 +106,11 @@ def main() -> None:
                 for threads, values in seconds.items():
                     emit(f"train_seconds_{name}" + (f"_threads{threads}" if len(seconds) > 1 else ""), median(values))
                 for key, model in result.bundle.tables.items():
-                    if model.method == tabular.GAN:
+                    if model.method == columns.LARGE_TABLES:
                         emit(f"default_{name}_{key}", f"{model.train_rows}rows/{model.synthesizer.epochs}epochs")
                 if args.budgets:
                     emit(f"quality_{name}_default", gan_quality(result)[0])
-            if result is not None and not any(m.method == tabular.GAN for m in result.bundle.tables.values()):
+            if result is not None and not any(m.method == columns.LARGE_TABLES for m in result.bundle.tables.values()):
                 continue  # no table is big enough for a GAN: a budget changes nothing
             for budget in args.budgets:
                 total, budgeted = train_once(source, args.torch_threads[0], budget)
@@ -119,7 +118,7 @@ def main() -> None:
                 emit(f"budget_{name}_{budget:.0f}s_wall_seconds", total)
                 emit(f"quality_{name}_budget_{budget:.0f}s", quality)
                 for key, model in budgeted.bundle.tables.items():
-                    if model.method == tabular.GAN:
+                    if model.method == columns.LARGE_TABLES:
                         emit(f"budget_{name}_{budget:.0f}s_{key}", f"{model.train_rows}rows/{model.synthesizer.epochs}epochs/q{per_table[key]:.3f}")
 
 

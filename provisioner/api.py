@@ -1,37 +1,49 @@
 """The public API: every CLI command is one of these functions, config first.
 
-    provision(config)            reflect -> train -> sample -> check -> load
-    reflect_source(config)       the snapshot (saved under schemas/)
-    train_bundle(config, path)   a model bundle file
-    sample_bundle(path, config)  synthetic tables from a bundle alone
-    check_bundle(path, config)   the privacy gate against the source
-    load_bundle(path, config)    sample from a bundle and load the target
+    provision(config)             reflect -> train -> sample -> check -> load
+    reflect_source(config)        the snapshot (saved under schemas/)
+    train_bundle(config, path)    a model bundle file
+    sample_to_files(path, config) synthetic tables from a bundle alone, as files
+    check_bundle(path, config)    the privacy gate against the source
+    load_bundle(path, config)     sample from a bundle and load the target
+    refresh(path, config)         a local database rebuilt from a template database
+    diff_bundle(path, config)     what changed between the source and a bundle's snapshot
+    init_config(config, path)     a starter provisioner.yaml
+    audit_target(config)          a leak scan of the target (and the bundle)
+    demo()                        the bundled Chinook on an embedded PostgreSQL
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import URL
 
 from provisioner.config import Config
 from provisioner.errors import ConfigError, GateFailed
-from provisioner.load.loader import LoadResult, load
+from provisioner.load.loader import LoadResult, load, plan
 from provisioner.model import bundle as bundle_io
 from provisioner.model.bundle import ModelBundle
-from provisioner.model.train import TrainResult, train
+from provisioner.model.train import RealRows, TrainResult, real_rows, train
 from provisioner.pg import connect as db
 from provisioner.pg import urls
 from provisioner.privacy import gate
 from provisioner.privacy.metrics import PrivacyReport
 from provisioner.progress import Progress, silent
+from provisioner.report.summary import build_report, write_json
 from provisioner.schema.reflect import reflect, save_snapshot
 from provisioner.schema.snapshot import SchemaSnapshot
+from provisioner.synth import shards
 from provisioner.synth.sample import SyntheticTables, sample
+
+T = TypeVar("T")
+CHART_ROWS = 5000  # rows per table the HTML report charts of a streamed load
+GATE_ROWS = 200_000  # rows per table the gate checks of a streamed provision (a seeded share)
 
 
 @dataclass(frozen=True)
@@ -104,11 +116,15 @@ def provision(
     key: bytes | None = None,
     html_path: str | Path | None = None,
     resample_violations: bool = False,
+    stream: bool | None = None,
 ) -> ProvisionResult:
     """Every stage; the privacy gate runs before the first write to the target.
 
     ``resample_violations``: when the gate names offending rows, redraw their learnt
-    columns and re-check (see :mod:`provisioner.privacy.resample`) before giving up.
+    columns and re-check (see :mod:`provisioner.privacy.gate`) before giving up.
+    ``stream``: None decides by size (tables of ``shards.STREAM_MIN_ROWS`` rows or more are
+    sampled and loaded shard by shard); the gate then checks a seeded share of every table's
+    rows in a first pass that writes nothing, and the load makes the same rows again.
     """
     seconds: dict[str, float] = {}
     source = db.source_engine(_require(config.source, "source", "--source"))
@@ -119,116 +135,173 @@ def provision(
         trained = _timed(seconds, "train", progress, lambda: train(source, snapshot, config, progress))
     finally:
         source.dispose()
-    synthetic = _timed(seconds, "sample", progress, lambda: sample(trained.bundle, config, progress))
-    from provisioner.privacy.resample import checked
-
-    gated = _timed(seconds, "check", progress, lambda: checked(
-        trained.bundle, trained.real, synthetic, config.privacy, progress, resample_violations))
-    synthetic, verdict = gated.synthetic, gated.verdict
-    model = trained.bundle.with_privacy(verdict.to_dict())
+    stream_plan = _stream_plan(trained.bundle, config, stream)
+    if stream_plan.streamed:
+        synthetic = _timed(seconds, "sample", progress, lambda: _gate_sample(trained.bundle, config, stream_plan))
+        verdict = _timed(seconds, "check", progress, lambda: gate.run(trained.bundle, trained.real, synthetic, config.privacy, progress))
+    else:
+        synthetic = _timed(seconds, "sample", progress, lambda: sample(trained.bundle, config, progress))
+        verdict = _timed(seconds, "check", progress, lambda: gate.run(
+            trained.bundle, trained.real, synthetic, config.privacy, progress, resample_violations))
+    model = trained.bundle.with_privacy(verdict.report.to_dict())
     if bundle_path:
         bundle_io.save(model, bundle_path, key)
-    _write_html(html_path, model, synthetic, verdict.to_dict(), trained.real, seconds)
+    _write_html(html_path, model, verdict.synthetic, verdict.report.to_dict(), trained.real, seconds,
+                shards.estimate_rows(model, config) if stream_plan.streamed else None)
     if not verdict.passed:
-        report = build_report(model, synthetic, verdict.to_dict(), None, seconds)
-        _write_report(report_path, report)
-        raise GateFailed("privacy gate failed, nothing was written: " + "; ".join(verdict.failures), report)
+        report = build_report(model, verdict.synthetic.rows, verdict.synthetic.notes, verdict.report.to_dict(), None, seconds, config.seed)
+        write_json(report_path, report)
+        raise GateFailed("privacy gate failed, nothing was written: " + "; ".join(verdict.report.failures), report)
+    rows: shards.RowSource = shards.StreamSource(model, config, stream_plan) if stream_plan.streamed else shards.MemorySource(verdict.synthetic)
+    loaded = _load(target_url, snapshot, rows, seconds, progress, tuple(sorted(stream_plan.streamed)))
+    report = build_report(model, loaded.tables, loaded.notes, verdict.report.to_dict(), loaded, seconds, config.seed)
+    write_json(report_path, report)
+    return ProvisionResult(snapshot, loaded.tables, verdict.report.to_dict(), loaded, seconds, report)
+
+
+def _stream_plan(model: ModelBundle, config: Config, stream: bool | None) -> shards.StreamPlan:
+    """Which tables stream: by size (None), every streamable one (True), none (False)."""
+    if stream is False:
+        return shards.StreamPlan(frozenset(), {}, shards.estimate_rows(model, config))
+    return shards.make_plan(model, config, 0 if stream else shards.STREAM_MIN_ROWS)
+
+
+def _gate_sample(model: ModelBundle, config: Config, stream_plan: shards.StreamPlan) -> SyntheticTables:
+    """A seeded share of every table's rows, made as the streamed load will make them; nothing is written."""
+    keeping = shards.Keeping(shards.StreamSource(model, config, stream_plan), stream_plan.estimated_rows, GATE_ROWS, config.seed)
+    return keeping.drain()
+
+
+def _load(
+    target_url: URL, snapshot: SchemaSnapshot, rows: shards.RowSource, seconds: dict[str, float], progress: Progress,
+    streamed: tuple[str, ...] = (),
+) -> LoadResult:
     target = db.target_engine(target_url)
     try:
-        loaded = _timed(seconds, "load", progress, lambda: load(target, snapshot, synthetic, progress))
+        return _timed(seconds, "load", progress, lambda: load(target, snapshot, rows, progress, streamed=streamed))
     finally:
         target.dispose()
-    report = build_report(model, synthetic, verdict.to_dict(), loaded, seconds)
-    _write_report(report_path, report)
-    return ProvisionResult(snapshot, synthetic.rows, verdict.to_dict(), loaded, seconds, report)
 
 
 def sample_bundle(path: str | Path, config: Config, progress: Progress = silent, key: bytes | None = None) -> tuple[ModelBundle, SyntheticTables]:
+    """Synthetic tables from a bundle alone, in memory."""
     model = bundle_io.load(path, key)
     return model, sample(model, config, progress)
 
 
+def sample_to_files(
+    path: str | Path, config: Config, out_dir: str | Path, fmt: str = "csv", progress: Progress = silent, key: bytes | None = None,
+) -> tuple[SyntheticTables, list[Path]]:
+    """``provisioner sample``: synthetic tables from a bundle alone, written as CSV, Parquet or one SQL script."""
+    from provisioner.load.export import export
+
+    model, synthetic = sample_bundle(path, config, progress, key)
+    return synthetic, export(synthetic, model.snapshot, out_dir, fmt)
+
+
 def check_bundle(path: str | Path, config: Config, progress: Progress = silent, key: bytes | None = None) -> PrivacyReport:
-    """Re-read the source (same seeded split as training) and gate a fresh sample."""
+    """Re-read the source (same seeded split as training) and gate a fresh sample, as ``provision`` does."""
     model = bundle_io.load(path, key)
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
         snapshot = reflect(engine, model.snapshot.schemas, progress)
         if snapshot.structure_hash != model.schema_hash:
             bundle_io.load(path, key, expect_schema=snapshot.structure_hash)
-        from provisioner.model.train import real_rows
-
         real = real_rows(engine, model, config, progress)
     finally:
         engine.dispose()
-    synthetic = sample(model, config, progress)
-    return gate.check(model, real, synthetic, config.privacy, progress)
+    return gate.run(model, real, sample(model, config, progress), config.privacy, progress).report
 
 
 def load_bundle(
     path: str | Path, config: Config, *, report_path: str | Path | None = None, progress: Progress = silent,
-    key: bytes | None = None, dry_run: bool = False, html_path: str | Path | None = None, stream: bool = False,
+    key: bytes | None = None, dry_run: bool = False, html_path: str | Path | None = None, stream: bool | None = None,
 ) -> ProvisionResult:
-    """Provision from a bundle alone (no source): sample, then load.
+    """Provision from a bundle alone (no source): sample while loading, in one transaction.
 
-    ``stream``: tables asked for 200k+ rows are sampled and COPYed shard by shard in the
-    same transaction, so memory stays flat however many rows are asked for (stream.py).
+    Tables of ``shards.STREAM_MIN_ROWS`` rows or more are sampled and COPYed shard by shard, so
+    memory stays flat however many rows are asked for; ``stream`` True streams every table
+    that can be, False none.
     """
     seconds: dict[str, float] = {}
     model = bundle_io.load(path, key)
     target_url = urls.parse(_require(config.target, "target", "--target"), "target")
-    if stream and not dry_run:
-        return _load_streamed(model, config, target_url, report_path, progress)
-    synthetic = _timed(seconds, "sample", progress, lambda: sample(model, config, progress))
     verdict = model.privacy  # the training-time verdict travels with the bundle
     if verdict is not None and not verdict.get("passed", False):
         raise GateFailed("this bundle failed the privacy gate when it was trained; retrain it before loading")
+    stream_plan = _stream_plan(model, config, stream)
     if dry_run:
-        from provisioner.load.loader import plan
+        progress.info(plan(model.snapshot, model.order, stream_plan.estimated_rows).describe())
+        return ProvisionResult(model.snapshot, dict(stream_plan.estimated_rows), verdict, None, seconds)
+    keeping = shards.Keeping(shards.StreamSource(model, config, stream_plan), stream_plan.estimated_rows, CHART_ROWS, config.seed)
+    loaded = _load(target_url, model.snapshot, keeping, seconds, progress, tuple(sorted(stream_plan.streamed)))
+    report = build_report(model, loaded.tables, loaded.notes, verdict, loaded, seconds, config.seed)
+    write_json(report_path, report)
+    _write_html(html_path, model, keeping.synthetic(), verdict, None, seconds, loaded.tables)
+    return ProvisionResult(model.snapshot, loaded.tables, verdict, loaded, seconds, report)
 
-        progress.info(plan(model.snapshot, synthetic).describe())
-        return ProvisionResult(model.snapshot, synthetic.rows, verdict, None, seconds)
-    target = db.target_engine(target_url)
+
+def refresh(
+    bundle_path: str | Path, config: Config, *, admin_url: str | None = None, force: bool = False,
+    progress: Progress = silent, key: bytes | None = None,
+) -> Any:
+    """Make ``config.target`` a fresh copy of the bundle's synthetic database (a ``RefreshResult``)."""
+    from provisioner.devkit import refresh as templates
+
+    target = _require(config.target, "target", "--target")
+    started = time.perf_counter()
+    admin, template, target_db = templates.names(target, admin_url)
+    rebuilt = ensure_template(bundle_path, config, admin, template, force=force, progress=progress, key=key)
+    progress.stage("clone", f"{template} -> {target_db}")
+    cloning = time.perf_counter()
+    templates.clone(admin, template, target_db)
+    progress.done("clone", time.perf_counter() - cloning)
+    return templates.RefreshResult(urls.display(target), template, rebuilt, time.perf_counter() - started)
+
+
+def ensure_template(
+    bundle_path: str | Path, config: Config, admin_url: str, template: str, *, force: bool = False,
+    progress: Progress = silent, key: bytes | None = None,
+) -> bool:
+    """Build the template database unless it exists with the same key. True when it was (re)built."""
+    from provisioner.devkit import refresh as templates
+    from provisioner.pg import script
+
+    wanted = templates.template_key(bundle_path, config)
+    if not force and templates.label(admin_url, template) == templates.LABEL_PREFIX + wanted:
+        progress.info(f"template {template} is up to date (key {wanted[:12]})")
+        return False
+    progress.info(f"building template {template} (key {wanted[:12]})")
+    url = script.create_database(admin_url, template, replace=True)
     try:
-        loaded = _timed(seconds, "load", progress, lambda: load(target, model.snapshot, synthetic, progress))
-    finally:
-        target.dispose()
-    report = build_report(model, synthetic, verdict, loaded, seconds)
-    _write_report(report_path, report)
-    _write_html(html_path, model, synthetic, verdict, None, seconds)
-    return ProvisionResult(model.snapshot, synthetic.rows, verdict, loaded, seconds, report)
+        load_bundle(bundle_path, config.with_overrides(target=url), progress=progress, key=key)
+    except BaseException:
+        script.drop_database(admin_url, template)
+        raise
+    templates.finish(admin_url, template, wanted)
+    return True
 
 
-def _load_streamed(
-    model: ModelBundle, config: Config, target_url: Any, report_path: str | Path | None, progress: Progress
-) -> ProvisionResult:
-    from provisioner.load.stream import load_streamed
+def diff_bundle(bundle_path: str | Path, config: Config, key: bytes | None = None) -> Any:
+    """Reflect the source and compare it with the bundle's snapshot (a ``SchemaDiff``)."""
+    from provisioner.schema.diff import diff
 
-    verdict = model.privacy
-    if verdict is not None and not verdict.get("passed", False):
-        raise GateFailed("this bundle failed the privacy gate when it was trained; retrain it before loading")
-    seconds: dict[str, float] = {}
-    target = db.target_engine(target_url)
+    model = bundle_io.load(bundle_path, key)
+    engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
-        loaded = _timed(seconds, "sample+load", progress, lambda: load_streamed(target, model, config, progress))
+        now = reflect(engine, model.snapshot.schemas)
     finally:
-        target.dispose()
-    report = {"gate": {"passed": verdict.get("passed") if verdict else None,
-                       "failures": list(verdict.get("failures", [])) if verdict else []},
-              "tables": {k: {"rows": n, "method": model.tables[k].method} for k, n in loaded.tables.items()},
-              "seconds": seconds, "streamed": True, "schema_hash": model.schema_hash}
-    _write_report(report_path, report)
-    return ProvisionResult(model.snapshot, dict(loaded.tables), verdict, loaded, seconds, report)
+        engine.dispose()
+    return diff(model.snapshot, now)
 
 
-def _write_html(
-    path: str | Path | None, model: ModelBundle, synthetic: SyntheticTables, verdict: Mapping[str, Any] | None,
-    real: Mapping[str, Any] | None, seconds: Mapping[str, float],
-) -> None:
-    if path:
-        from provisioner.report.html import write_html_report
+def init_config(config: Config, out_path: str | Path, force: bool = False) -> Path:
+    """A commented starter provisioner.yaml from the source: detected PII, lookup tables, methods."""
+    from provisioner.model.starter import write_starter
 
-        write_html_report(path, model, synthetic, verdict, real, seconds)
+    return write_starter(config, out_path, force=force)
+
+
 def audit_target(config: Config, bundle_path: str | Path | None = None, key: bytes | None = None) -> Any:
     """Leak scan of the target (and the bundle file) for source PII and free text: an ``audit.AuditReport``."""
     from provisioner.privacy import audit
@@ -243,7 +316,17 @@ def audit_target(config: Config, bundle_path: str | Path | None = None, key: byt
         target.dispose()
 
 
-def _timed(seconds: dict[str, float], stage: str, progress: Progress, fn: Any) -> Any:
+def demo(progress: Progress = silent, workdir: Path | None = None, *, seed: int = 0, keep_running: bool = True) -> Any:
+    """Provision ``chinook_demo_staging`` from ``chinook_demo_source`` on an embedded server (a ``DemoResult``)."""
+    from provisioner.devkit import demo as demokit
+
+    server, source_url, target_url = demokit.prepare(progress, workdir, keep_running=keep_running)
+    result = provision(demokit.demo_config(source_url, target_url, seed), progress=progress)
+    rows = {str(table): int(count) for table, count in (result.load.tables if result.load else {}).items()}
+    return demokit.result(server, source_url, target_url, rows, keep_running=keep_running)
+
+
+def _timed(seconds: dict[str, float], stage: str, progress: Progress, fn: Callable[[], T]) -> T:
     progress.stage(stage)
     started = time.perf_counter()
     value = fn()
@@ -252,39 +335,11 @@ def _timed(seconds: dict[str, float], stage: str, progress: Progress, fn: Any) -
     return value
 
 
-def build_report(
-    model: ModelBundle, synthetic: SyntheticTables, verdict: Mapping[str, Any] | None, loaded: LoadResult | None,
-    seconds: Mapping[str, float],
-) -> dict[str, Any]:
-    """The ``--report`` JSON. ``verdict`` is PrivacyReport.to_dict(), from now or from training time."""
-    privacy_tables = verdict.get("tables", {}) if verdict else {}
-    tables = {
-        key: {
-            "rows": len(synthetic.tables[key]),
-            "source_rows": tm.source_rows,
-            "method": tm.method,
-            "reason": tm.reason,
-            "train_rows": tm.train_rows,
-            "epochs_trained": tm.synthesizer.epochs if tm.synthesizer is not None else None,
-            "pii_columns": list(tm.pii_columns),
-            "privacy": privacy_tables.get(key, {"status": "from bundle"}),
-        }
-        for key, tm in model.tables.items()
-    }
-    gate_part = {"passed": verdict.get("passed"), "failures": list(verdict.get("failures", []))} if verdict else {"passed": None, "failures": []}
-    return {
-        "gate": gate_part,
-        "tables": tables,
-        "seconds": dict(seconds),
-        "notes": list(synthetic.notes),
-        "seed": synthetic.seed,
-        "schema_hash": model.schema_hash,
-        "loaded": loaded is not None,
-        "migration": loaded.migration.__dict__ if loaded else None,
-    }
-
-
-def _write_report(path: str | Path | None, report: Mapping[str, Any]) -> None:
+def _write_html(
+    path: str | Path | None, model: ModelBundle, synthetic: SyntheticTables, verdict: Mapping[str, Any] | None,
+    real: Mapping[str, RealRows] | None, seconds: Mapping[str, float], rows: Mapping[str, int] | None = None,
+) -> None:
     if path:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+        from provisioner.report.html import write_html_report
+
+        write_html_report(path, model, synthetic, verdict, real, seconds, rows)

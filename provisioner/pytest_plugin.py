@@ -60,8 +60,9 @@ def template_db_name(key: str) -> str:
 @pytest.fixture(scope="session")
 def provisioner_template(pytestconfig: pytest.Config) -> Template:
     """The session's template database, built from the bundle unless an identical one exists."""
+    from provisioner.api import ensure_template
     from provisioner.config import Config
-    from provisioner.devkit.refresh import ensure_template, template_key
+    from provisioner.devkit.refresh import template_key
     from provisioner.errors import ProvisionerError
 
     bundle = _setting(pytestconfig, "provisioner_bundle")

@@ -14,7 +14,7 @@ from provisioner.cli import main
 from provisioner.config import Config, TrainConfig
 from provisioner.errors import BundleError
 from provisioner.model import bundle
-from provisioner.privacy import gate, resample
+from provisioner.privacy import gate
 from provisioner.synth.sample import sample
 
 KEY = "correct horse battery staple"
@@ -28,7 +28,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:
 def checked(chinook_url: str, tmp_path_factory: pytest.TempPathFactory) -> bundle.ModelBundle:
     config = Config(source=chinook_url, seed=7, train=TrainConfig(epochs=1))
     trained = api.train_bundle(config)
-    verdict = resample.checked(trained.bundle, trained.real, sample(trained.bundle, config), config.privacy).verdict
+    verdict = gate.run(trained.bundle, trained.real, sample(trained.bundle, config), config.privacy).report
     return trained.bundle.with_privacy(verdict.to_dict())
 
 
@@ -37,7 +37,7 @@ def saved(checked: bundle.ModelBundle, tmp_path: Path) -> Path:
     return bundle.save(checked, tmp_path / "chinook.bundle")
 
 
-def test_a_flipped_byte_is_refused_before_unpickling(saved: Path, fresh_db: Callable[..., str]) -> None:
+def test_a_flipped_byte_is_refused_before_decoding(saved: Path, fresh_db: Callable[..., str]) -> None:
     raw = bytearray(saved.read_bytes())
     raw[len(raw) // 2] ^= 0x01
     saved.write_bytes(bytes(raw))
@@ -45,7 +45,7 @@ def test_a_flipped_byte_is_refused_before_unpickling(saved: Path, fresh_db: Call
         bundle.load(saved)
     result = run_cli("load", "--bundle", str(saved), "--target", fresh_db("tamper"), "--quiet")
     assert result.exit_code == 2
-    assert "failed its checksum" in result.stderr and "treat them like code" in result.stderr
+    assert "failed its checksum" in result.stderr and "refusing to load it" in result.stderr
 
 
 def test_hmac_key_is_required_and_checked(checked: bundle.ModelBundle, tmp_path: Path, fresh_db: Callable[..., str]) -> None:

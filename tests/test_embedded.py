@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -26,7 +23,7 @@ CHINOOK_COUNTS = {"album": 347, "track": 3503, "invoice_line": 2240, "playlist_t
 
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
-    server = start_embedded(tmp_path_factory.mktemp("embedded") / "pg")
+    server = start_embedded(tmp_path_factory.mktemp("embedded") / "embedded-pg")  # where api.demo(workdir=...) looks
     yield server
     server.stop()
 
@@ -93,23 +90,18 @@ def test_summary_lines_show_psql_commands_and_rows(embedded: EmbeddedServer) -> 
     assert config.seed == 0 and config.train.epochs == demo.DEMO_EPOCHS
 
 
-def test_run_demo_wires_provision(embedded: EmbeddedServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: dict[str, Any] = {}
+def test_demo_provisions_chinook_on_the_embedded_server(embedded: EmbeddedServer) -> None:
+    """The real demo: the shipped Chinook as the source, a synthetic staging database beside it, the seed honoured."""
+    from provisioner import api
 
-    def provision(config: Any, *, progress: Progress) -> Any:
-        seen["config"] = config
-        load = types.SimpleNamespace(tables={"album": 340, "track": 3500})
-        return types.SimpleNamespace(load=load, seconds={"train": 1.0})
-
-    monkeypatch.setitem(sys.modules, "provisioner.api", types.SimpleNamespace(provision=provision))
-    monkeypatch.setattr(demo, "start_embedded", lambda datadir, keep_running: embedded)
-    result = demo.run_demo(Recorder(), workdir=embedded.datadir.parent)
-    assert seen["config"].source == result.source_url == embedded.url(demo.SOURCE_DB)
-    assert seen["config"].target == result.target_url == embedded.url(demo.STAGING_DB)
-    assert seen["config"].train.row_cap == demo.DEMO_ROW_CAP
-    assert dict(result.rows) == {"album": 340, "track": 3500}
-    assert sqlscript.table_row_counts(result.target_url) == {}
-    assert any("3,840" in line for line in result.summary)
+    result = api.demo(Recorder(), workdir=embedded.datadir.parent, seed=4)
+    assert result.source_url == embedded.url(demo.SOURCE_DB) and result.target_url == embedded.url(demo.STAGING_DB)
+    staged = {k: v for k, v in sqlscript.table_row_counts(result.target_url).items() if k in demo.CHINOOK_TABLES}
+    assert staged == dict(result.rows) and set(staged) == demo.CHINOOK_TABLES
+    assert staged["genre"] == 25 and staged["invoice_line"] > 1000  # lookups copied, the rest sampled
+    assert any(f"{sum(staged.values()):,}" in line for line in result.summary)
+    again = api.demo(Recorder(), workdir=embedded.datadir.parent, seed=4)
+    assert dict(again.rows) == staged  # same seed, same rows
 
 
 def test_original_chinook_dump_loads_with_header_stripped(chinook_url: str) -> None:

@@ -15,7 +15,7 @@ from provisioner import api
 from provisioner.cli import main
 from provisioner.config import Config, TrainConfig
 from provisioner.model.train import TrainResult
-from provisioner.privacy import gate, resample
+from provisioner.privacy import gate
 from provisioner.synth.sample import SyntheticTables, sample
 
 from . import dbcheck
@@ -57,11 +57,11 @@ def test_copied_rows_fail_are_named_and_resampling_repairs_them(trained: TrainRe
     # The overwritten rows are what the gate names; a generator may also make a rare chance
     # copy of its own (below the holdout's rate), which may be named too.
     assert named and len(named & set(slots.tolist())) >= 0.95 * len(named)
-    fixed = resample.repair(trained.bundle, trained.real, synthetic, verdict, config.privacy)
-    assert fixed.verdict.passed, fixed.verdict.failures
-    assert 1 <= fixed.rounds <= resample.DEFAULT_ROUNDS
-    assert fixed.rows[TABLE] >= int(0.3 * len(synthetic.tables[TABLE])) * 0.8
-    assert len(fixed.verdict.tables[TABLE].offending_rows) <= 100
+    fixed = gate.run(trained.bundle, trained.real, synthetic, config.privacy, resample_violations=True)
+    assert fixed.report.passed, fixed.report.failures
+    assert 1 <= fixed.rounds <= gate.DEFAULT_ROUNDS
+    assert fixed.redrawn[TABLE] >= int(0.3 * len(synthetic.tables[TABLE])) * 0.8
+    assert len(fixed.report.tables[TABLE].offending_rows) <= 100
     before, after = synthetic.tables[TABLE], fixed.synthetic.tables[TABLE]
     keys = [c for c in before.columns if c not in trained.bundle.tables[TABLE].model_columns]
     pd.testing.assert_frame_equal(before[keys], after[keys])  # keys, PII and FKs untouched

@@ -89,11 +89,12 @@ def main() -> None:
 @click.option("--resample-violations", is_flag=True, help="Redraw rows the privacy gate names, then re-check (3 rounds at most).")
 @click.option("--executor", type=click.Choice(["auto", "serial", "local", "ray"]), help="Where table models are fitted (default auto: a process pool for 2+ GANs).")
 @click.option("--ray-address", help="With --executor ray: the Ray cluster address (default: start a local Ray).")
+@click.option("--stream/--no-stream", default=None, help="Sample and COPY every table that can be shard by shard (flat memory), or none; default: tables of 200k+ rows.")
 @_common
 def provision(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, schemas: tuple[str, ...],
               scale: float | None, report_path: str | None, bundle_path: str | None, epochs: int | None, html_path: str | None,
               as_json: bool, strict: bool | None = None, resample_violations: bool = False, executor: str | None = None,
-              ray_address: str | None = None, time_budget: str | None = None) -> None:
+              ray_address: str | None = None, time_budget: str | None = None, stream: bool | None = None) -> None:
     """Run every stage: reflect, train, sample, privacy gate, load.
 
     The privacy gate runs before the first write: if it fails, nothing is
@@ -108,7 +109,7 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
     config = config.with_overrides(source=source, target=target, schemas=schemas or None, scale=scale, epochs=epochs,
                                    strict=strict or None, executor=executor, ray_address=ray_address, time_budget=time_budget)
     result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key(),
-                           html_path=html_path, resample_violations=resample_violations)
+                           html_path=html_path, resample_violations=resample_violations, stream=stream)
     if as_json:
         return _json(jsonout.provision_json(result, config.target, "provision"))
     _say(quiet, f"provisioned {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables into {urls.display(config.target or '')}")
@@ -182,10 +183,7 @@ def sample(config: Config, progress: Progress, quiet: bool, bundle_path: str, sc
       provisioner sample --bundle shop.bundle --format sql --out dump/ && psql -1 -f dump/synthetic.sql
     """
     config = config.with_overrides(scale=scale)
-    from provisioner.load.export import export
-
-    model, synthetic = api.sample_bundle(bundle_path, config, progress, key=api.bundle_key())
-    written = export(synthetic, model.snapshot, out_dir, fmt)
+    synthetic, written = api.sample_to_files(bundle_path, config, out_dir, fmt, progress, key=api.bundle_key())
     _say(quiet, f"wrote {len(written)} {fmt} file(s) ({sum(synthetic.rows.values())} rows) to {out_dir}")
 
 
@@ -217,12 +215,12 @@ def check(config: Config, progress: Progress, quiet: bool, source: str | None, b
 @click.option("--scale", type=float, help="Row-count factor (default 1).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the JSON report here.")
 @click.option("--dry-run", is_flag=True, help="Print the load plan, write nothing.")
-@click.option("--stream", is_flag=True, help="Sample and COPY tables of 200k+ rows shard by shard: flat memory for any row count.")
+@click.option("--stream/--no-stream", default=None, help="Sample and COPY every table that can be shard by shard (flat memory), or none; default: tables of 200k+ rows.")
 @click.option("--report-html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (charts) here.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @_common
 def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, target: str | None, scale: float | None,
-         report_path: str | None, dry_run: bool, html_path: str | None, as_json: bool, stream: bool = False) -> None:
+         report_path: str | None, dry_run: bool, html_path: str | None, as_json: bool, stream: bool | None = None) -> None:
     """Sample from a bundle and load the target: Alembic schema, then COPY in FK order.
 
     All or nothing: any failure rolls the target back. The bundle's
@@ -260,10 +258,8 @@ def refresh(config: Config, progress: Progress, quiet: bool, bundle_path: str, t
     Example:
       provisioner refresh --bundle shop.bundle --target postgresql://me@localhost/shop_dev
     """
-    from provisioner.devkit.refresh import refresh as do_refresh
-
     config = config.with_overrides(target=target, scale=scale)
-    result = do_refresh(bundle_path, config, admin_url=admin_url, force=force, progress=progress, key=api.bundle_key())
+    result = api.refresh(bundle_path, config, admin_url=admin_url, force=force, progress=progress, key=api.bundle_key())
     how = "template rebuilt" if result.rebuilt_template else "template reused"
     _say(quiet, f"refreshed {result.target} from {result.template} in {result.seconds:.1f}s ({how})")
 
@@ -280,9 +276,7 @@ def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bu
     Example:
       provisioner diff --source postgresql://ro@prod/shop --bundle shop.bundle
     """
-    from provisioner.schema.diff import diff_source
-
-    result = diff_source(bundle_path, config.with_overrides(source=source), key=api.bundle_key())
+    result = api.diff_bundle(bundle_path, config.with_overrides(source=source), key=api.bundle_key())
     if as_json:
         return _json(result.to_dict())
     _say(quiet, result.describe())
@@ -300,9 +294,7 @@ def init(config: Config, progress: Progress, quiet: bool, source: str | None, ou
     Example:
       provisioner init --source postgresql://ro@prod/shop --out provisioner.yaml
     """
-    from provisioner.model.starter import write_starter
-
-    path = write_starter(config.with_overrides(source=source), out_path, force=force)
+    path = api.init_config(config.with_overrides(source=source), out_path, force=force)
     _say(quiet, f"wrote {path}; review it, then: provisioner provision --config {path}")
 
 
@@ -346,9 +338,7 @@ def demo(config: Config, progress: Progress, quiet: bool) -> None:
     Example:
       provisioner demo
     """
-    from provisioner.devkit.demo import run_demo
-
-    result = run_demo(progress=progress)
+    result = api.demo(progress=progress, seed=config.seed)
     for line in result.summary:
         _say(quiet, line)
 

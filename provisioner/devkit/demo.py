@@ -53,8 +53,8 @@ class DemoResult:
     rows: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
 
-def run_demo(progress: Progress = silent, workdir: Path | None = None, *, keep_running: bool = True) -> DemoResult:
-    """Provision ``chinook_demo_staging`` from ``chinook_demo_source`` on an embedded server.
+def prepare(progress: Progress = silent, workdir: Path | None = None, *, keep_running: bool = True) -> tuple[EmbeddedServer, str, str]:
+    """Start the embedded server, make sure the Chinook source is loaded, create an empty staging database.
 
     ``workdir`` holds the server's data (``<workdir>/embedded-pg``); by default
     ``~/.cache/provisioner``, reused so that a second run skips initdb and the
@@ -66,25 +66,16 @@ def run_demo(progress: Progress = silent, workdir: Path | None = None, *, keep_r
         server = start_embedded(datadir, keep_running=keep_running)
     source_url = prepare_source(server, progress)
     sqlscript.create_database(server.admin_url, STAGING_DB, replace=True)
-    target_url = server.url(STAGING_DB)
+    return server, source_url, server.url(STAGING_DB)
 
-    from provisioner.api import (
-        provision,  # heavy (torch, SDV): imported only when the demo really runs
-    )
 
-    result = provision(demo_config(source_url, target_url), progress=progress)
-    rows = {str(table): int(count) for table, count in result.load.tables.items()}
+def demo_config(source_url: str, target_url: str, seed: int = 0) -> Config:
+    return Config(source=source_url, target=target_url, seed=seed, train=TrainConfig(epochs=DEMO_EPOCHS, row_cap=DEMO_ROW_CAP))
+
+
+def result(server: EmbeddedServer, source_url: str, target_url: str, rows: Mapping[str, int], *, keep_running: bool = True) -> DemoResult:
     summary = summary_lines(server, rows, keep_running=keep_running)
-    return DemoResult(source_url, target_url, tuple(summary), MappingProxyType(rows))
-
-
-def demo_config(source_url: str, target_url: str) -> Config:
-    return Config(
-        source=source_url,
-        target=target_url,
-        seed=0,
-        train=TrainConfig(epochs=DEMO_EPOCHS, row_cap=DEMO_ROW_CAP),
-    )
+    return DemoResult(source_url, target_url, tuple(summary), MappingProxyType(dict(rows)))
 
 
 def prepare_source(server: EmbeddedServer, progress: Progress = silent) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,6 @@ from provisioner.errors import ConfigError, ConnectError
 from provisioner.model import bundle as bundle_io
 from provisioner.pg import script as sqlscript
 from provisioner.pg import urls
-from provisioner.progress import Progress, silent
 
 LABEL_PREFIX = "provisioner-template:"
 MAX_NAME = 63  # PostgreSQL's identifier limit
@@ -64,48 +62,28 @@ def admin_url_for(target: str, admin_url: str | None = None) -> str:
     return admin_url or sqlscript.database_url(target, "postgres")
 
 
-def refresh(
-    bundle_path: str | Path, config: Config, *, admin_url: str | None = None, force: bool = False,
-    progress: Progress = silent, key: bytes | None = None,
-) -> RefreshResult:
-    """Make ``config.target`` a fresh copy of the bundle's synthetic database."""
-    if not config.target:
-        raise ConfigError("no target database given; pass --target URL or set target in the config file")
-    started = time.perf_counter()
-    target_db = urls.parse(config.target, "target").database
+def names(target: str, admin_url: str | None = None) -> tuple[str, str, str]:
+    """(admin URL, template database, target database) for a refresh of ``target``."""
+    target_db = urls.parse(target, "target").database
     if not target_db:
-        raise ConfigError(f"the target URL {urls.display(config.target)} names no database; add /dbname")
-    admin = admin_url_for(config.target, admin_url)
-    template = template_name(target_db)
-    rebuilt = ensure_template(bundle_path, config, admin, template, force=force, progress=progress, key=key)
-    progress.stage("clone", f"{template} -> {target_db}")
-    cloning = time.perf_counter()
-    clone(admin, template, target_db)
-    progress.done("clone", time.perf_counter() - cloning)
-    return RefreshResult(urls.display(config.target), template, rebuilt, time.perf_counter() - started)
+        raise ConfigError(f"the target URL {urls.display(target)} names no database; add /dbname")
+    return admin_url_for(target, admin_url), template_name(target_db), target_db
 
 
-def ensure_template(
-    bundle_path: str | Path, config: Config, admin_url: str, template: str, *, force: bool = False,
-    progress: Progress = silent, key: bytes | None = None,
-) -> bool:
-    """Build the template unless it exists with the same key. True when it was (re)built."""
-    wanted = template_key(bundle_path, config)
-    if not force and _label(admin_url, template) == LABEL_PREFIX + wanted:
-        progress.info(f"template {template} is up to date (key {wanted[:12]})")
-        return False
-    progress.info(f"building template {template} (key {wanted[:12]})")
-    from provisioner.api import load_bundle
+def label(admin_url: str, name: str) -> str | None:
+    """The template's label (its key), or None when the database does not exist."""
+    with _admin(admin_url) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,)
+        ).fetchone()
+    return row[0] if row else None
 
-    url = sqlscript.create_database(admin_url, template, replace=True)
-    try:
-        load_bundle(bundle_path, config.with_overrides(target=url), progress=progress, key=key)
-    except BaseException:
-        sqlscript.drop_database(admin_url, template)
-        raise
-    _set_label(admin_url, template, LABEL_PREFIX + wanted)
+
+def finish(admin_url: str, template: str, key: str) -> None:
+    """Label a freshly loaded template with its key and flush it, so the first clone does not wait."""
+    with _admin(admin_url) as conn:
+        conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(template), sql.Literal(LABEL_PREFIX + key)))
     _checkpoint(admin_url)
-    return True
 
 
 def clone(admin_url: str, template: str, name: str) -> str:
@@ -119,21 +97,8 @@ def clone(admin_url: str, template: str, name: str) -> str:
         try:
             conn.execute(statement)
         except psycopg.Error as exc:
-            raise ConnectError(f"cannot create database {name!r} from template {template!r}: {_first(exc)}") from None
+            raise ConnectError(f"cannot create database {name!r} from template {template!r}: {urls.first_line(exc)}") from None
     return sqlscript.database_url(admin_url, name)
-
-
-def _label(admin_url: str, name: str) -> str | None:
-    with _admin(admin_url) as conn:
-        row = conn.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (name,)
-        ).fetchone()
-    return row[0] if row else None
-
-
-def _set_label(admin_url: str, name: str, label: str) -> None:
-    with _admin(admin_url) as conn:
-        conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(label)))
 
 
 def _checkpoint(admin_url: str) -> None:
@@ -153,10 +118,7 @@ def _admin(admin_url: str) -> psycopg.Connection[Any]:
     try:
         return psycopg.connect(autocommit=True, connect_timeout=10, **sqlscript.connect_kwargs(admin_url))
     except psycopg.Error as exc:
-        raise ConnectError(f"cannot connect to the admin database {urls.display(admin_url)}: {_first(exc)}; "
+        raise ConnectError(f"cannot connect to the admin database {urls.display(admin_url)}: {urls.first_line(exc)}; "
                            "pass --admin-url with a role that may create databases") from None
 
 
-def _first(exc: BaseException) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return urls.mask(lines[0] if lines else type(exc).__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from provisioner.errors import ConfigError
-from provisioner.pg.copyfmt import copy_sql, to_csv
+from provisioner.load.copytext import copy_statement, to_copy_text
 from provisioner.schema import ddl
 from provisioner.schema.snapshot import SchemaSnapshot
 from provisioner.synth.sample import SyntheticTables
@@ -54,11 +54,8 @@ def sql_script(synthetic: SyntheticTables, snapshot: SchemaSnapshot) -> bytes:
         table, frame = snapshot.table(key), synthetic.tables[key]
         if frame.empty:
             continue
-        parts.append(f"\n{copy_sql(table.sql_name, list(frame.columns))};\n".encode())
-        parts.append(to_csv(frame, table) + b"\\.\n")
+        parts.append(f"\n{copy_statement(table.ident, list(frame.columns)).as_string(None)};\n".encode())
+        parts.append(to_copy_text(frame, table) + b"\\.\n")
     parts += [f"{s};\n".encode() for s in foreign]
-    for table in snapshot.tables:
-        for col in table.columns:
-            if col.sequence:
-                parts.append(f"SELECT setval('{col.sequence}', COALESCE((SELECT max(\"{col.name}\") FROM {table.sql_name}), 0) + 1, false);\n".encode())
+    parts += [f"{s.as_string(None)};\n".encode() for s in ddl.sequence_resets(snapshot)]
     return b"".join(parts)

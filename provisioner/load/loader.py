@@ -3,8 +3,11 @@
 The load is a *plan* first (tables in order, rows, deferred foreign keys), so
 ``--dry-run`` can print it. Executing it opens one transaction on the target:
 Alembic creates or upgrades the schema, every table is emptied and COPY-loaded
-parents first, cycle-closing foreign keys are filled by UPDATE, sequences are
-reset, and only then does it commit. Any error rolls everything back.
+parents first from a :class:`~provisioner.synth.shards.RowSource` (tables sampled
+beforehand, or sampled shard by shard while the load runs), rows breaking a check
+only PostgreSQL can evaluate are redrawn (:mod:`provisioner.load.pgcheck`),
+cycle-closing foreign keys are filled by UPDATE, sequences are reset, and only
+then does it commit. Any error rolls everything back.
 """
 
 from __future__ import annotations
@@ -15,27 +18,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, text
+from psycopg import sql
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from provisioner.errors import LoadError
 from provisioner.load import pgcheck
+from provisioner.load.copyio import copy_frame, copy_into_temp
 from provisioner.load.migrate import MigrationResult, upgrade
 from provisioner.pg import urls
-from provisioner.pg.copyfmt import copy_sql, to_csv
-from provisioner.pg.copyio import copy_frame
+from provisioner.pg.connect import first_line, run
 from provisioner.progress import Progress, silent
+from provisioner.schema import ddl
+from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import SchemaSnapshot, Table
-from provisioner.synth.sample import SyntheticTables
-
-CHUNK_ROWS = 50_000
+from provisioner.synth.shards import RowSource
 
 
 @dataclass(frozen=True)
 class LoadStep:
     table: str
     rows: int
-    columns: tuple[str, ...]
     deferred: tuple[str, ...]  # FK names filled by UPDATE after every table is in
 
 
@@ -55,90 +58,72 @@ class LoadResult:
     tables: Mapping[str, int]
     migration: MigrationResult
     seconds: float
+    notes: tuple[str, ...] = ()
+    streamed: tuple[str, ...] = ()  # tables sampled and loaded shard by shard
 
 
-def plan(snapshot: SchemaSnapshot, synthetic: SyntheticTables) -> LoadPlan:
+def plan(snapshot: SchemaSnapshot, order: LoadOrder, rows: Mapping[str, int]) -> LoadPlan:
     steps = []
-    for key in synthetic.order.tables:
+    for key in order.tables:
         table = snapshot.table(key)
-        frame = synthetic.tables[key]
-        deferred = tuple(fk.name for fk in table.foreign_keys if synthetic.order.is_deferred(key, fk))
-        steps.append(LoadStep(key, len(frame), tuple(frame.columns), deferred))
+        deferred = tuple(fk.name for fk in table.foreign_keys if order.is_deferred(key, fk))
+        steps.append(LoadStep(key, int(rows.get(key, 0)), deferred))
     return LoadPlan(tuple(steps))
 
 
 def load(
-    engine: Engine,
-    snapshot: SchemaSnapshot,
-    synthetic: SyntheticTables,
-    progress: Progress = silent,
-    versions_dir: str | Path | None = None,
+    engine: Engine, snapshot: SchemaSnapshot, source: RowSource, progress: Progress = silent,
+    versions_dir: str | Path | None = None, streamed: tuple[str, ...] = (),
 ) -> LoadResult:
     started = time.perf_counter()
-    load_plan = plan(snapshot, synthetic)
     current = "schema"
     try:
         with engine.connect() as conn, conn.begin():
             migration = upgrade(conn, snapshot, versions_dir)
             _truncate(conn, snapshot)
-            for step in progress.iter(load_plan.steps, "load", unit="table"):
-                current = step.table
-                _copy(conn, snapshot.table(step.table), pgcheck.conform(conn, snapshot, step.table, synthetic.tables[step.table]), step)
-            for step in load_plan.steps:
-                current = step.table
-                _update_deferred(conn, snapshot.table(step.table), synthetic.tables[step.table], step)
+            for key in progress.iter(source.order.tables, "load", unit="table"):
+                current = key
+                _copy_table(conn, snapshot, key, source)
+            current = "deferred keys"
+            for key, frame in source.deferred().items():
+                current = f"deferred keys of {key}"
+                _update_deferred(conn, snapshot.table(key), frame, source.order)
             current = "sequences"
-            _reset_sequences(conn, snapshot)
+            for statement in ddl.sequence_resets(snapshot):
+                run(conn, statement)
     except DBAPIError as exc:
-        raise LoadError(f"load failed at {current}, the target was rolled back: {_db_reason(exc)}") from None
-    return LoadResult(urls.display(engine.url), synthetic.rows, migration, time.perf_counter() - started)
-
-
-def _db_reason(exc: DBAPIError) -> str:
-    orig = getattr(exc, "orig", exc)
-    lines = [ln for ln in str(orig).splitlines() if ln.strip()]
-    return urls.mask(lines[0] if lines else type(orig).__name__)
+        raise LoadError(f"load failed at {current}, the target was rolled back: {first_line(exc)}") from None
+    return LoadResult(urls.display(engine.url), dict(source.rows), migration, time.perf_counter() - started, source.notes, streamed)
 
 
 def _truncate(conn: Connection, snapshot: SchemaSnapshot) -> None:
-    names = ", ".join(t.sql_name for t in snapshot.tables)
-    if names:
-        conn.execute(text(f"TRUNCATE {names}"))
+    if snapshot.tables:
+        run(conn, sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(t.ident for t in snapshot.tables)))
 
 
-def _copy(conn: Connection, table: Table, frame: pd.DataFrame, step: LoadStep) -> None:
-    if frame.empty:
-        return
-    deferred_cols = {c for fk in table.foreign_keys if fk.name in step.deferred for c in fk.columns}
-    data = frame.copy()
-    for col in deferred_cols:
-        data[col] = None
-    copy_frame(conn.connection.driver_connection, table, data)
+def _copy_table(conn: Connection, snapshot: SchemaSnapshot, key: str, source: RowSource) -> None:
+    """COPY the table's frames; cycle-closing FK columns go in NULL (set by UPDATE at the end)."""
+    table = snapshot.table(key)
+    deferred = {c for fk in table.foreign_keys if source.order.is_deferred(key, fk) for c in fk.columns}
+    raw = conn.connection.driver_connection
+    for frame in source.frames(key):
+        if frame.empty:
+            continue
+        frame = pgcheck.conform(conn, snapshot, key, frame)
+        copy_frame(raw, table, frame.assign(**{c: None for c in deferred}) if deferred else frame)
 
 
-def _update_deferred(conn: Connection, table: Table, frame: pd.DataFrame, step: LoadStep) -> None:
-    if not step.deferred or frame.empty:
+def _update_deferred(conn: Connection, table: Table, frame: pd.DataFrame, order: LoadOrder) -> None:
+    fks = [fk for fk in table.foreign_keys if order.is_deferred(table.key, fk)]
+    if not fks or frame.empty:
         return
     if not table.primary_key:
-        raise LoadError(f"table {table.key} closes a foreign-key cycle but has no primary key to update it by")
-    fk_cols = [c for fk in table.foreign_keys if fk.name in step.deferred for c in fk.columns]
+        raise LoadError(f"table {table.key} closes a foreign-key cycle but has no primary key to update it by; "
+                        "give it a primary key, or make another foreign key of the cycle nullable")
+    fk_cols = [c for fk in fks for c in fk.columns]
     keys = list(table.primary_key)
-    sub = frame[keys + fk_cols]
-    temp = f"_prov_{abs(hash(table.key)) % 10**8}"
-    col_defs = ", ".join(f'"{c}" {table.column(c).type}' for c in keys + fk_cols)
-    conn.execute(text(f"CREATE TEMP TABLE {temp} ({col_defs}) ON COMMIT DROP"))
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(copy_sql(temp, list(sub.columns))) as copy:
-        copy.write(to_csv(sub, table))
-    sets = ", ".join(f'"{c}" = s."{c}"' for c in fk_cols)
-    match = " AND ".join(f't."{c}" = s."{c}"' for c in keys)
-    conn.execute(text(f"UPDATE {table.sql_name} t SET {sets} FROM {temp} s WHERE {match}"))
-
-
-def _reset_sequences(conn: Connection, snapshot: SchemaSnapshot) -> None:
-    for table in snapshot.tables:
-        for col in table.columns:
-            if col.sequence:
-                conn.execute(text(
-                    f"SELECT setval(:seq, COALESCE((SELECT max(\"{col.name}\") FROM {table.sql_name}), 0) + 1, false)"
-                ), {"seq": col.sequence})
+    columns = [table.column(c) for c in dict.fromkeys(keys + fk_cols)]
+    temp = copy_into_temp(conn.connection.driver_connection, "_provisioner_deferred", columns, frame)
+    sets = sql.SQL(", ").join(sql.SQL("{} = s.{}").format(sql.Identifier(c), sql.Identifier(c)) for c in fk_cols)
+    match = sql.SQL(" AND ").join(sql.SQL("t.{} = s.{}").format(sql.Identifier(c), sql.Identifier(c)) for c in keys)
+    run(conn, sql.SQL("UPDATE {} t SET {} FROM {} s WHERE {}").format(table.ident, sets, temp, match))

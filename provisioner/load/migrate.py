@@ -29,7 +29,6 @@ Revises: {down}
 Rendered by provisioner from schema snapshot {schema_hash}.
 """
 from alembic import op
-import sqlalchemy as sa
 
 revision = {revision!r}
 down_revision = {down!r}
@@ -40,8 +39,9 @@ STATEMENTS = {statements}
 
 
 def upgrade() -> None:
+    driver = op.get_bind().connection.driver_connection  # statements as they are: no placeholder parsing
     for statement in STATEMENTS:
-        op.execute(sa.text(statement))
+        driver.execute(statement)
 
 
 def downgrade() -> None:

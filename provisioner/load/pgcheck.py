@@ -10,20 +10,24 @@ the check and the way out; no row is ever dropped.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zlib
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, text
+from psycopg import sql
+from sqlalchemy import Connection
 
 from provisioner.errors import LoadError
-from provisioner.pg.copyfmt import copy_sql, to_csv
+from provisioner.load.copyio import copy_into_temp
+from provisioner.pg.connect import run
 from provisioner.schema.snapshot import Column, SchemaSnapshot, Table
 from provisioner.synth.repair import domain_of, unevaluable
 
 ROUNDS = 3
-_TEMP = "_prov_check"
+_TEMP = "_provisioner_check"
+_ROW = "__provisioner_row"
 
 
 def conform(conn: Connection, snapshot: SchemaSnapshot, key: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -55,17 +59,14 @@ def conform(conn: Connection, snapshot: SchemaSnapshot, key: str, frame: pd.Data
 
 
 def _failing(conn: Connection, snapshot: SchemaSnapshot, table: Table, frame: pd.DataFrame, cols: list[str], definition: str) -> pd.Series:
-    defs = ", ".join(f'"{c}" {_base_type(table.column(c), snapshot)}' for c in cols)
-    conn.execute(text(f"DROP TABLE IF EXISTS {_TEMP}"))
-    conn.execute(text(f"CREATE TEMP TABLE {_TEMP} (_row bigint, {defs}) ON COMMIT DROP"))
+    """Rows for which PostgreSQL finds the check FALSE (domain columns copied as their base type)."""
+    columns = [Column(_ROW, "bigint", "bigint")] + [dataclasses.replace(table.column(c), type=_base_type(table.column(c), snapshot)) for c in cols]
     sub = frame[cols].reset_index(drop=True)
-    sub.insert(0, "_row", np.arange(len(sub), dtype=np.int64))
-    proxy = Table(table.schema, table.name, (Column("_row", "bigint", "bigint"),) + tuple(table.column(c) for c in cols))
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy(copy_sql(_TEMP, list(sub.columns))) as copy:  # type: ignore[union-attr]
-        copy.write(to_csv(sub, proxy))
+    sub.insert(0, _ROW, np.arange(len(sub), dtype=np.int64))
+    temp = copy_into_temp(conn.connection.driver_connection, _TEMP, columns, sub)
     expr = re.sub(r"^CHECK\s*", "", definition.replace(" NOT VALID", ""))
-    rows = conn.execute(text(f"SELECT _row FROM {_TEMP} WHERE NOT {expr}".replace(":", r"\:"))).scalars().all()
+    query = sql.SQL("SELECT {} FROM {} WHERE NOT {}").format(sql.Identifier(_ROW), temp, sql.SQL(expr))  # type: ignore[arg-type]
+    rows = [r[0] for r in run(conn, query).fetchall()]
     bad = np.zeros(len(frame), dtype=bool)
     bad[np.asarray(rows, dtype=np.int64)] = True
     return pd.Series(bad, index=frame.index)

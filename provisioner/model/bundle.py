@@ -1,26 +1,36 @@
 """The model bundle: everything ``sample`` needs, and no row of a modelled table.
 
-A bundle file is ``MAGIC``, one JSON header line, then a pickle payload. The
-header carries the source schema hash and a checksum of the payload (an HMAC
-when a key is configured). Because unpickling runs code, the checksum is
-verified *before* the payload is touched: treat bundles like code.
+A bundle file is ``MAGIC``, one JSON header line, then the payload: an ``.npz``
+archive (numpy's zip of ``.npy`` files) holding the bundle as one JSON document
+(member ``bundle``) and every numeric array it names (:mod:`provisioner.model.encoding`).
+Nothing in it is code: arrays load with ``allow_pickle=False`` and the document
+decodes into provisioner's own dataclasses only, so a crafted file can fail to
+load, never run anything.
+
+The header carries the source schema hash and a checksum of the payload. With
+``PROVISIONER_BUNDLE_KEY`` set, the key decides: the bundle must carry an
+HMAC-SHA256 made with that key, whatever its header says, or it is refused.
+Without a key, the SHA-256 checksum catches damage, not tampering.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cloudpickle
+import numpy as np
 import pandas as pd
 
 from provisioner import __version__
 from provisioner.errors import BundleError
+from provisioner.model import encoding
 from provisioner.model.pii import PiiColumn
 from provisioner.model.profile import ColumnStats
 from provisioner.model.relations.inherit import Inherit
@@ -28,9 +38,12 @@ from provisioner.model.relations.relational import ForeignKeyModel, KeyShape
 from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import Column, SchemaSnapshot
 
-MAGIC = b"PROVISIONER-BUNDLE/1\n"
+MAGIC = b"PROVISIONER-BUNDLE/3\n"
+_OLD_MAGIC = (b"PROVISIONER-BUNDLE/1\n", b"PROVISIONER-BUNDLE/2\n")
+DOCUMENT = "bundle"
 
 
+@encoding.register
 @dataclass(frozen=True)
 class TableModel:
     key: str
@@ -60,6 +73,7 @@ class TableModel:
         return tuple(f.column for f in self.fills if f.category != "text")
 
 
+@encoding.register
 @dataclass(frozen=True)
 class ModelBundle:
     snapshot: SchemaSnapshot
@@ -84,11 +98,39 @@ def _digest(payload: bytes, key: bytes | None) -> tuple[str, str]:
     return "sha256", hashlib.sha256(payload).hexdigest()
 
 
+def to_bytes(bundle: ModelBundle) -> bytes:
+    """The payload: the bundle as a JSON document plus its arrays, in one ``.npz`` archive."""
+    document, arrays = encoding.dump(bundle)
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    buffer = io.BytesIO()
+    np.savez(buffer, **{DOCUMENT: np.frombuffer(text, dtype=np.uint8)}, **arrays)
+    return buffer.getvalue()
+
+
+def from_bytes(payload: bytes, path: str | Path = "bundle") -> ModelBundle:
+    """The bundle :func:`to_bytes` wrote; nothing in ``payload`` is executed."""
+    try:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+        document = json.loads(arrays.pop(DOCUMENT).tobytes().decode("utf-8"))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise BundleError(f"bundle {path} is damaged ({type(exc).__name__}); re-run `provisioner train`") from None
+    try:
+        bundle = encoding.load(document, arrays)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise BundleError(f"bundle {path} does not decode ({type(exc).__name__}: {str(exc)[:80]}); re-run `provisioner train`") from None
+    if not isinstance(bundle, ModelBundle):
+        raise BundleError(f"{path} does not hold a provisioner model bundle; pass the file written by `provisioner train`")
+    return bundle
+
+
 def save(bundle: ModelBundle, path: str | Path, key: bytes | None = None) -> Path:
+    """Write ``bundle`` atomically (a temporary file renamed over ``path``); signed when ``key`` is given."""
     path = Path(path)
-    payload = cloudpickle.dumps(bundle)
+    payload = to_bytes(bundle)
     algorithm, digest = _digest(payload, key)
     header = {
+        "format": 3,
         "version": bundle.version,
         "schema_hash": bundle.schema_hash,
         "tables": sorted(bundle.tables),
@@ -96,9 +138,12 @@ def save(bundle: ModelBundle, path: str | Path, key: bytes | None = None) -> Pat
         "digest": digest,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
-    tmp.replace(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -107,32 +152,47 @@ def read_header(path: str | Path) -> tuple[dict[str, Any], bytes]:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise BundleError(f"cannot read bundle {path}: {exc.strerror}; pass the file written by `provisioner train`") from None
+    return split(raw, path)
+
+
+def split(raw: bytes, path: str | Path = "bundle") -> tuple[dict[str, Any], bytes]:
+    """(header, payload) of a bundle file's bytes."""
+    if raw.startswith(_OLD_MAGIC):
+        raise BundleError(f"bundle {path} was written by an older provisioner (a pickle, no longer loaded); "
+                          "retrain it with `provisioner train`")
     if not raw.startswith(MAGIC):
         raise BundleError(f"{path} is not a provisioner bundle; pass the file written by `provisioner train`")
     head, _, payload = raw[len(MAGIC):].partition(b"\n")
     try:
-        return json.loads(head), payload
+        header = json.loads(head)
     except ValueError:
         raise BundleError(f"bundle {path} has a damaged header; re-run `provisioner train`") from None
+    if not isinstance(header, dict):
+        raise BundleError(f"bundle {path} has a damaged header; re-run `provisioner train`")
+    return header, payload
+
+
+def verify(path: str | Path, header: Mapping[str, Any], payload: bytes, key: bytes | None) -> None:
+    """The key decides: with one, only an HMAC made with it passes; without, the SHA-256 checksum must match."""
+    signed = header.get("digest_algorithm") == "hmac-sha256"
+    if key and not signed:
+        raise BundleError(f"bundle {path} is not signed, and PROVISIONER_BUNDLE_KEY is set: refusing it; "
+                          "retrain with the key set, or unset the key to accept unsigned bundles")
+    if signed and not key:
+        raise BundleError(f"bundle {path} is signed with an HMAC key; set PROVISIONER_BUNDLE_KEY to verify it")
+    _, digest = _digest(payload, key)
+    if not hmac.compare_digest(digest, str(header.get("digest"))):
+        what = "its signature does not match PROVISIONER_BUNDLE_KEY" if key else "it was modified or damaged after `provisioner train` wrote it"
+        raise BundleError(f"bundle {path} failed its checksum: {what}; refusing to load it")
 
 
 def load(path: str | Path, key: bytes | None = None, expect_schema: str | None = None) -> ModelBundle:
-    """Verify the checksum, then unpickle. Refuses tampered or mismatched bundles."""
+    """Verify the checksum (or the key's signature), then decode. Refuses tampered or mismatched bundles."""
     header, payload = read_header(path)
-    if header.get("digest_algorithm") == "hmac-sha256" and not key:
-        raise BundleError(f"bundle {path} is signed with an HMAC key; set PROVISIONER_BUNDLE_KEY to verify it")
-    algorithm, digest = _digest(payload, key if header.get("digest_algorithm") == "hmac-sha256" else None)
-    if algorithm != header.get("digest_algorithm") or not hmac.compare_digest(digest, str(header.get("digest"))):
-        raise BundleError(
-            f"bundle {path} failed its checksum: it was modified or damaged after `provisioner train` wrote it; "
-            "refusing to load it (bundles run code when loaded: treat them like code)"
-        )
+    verify(path, header, payload, key)
     if expect_schema and header.get("schema_hash") != expect_schema:
         raise BundleError(
             f"bundle {path} was trained on a different schema (hash {str(header.get('schema_hash'))[:12]}, "
             f"source now {expect_schema[:12]}); run `provisioner diff`, then retrain with `provisioner train`"
         )
-    bundle = cloudpickle.loads(payload)
-    if not isinstance(bundle, ModelBundle):
-        raise BundleError(f"{path} does not hold a provisioner model bundle")
-    return bundle
+    return from_bytes(payload, path)

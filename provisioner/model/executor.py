@@ -6,7 +6,7 @@ on the executor: every job carries its own seed (``train.table_seed``), so a
 table's model, or shard ``k`` of a table, is the same whichever worker made it.
 
     fit_all(executor, jobs)                    independent per-table fits
-    sample_shards(executor, table, model, ...) shard k seeded by table_seed(seed, table, f"shard{k}")
+    executor.map / imap(make_shard, jobs)      shards of streamed tables (synth.shards), each seeded by its number
 
 ``LocalExecutor`` (the default) uses ``spawn`` processes: CTGAN's torch state and
 fork do not mix. Each worker pays the SDV/torch import once (seconds), so it
@@ -25,15 +25,12 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-import numpy as np
 import pandas as pd
 
 from provisioner.columns.base import FitSettings
 from provisioner.columns.table import Fitted, fit
-from provisioner.config import Config
 from provisioner.errors import ConfigError
-from provisioner.model.bundle import TableModel
-from provisioner.schema.snapshot import Column, Table
+from provisioner.schema.snapshot import Column
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -204,41 +201,3 @@ def _fit_in_time(executor: LocalExecutor | SerialExecutor, ordered: list[FitJob]
             ends.pop(future)
             done[names.pop(future)] = future.result()
     return done
-
-
-@dataclass(frozen=True)
-class ShardJob:
-    table: Table
-    model: TableModel
-    parents: Mapping[str, pd.DataFrame]  # key columns only
-    seed: int
-    k: int
-    start: int
-    rows: int
-    picks: np.ndarray | None
-
-
-def sample_one(job: ShardJob) -> pd.DataFrame:
-    from provisioner.load.stream import shard
-
-    return shard(job.table, job.model, job.parents, job.seed, job.k, job.start, job.rows, job.picks)
-
-
-def sample_shards(
-    executor: Executor, table: Table, model: TableModel, parents: Mapping[str, pd.DataFrame], config: Config,
-    chunk_rows: int, per_round: int = 4,
-) -> Iterator[pd.DataFrame]:
-    """The same shards as ``stream.shards``, made by ``executor``, ``per_round`` at a time (bounded memory)."""
-    from provisioner.load.stream import row_plan
-
-    total, picks = row_plan(table, model, parents, config, config.seed)
-    jobs = [
-        ShardJob(table, model, parents, config.seed, k, start, min(chunk_rows, total - start),
-                 picks[start:start + chunk_rows] if picks is not None else None)
-        for k, start in enumerate(range(0, total, chunk_rows))
-    ]
-    if isinstance(executor, LocalExecutor):  # keep the pool busy while the caller loads
-        yield from executor.imap(sample_one, jobs, ahead=per_round)
-        return
-    for first in range(0, len(jobs), per_round):
-        yield from executor.map(sample_one, jobs[first:first + per_round])

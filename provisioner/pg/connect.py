@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from psycopg import sql
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -41,9 +43,22 @@ def check_connection(engine: Engine, role: str) -> None:
 
 
 def _reason(exc: DBAPIError) -> str:
-    orig = str(getattr(exc, "orig", exc)).strip().splitlines()
-    line = next((ln for ln in orig if ln.strip()), "unknown error")
-    return urls.mask(line.replace("connection failed: ", "")).strip()
+    return urls.first_line(exc).replace("connection failed: ", "").strip()
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error, passwords masked (see :func:`provisioner.pg.urls.first_line`)."""
+    return urls.first_line(exc)
+
+
+def run(conn: Connection, statement: str | sql.Composable, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:
+    """Execute on the connection's psycopg driver, inside its current transaction.
+
+    Statements built with :mod:`psycopg.sql` keep every name quoted, and without
+    ``params`` the text is sent as it is: a ``%`` or a ``:name`` inside a quoted
+    identifier or literal is never taken for a placeholder (SQLAlchemy's ``text()`` would).
+    """
+    return conn.connection.driver_connection.execute(statement, params)
 
 
 @contextmanager

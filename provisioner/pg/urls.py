@@ -45,3 +45,10 @@ def same_database_by_url(a: URL, b: URL) -> bool:
     host_b = (b.host or "").lower()
     same_host = host_a == host_b or (host_a in _LOCAL_HOSTS and host_b in _LOCAL_HOSTS)
     return same_host and (a.port or 5432) == (b.port or 5432) and a.database == b.database
+
+
+def first_line(exc: BaseException) -> str:
+    """The first non-empty line of an error (a driver's original error when wrapped), passwords masked."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = [ln.strip() for ln in str(orig).splitlines() if ln.strip()]
+    return mask(lines[0] if lines else type(orig).__name__)

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import pickletools
+import io
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,12 +31,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from faker.config import AVAILABLE_LOCALES
 from sqlalchemy import Connection, Engine, text
 
 from provisioner.config import Config
+from provisioner.model import bundle as bundle_io
 from provisioner.model import pii
-from provisioner.model.bundle import MAGIC, ModelBundle
+from provisioner.model.bundle import ModelBundle
 from provisioner.model.profile import read_rows, roles_of
 from provisioner.model.train import choose_method, table_seed
 from provisioner.pg.connect import connect
@@ -230,8 +233,7 @@ def target_values(engine: Engine) -> dict[str, list[str]]:
 
 def scan_bundle(path: str | Path, found: list[Needle], public: set[str]) -> tuple[tuple[Hit, ...], str]:
     raw = Path(path).read_bytes()
-    payload = raw[len(MAGIC):].partition(b"\n")[2] if raw.startswith(MAGIC) else raw
-    strings, note = pickle_strings(payload)
+    strings, note = bundle_strings(raw)
     hits = []
     for needle in found:
         match = "exact" if needle.value in strings else ""
@@ -242,17 +244,25 @@ def scan_bundle(path: str | Path, found: list[Needle], public: set[str]) -> tupl
     return tuple(hits), note
 
 
-def pickle_strings(payload: bytes) -> tuple[set[str], str]:
-    """Every string a pickle holds; stops (with a note) where the opcode stream cannot be read."""
-    out: set[str] = set()
+def bundle_strings(raw: bytes) -> tuple[set[str], str]:
+    """Every string the bundle's JSON document holds (keys and values); a byte scan backs it up."""
     try:
-        for _, arg, _ in pickletools.genops(payload):
-            if isinstance(arg, str):
-                out.add(arg)
-            elif isinstance(arg, (bytes, bytearray)) and len(arg) < 1024:
-                out.add(bytes(arg).decode("utf-8", "ignore"))
-    except Exception as exc:  # noqa: BLE001 - a damaged stream still gets the byte scan
-        return out, f"bundle pickle stream unreadable after {len(out)} strings ({type(exc).__name__}); byte scan only"
+        _, payload = bundle_io.split(raw)
+        with np.load(io.BytesIO(payload), allow_pickle=False) as archive:
+            document = json.loads(archive[bundle_io.DOCUMENT].tobytes().decode("utf-8"))
+    except Exception as exc:  # noqa: BLE001 - a damaged bundle still gets the byte scan
+        return set(), f"bundle document unreadable ({type(exc).__name__}); byte scan only"
+    out: set[str] = set()
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            out.add(node)
+        elif isinstance(node, dict):
+            out.update(str(k) for k in node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
     return out, ""
 
 

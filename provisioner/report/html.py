@@ -27,10 +27,14 @@ REAL_NAME, SYN_NAME = "real", "synthetic"
 
 
 def summarise(
-    bundle: ModelBundle, synthetic: SyntheticTables, verdict: Mapping[str, Any] | None, real: Mapping[str, RealRows] | None
+    bundle: ModelBundle, synthetic: SyntheticTables, verdict: Mapping[str, Any] | None, real: Mapping[str, RealRows] | None,
+    rows: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Everything the page shows, as plain data (also handy for tests)."""
+    """Everything the page shows, as plain data (also handy for tests). ``rows``: the rows loaded per
+    table when ``synthetic`` holds only a sample of them (a streamed load)."""
     tables = [table_summary(bundle, key, synthetic, (real or {}).get(key), verdict) for key in bundle.order.tables]
+    for entry in tables:
+        entry["synthetic_rows"] = int((rows or {}).get(entry["key"], entry["synthetic_rows"]))
     gate = {"passed": verdict.get("passed"), "failures": list(verdict.get("failures", []))} if verdict else None
     return {"tables": tables, "gate": gate, "seed": synthetic.seed, "has_real": real is not None,
             "schema_hash": bundle.schema_hash, "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
@@ -39,10 +43,11 @@ def summarise(
 def write_html_report(
     path: str | Path, bundle: ModelBundle, synthetic: SyntheticTables, verdict: Mapping[str, Any] | None,
     real: Mapping[str, RealRows] | None = None, seconds: Mapping[str, float] | None = None,
+    rows: Mapping[str, int] | None = None,
 ) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(summarise(bundle, synthetic, verdict, real), seconds or {}), encoding="utf-8")
+    out.write_text(render(summarise(bundle, synthetic, verdict, real, rows), seconds or {}), encoding="utf-8")
     return out
 
 

@@ -8,6 +8,8 @@ Foreign keys are added after every table exists, which handles cycles.
 
 from __future__ import annotations
 
+from psycopg import sql
+
 from provisioner.schema.snapshot import Column, Partition, SchemaSnapshot, Table
 
 
@@ -40,6 +42,15 @@ def create_statements(snapshot: SchemaSnapshot) -> list[str]:
     for table in snapshot.tables:
         stmts += [t.definition for t in table.triggers]  # they fire during the load, as in production
     return stmts
+
+
+def sequence_resets(snapshot: SchemaSnapshot) -> list[sql.Composed]:
+    """One ``setval`` per sequence-backed column: the next value follows the largest loaded one."""
+    return [
+        sql.SQL("SELECT setval({}::regclass, COALESCE((SELECT max({}) FROM {}), 0) + 1, false)").format(
+            sql.Literal(col.sequence), sql.Identifier(col.name), table.ident)
+        for table in snapshot.tables for col in table.columns if col.sequence
+    ]
 
 
 def _create_partition(part: Partition) -> str:

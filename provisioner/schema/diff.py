@@ -92,21 +92,3 @@ def _named(what: str, old: dict[str, str], new: dict[str, str]) -> list[str]:
     out += [f"{what} {n} removed" for n in old if n not in new]
     out += [f"{what} {n} changed" for n in new if n in old and new[n] != old[n]]
     return out
-
-
-def diff_source(bundle_path: str, config: Any, key: bytes | None = None) -> SchemaDiff:
-    """Reflect the source (``config.source``) and compare it with the bundle's snapshot."""
-    from provisioner.errors import ConfigError
-    from provisioner.model import bundle as bundle_io
-    from provisioner.pg import connect as db
-    from provisioner.schema.reflect import reflect
-
-    if not config.source:
-        raise ConfigError("no source database given; pass --source URL or set it in the config file")
-    model = bundle_io.load(bundle_path, key)
-    engine = db.source_engine(config.source)
-    try:
-        now = reflect(engine, model.snapshot.schemas)
-    finally:
-        engine.dispose()
-    return diff(model.snapshot, now)

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from psycopg import sql
+
 from provisioner.errors import SchemaError
 
 SNAPSHOT_FORMAT = 1
@@ -130,8 +132,14 @@ class Table:
         return self.name if self.schema == "public" else f"{self.schema}.{self.name}"
 
     @property
+    def ident(self) -> sql.Identifier:
+        """The table's qualified name for :mod:`psycopg.sql` composition."""
+        return sql.Identifier(self.schema, self.name)
+
+    @property
     def sql_name(self) -> str:
-        return f'"{self.schema}"."{self.name}"'
+        """The qualified name as SQL text, quoted by psycopg (any character may appear in a name)."""
+        return self.ident.as_string(None)
 
     def column(self, name: str) -> Column:
         for col in self.columns:

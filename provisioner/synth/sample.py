@@ -9,6 +9,7 @@ The same bundle, config and seed always give the same rows.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from provisioner.schema.snapshot import (
     INTEGER_KINDS,
     NUMERIC_KINDS,
     TEXT_KINDS,
-    Column,
+    Domain,
     Table,
 )
 from provisioner.synth import generate, repair
@@ -74,68 +75,140 @@ def target_rows(model: TableModel, config: Config) -> int | None:
 
 
 def sample(bundle: ModelBundle, config: Config, progress: Progress = silent) -> SyntheticTables:
+    """Every table in memory, parents first (the streamed load makes the same rows shard by shard)."""
     started = time.perf_counter()
     seed = config.seed
     out: dict[str, pd.DataFrame] = {}
     counts: dict[str, np.ndarray] = {}
     notes: list[str] = []
     for key in progress.iter(bundle.order.tables, "sample", unit="table"):
-        model = bundle.tables[key]
-        table = bundle.snapshot.table(key)
-        frame, table_notes = _sample_table(table, model, out, config, bundle.order, seed, counts)
-        frame, table_notes = repair.repair(frame, table, bundle.snapshot.domains, table_seed(seed, key, "repair"), table_notes)
-        out[key] = frame
-        notes += table_notes
+        made = sample_table(bundle, key, out, counts, config)
+        out[key] = made.frame
+        counts.update(made.counts)
+        notes += made.notes
     for table_key, fk_name in sorted(bundle.order.deferred):
-        _fill_deferred(bundle, out, table_key, fk_name, seed)
+        fill_deferred(bundle, out, table_key, fk_name, seed)
     return SyntheticTables(out, bundle.order, seed, tuple(notes), time.perf_counter() - started)
 
 
-def _sample_table(
-    table: Table, model: TableModel, done: Mapping[str, pd.DataFrame], config: Config, order: LoadOrder, seed: int,
-    counts: dict[str, np.ndarray],
-) -> tuple[pd.DataFrame, list[str]]:
-    rng = np.random.default_rng(table_seed(seed, table.key, "rows"))
+@dataclass(frozen=True)
+class Seeds:
+    """The seed of each random step of one table, or of one shard of it (``part`` = "shard<k>")."""
+
+    seed: int
+    table: str
+    part: str = ""
+
+    def of(self, purpose: str) -> int:
+        return table_seed(self.seed, self.table, f"{purpose}:{self.part}" if self.part else purpose)
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """How many rows a table gets and, with a driving foreign key, each row's parent row."""
+
+    rows: int
+    picks: np.ndarray | None  # parent row index per row (-1: NULL), grouped by parent
+    wanted: int | None  # rows asked for (config rows or scale), when set
+
+
+@dataclass(frozen=True)
+class MadeRows:
+    frame: pd.DataFrame
+    counts: Mapping[str, np.ndarray]  # child counts the table's model sampled per row (hierarchy.py)
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableContext:
+    """What making one table's rows needs from the bundle (small enough to send to a pool worker)."""
+
+    table: Table
+    model: TableModel
+    order: LoadOrder
+    domains: tuple[Domain, ...]
+
+    @classmethod
+    def of(cls, bundle: ModelBundle, key: str) -> TableContext:
+        return cls(bundle.snapshot.table(key), bundle.tables[key], bundle.order, bundle.snapshot.domains)
+
+
+def sample_table(
+    bundle: ModelBundle, key: str, parents: Mapping[str, pd.DataFrame], counts: Mapping[str, np.ndarray], config: Config,
+) -> MadeRows:
+    """All rows of one table, given its parents' rows (or the columns of them that children use)."""
+    ctx = TableContext.of(bundle, key)
+    rng = np.random.default_rng(table_seed(config.seed, key, "rows"))
+    plan = plan_rows(ctx.table, ctx.model, parents, counts, config, ctx.order, rng)
+    return make_rows(ctx, parents, plan, 0, plan.rows, rng, Seeds(config.seed, key))
+
+
+def plan_rows(
+    table: Table, model: TableModel, parents: Mapping[str, pd.DataFrame], counts: Mapping[str, np.ndarray], config: Config,
+    order: LoadOrder, rng: np.random.Generator,
+) -> RowPlan:
+    """Rows for ``table``: config rows or scale, or per parent the child counts its model sampled."""
+    if model.method == "skip" or (model.method == "copy" and model.rows is not None):
+        return RowPlan(0 if model.method == "skip" else len(model.rows), None, None)  # type: ignore[arg-type]
+    wanted = target_rows(model, config)
+    driving = _driving(model, table, order)
+    if driving is None:
+        return RowPlan(int(wanted or 0), None, wanted)
+    n_parent = len(parents[driving.fk.ref_table])
+    learnt = counts.get(hierarchy.column_name(table.key, driving.fk.name))
+    sampled = hierarchy.clean_counts(pd.Series(learnt), driving) if learnt is not None and len(learnt) == n_parent else None
+    exact = wanted if sampled is None or _sized_in_config(model, config) else None
+    picks = spread(n_parent, driving, rng, exact, sampled)
+    picks = repair.one_per_parent(table, driving.fk, picks, n_parent, rng)
+    return RowPlan(len(picks), picks, wanted)
+
+
+def _driving(model: TableModel, table: Table, order: LoadOrder) -> ForeignKeyModel | None:
+    return next((m for m in model.foreign_keys if m.driving and not order.is_deferred(table.key, m.fk)), None)
+
+
+def make_rows(
+    ctx: TableContext, parents: Mapping[str, pd.DataFrame], plan: RowPlan, start: int, n: int,
+    rng: np.random.Generator, seeds: Seeds,
+) -> MadeRows:
+    """Rows ``start`` to ``start + n`` of the plan: keys (counted from ``start``), foreign keys, the
+    column model's values given the parent's, rule values, Faker, unique and check repairs. The same
+    for a whole table in memory and for one shard of a streamed one."""
+    table, model, order = ctx.table, ctx.model, ctx.order
     insertable = [c.name for c in table.columns if c.insertable]
     if model.method == "skip":
-        return pd.DataFrame(columns=insertable), []
+        return MadeRows(pd.DataFrame(columns=insertable), {}, ())
     if model.method == "copy" and model.rows is not None:
-        return model.rows.copy(), []
-    wanted = target_rows(model, config)
-    driving = next((m for m in model.foreign_keys if m.driving and not order.is_deferred(table.key, m.fk)), None)
-    picks = None
-    if driving is not None:
-        n_parent = len(done[driving.fk.ref_table])
-        learnt = counts.get(hierarchy.column_name(table.key, driving.fk.name))
-        sampled = hierarchy.clean_counts(pd.Series(learnt), driving) if learnt is not None and len(learnt) == n_parent else None
-        exact = wanted if sampled is None or _sized_in_config(model, config) else None
-        picks = spread(n_parent, driving, rng, exact, sampled)
-        picks = repair.one_per_parent(table, driving.fk, picks, n_parent, rng)
-    n = len(picks) if picks is not None else int(wanted or 0)
+        return MadeRows(model.rows.iloc[start:start + n].reset_index(drop=True), {}, ())
+    picks = plan.picks[start:start + n] if plan.picks is not None else None
+    driving = _driving(model, table, order) if picks is not None else None
     frame = pd.DataFrame(index=pd.RangeIndex(n))
-    _keys(table, model, frame, rng)
-    _foreign_keys(table, model, frame, done, driving, picks, order, rng)
+    _keys(table, model, frame, rng, start)
+    _foreign_keys(table, model, frame, parents, driving, picks, order, rng)
     given = None
     if model.conditions and driving is not None and picks is not None:
         names = tuple(c.name[len(hierarchy.CONDITION):] for c in model.conditions)
-        given = hierarchy.given_for(picks, done[driving.fk.ref_table], names)
-    counts.update(_columns(table, model, frame, seed, rng, given))
+        given = hierarchy.given_for(picks, parents[driving.fk.ref_table], names)
+    sampled = _columns(table, model, frame, seeds, rng, given)
     for fkm in model.foreign_keys:
-        if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns) and fkm.fk.ref_table in done:
-            balance_lookup(frame, fkm, done[fkm.fk.ref_table], rng)
-    frame = pii.fill(table, frame, model.fills, table_seed(seed, table.key, "pii"))
-    frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, done, rng)
-    inherit_rng = np.random.default_rng(table_seed(seed, table.key, "inherit"))
-    frame = inherit.apply(frame, getattr(model, "inherited", ()), done, inherit_rng)
+        if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns) and fkm.fk.ref_table in parents:
+            balance_lookup(frame, fkm, parents[fkm.fk.ref_table], rng)
+    frame = pii.fill(table, frame, model.fills, seeds.of("pii"))
+    frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, parents, rng)
+    frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")))
     frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
-    notes += repair.shortfall(table, wanted, len(frame))
-    return frame[insertable], notes
+    if not seeds.part:
+        notes += repair.shortfall(table, plan.wanted, len(frame))
+    frame, notes = repair.repair(frame[insertable], table, ctx.domains, seeds.of("repair"), notes)
+    return MadeRows(frame, sampled, tuple(notes))
 
 
-def _keys(table: Table, model: TableModel, frame: pd.DataFrame, rng: np.random.Generator) -> None:
+def _keys(table: Table, model: TableModel, frame: pd.DataFrame, rng: np.random.Generator, start: int = 0) -> None:
+    """New key values; integer keys count from the shape's start plus ``start`` (shards never clash)."""
     for name, shape in model.key_shapes.items():
-        frame[name] = make_keys(shape, table.column(name), len(frame), rng).to_numpy()
+        shifted = dataclasses.replace(shape, start=shape.start + start) if start and shape.kind in INTEGER_KINDS else shape
+        frame[name] = make_keys(shifted, table.column(name), len(frame), rng).to_numpy()
 
 
 def _foreign_keys(
@@ -162,7 +235,7 @@ def _foreign_keys(
 
 
 def _columns(
-    table: Table, model: TableModel, frame: pd.DataFrame, seed: int, rng: np.random.Generator, given: pd.DataFrame | None = None
+    table: Table, model: TableModel, frame: pd.DataFrame, seeds: Seeds, rng: np.random.Generator, given: pd.DataFrame | None = None
 ) -> dict[str, np.ndarray]:
     """Fill learnt and rule columns; returns the sampled child counts (hierarchy.py)."""
     learnt = {c: model_column(table, c, model.roles[c]) for c in model.model_columns}
@@ -171,7 +244,7 @@ def _columns(
         spec = {**learnt, **{c: hierarchy.count_column(c) for c in model.count_columns}}
         if given is not None:
             spec.update({c.name: c for c in model.conditions})
-        rows = column_models.sample(model.synthesizer, len(frame), spec, table_seed(seed, table.key, "model"), given)
+        rows = column_models.sample(model.synthesizer, len(frame), spec, seeds.of("model"), given)
         for name in learnt:
             frame[name] = rows[name].to_numpy()
         sampled_counts = {c: rows[c].to_numpy() for c in model.count_columns}
@@ -216,7 +289,7 @@ def _dedupe_values(frame: pd.DataFrame, table: Table, model: TableModel) -> pd.D
     return frame
 
 
-def _fill_deferred(bundle: ModelBundle, out: dict[str, pd.DataFrame], table_key: str, fk_name: str, seed: int) -> None:
+def fill_deferred(bundle: ModelBundle, out: dict[str, pd.DataFrame], table_key: str, fk_name: str, seed: int) -> None:
     model = bundle.tables[table_key]
     fkm = next(m for m in model.foreign_keys if m.fk.name == fk_name)
     frame = out[table_key]

@@ -1,32 +1,63 @@
-"""COPY text format, vectorised per column: the fast path of the load.
+r"""COPY text format: the one encoder for every row provisioner sends or writes.
 
-``copyfmt.to_csv`` goes through ``DataFrame.to_csv``, which formats every
-datetime and quotes every field in Python-level loops (about 37 s per million
-mixed rows here). This module turns each column into a list of ``str`` with
-numpy (integers, floats, booleans, datetimes) or one ``str.translate`` over the
-whole column (text escaping), then joins rows with ``"\\t".join`` over ``zip``,
-all of which run in C. NULL is ``\\N``; COPY text format needs no quoting.
+The load, the streamed load, the temporary tables of the deferred foreign keys
+and of PostgreSQL-evaluated checks, and ``sample --format sql`` all use
+:func:`to_copy_text` with the statement from :func:`copy_statement`. In text
+format a field can never end the data: backslash, tab, newline and carriage
+return are escaped (``\\``, ``\t``, ``\n``, ``\r``), so a value ``\.`` or ``\N``
+is sent as ``\\.`` / ``\\N`` and loads as itself; only NULL is written ``\N``.
+
+Each column becomes a list of ``str`` with numpy (integers, floats, booleans,
+datetimes) or one ``str.translate`` over the whole column (text escaping), then
+rows are joined with ``"\t".join`` over ``zip``, all of which run in C (a
+``DataFrame.to_csv`` round trip formatted every datetime in Python loops: about
+37 s per million mixed rows here).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from psycopg import sql
 
-from provisioner.pg.copyfmt import _literal, column_text
 from provisioner.schema.snapshot import INTEGER_KINDS, Column, Table
+from provisioner.schema.values import literal
 
 NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _SPECIAL = ("\\", "\t", "\n", "\r")
 
 
-def copy_text_sql(target: str, columns: list[str] | tuple[str, ...]) -> str:
-    """The COPY statement matching :func:`to_copy_text` (text format, NULL ``\\N``)."""
-    cols = ", ".join(f'"{c}"' for c in columns)
-    return f"COPY {target} ({cols}) FROM STDIN"
+def copy_statement(target: sql.Composable, columns: Sequence[str]) -> sql.Composed:
+    """``COPY target (columns) FROM STDIN``: text format, the format :func:`to_copy_text` writes."""
+    names = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    return sql.SQL("COPY {} ({}) FROM STDIN").format(target, names)
+
+
+def _seconds_to_time(series: pd.Series) -> pd.Series:
+    secs = pd.to_numeric(series, errors="coerce").clip(0, 86_399.999999)
+    return pd.to_datetime(secs, unit="s").dt.strftime("%H:%M:%S.%f").where(secs.notna(), None)
+
+
+def column_text(series: pd.Series, col: Column) -> pd.Series:
+    """A column as COPY-able values: numbers stay numbers, the rest becomes text."""
+    if col.kind in INTEGER_KINDS and series.dtype.kind in "Ofi":
+        return pd.to_numeric(series, errors="coerce").round().astype("Int64")
+    if col.kind == "interval" and series.dtype.kind in "fi":
+        return series.map(lambda v: None if pd.isna(v) else f"{v} seconds")
+    if col.kind == "time" and series.dtype.kind in "fi":
+        return _seconds_to_time(series)
+    if col.kind == "json" or col.kind == "jsonb":
+        return series.map(lambda v: v if v is None or isinstance(v, str) else json.dumps(v) if not (isinstance(v, float) and np.isnan(v)) else None)
+    if series.dtype == object:
+        return series.map(literal)
+    if col.kind == "date" and series.dtype.kind == "M":
+        return series.dt.strftime("%Y-%m-%d").where(series.notna(), None)
+    return series
 
 
 def to_copy_text(frame: pd.DataFrame, table: Table) -> bytes:
@@ -41,7 +72,7 @@ _PASS_OBJECTS = frozenset({"json", "jsonb", "interval", "time"})
 
 
 def _prepared(series: pd.Series, col: Column) -> pd.Series:
-    """``copyfmt.column_text`` where a type needs it; plain objects go to :func:`_objects` as they are."""
+    """:func:`column_text` where a type needs it; plain objects go to :func:`_objects` as they are."""
     if col.kind == "date" and series.dtype.kind == "M":
         text = np.datetime_as_string(series.to_numpy(), unit="D").astype(object)
         text[series.isna().to_numpy()] = None
@@ -101,7 +132,7 @@ def _timestamps(values: np.ndarray, suffix: str) -> list[str]:
 
 
 def _objects(values: np.ndarray) -> list[str]:
-    """Python objects: ``str`` escaped in one pass, None/NaN as NULL, the rest through ``copyfmt._literal``."""
+    """Python objects: ``str`` escaped in one pass, None/NaN as NULL, the rest through :func:`literal`."""
     nulls = pd.isna(values)
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         out = values.tolist()
@@ -120,5 +151,5 @@ def _scalar(value: Any) -> str:
         return ""
     if isinstance(value, (bool, np.bool_)):
         return "t" if value else "f"
-    value = _literal(value)
+    value = literal(value)
     return "" if value is None else value if type(value) is str else str(value)

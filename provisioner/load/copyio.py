@@ -8,14 +8,15 @@ the caller's thread writes chunk N.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
+from psycopg import sql
 
-from provisioner.pg.copytext import copy_text_sql, to_copy_text
-from provisioner.schema.snapshot import Table
+from provisioner.load.copytext import copy_statement, to_copy_text
+from provisioner.schema.snapshot import Column, Table
 
 CHUNK_ROWS = 50_000
 
@@ -42,18 +43,32 @@ def formatted(frames: Iterable[pd.DataFrame], table: Table) -> Iterator[tuple[in
             yield pending.result()
 
 
-def copy_frames(raw: Any, table: Table, columns: list[str], frames: Iterable[pd.DataFrame], target: str | None = None) -> int:
+def copy_frames(
+    raw: Any, table: Table, columns: list[str], frames: Iterable[pd.DataFrame], target: sql.Composable | None = None,
+) -> int:
     """COPY every frame (same ``columns``) through one psycopg connection ``raw``; rows sent."""
     sent = 0
-    with raw.cursor() as cur, cur.copy(copy_text_sql(target or table.sql_name, columns)) as copy:
+    with raw.cursor() as cur, cur.copy(copy_statement(target or table.ident, columns)) as copy:
         for rows, data in formatted(frames, table):
             copy.write(data)
             sent += rows
     return sent
 
 
-def copy_frame(raw: Any, table: Table, frame: pd.DataFrame, target: str | None = None) -> int:
+def copy_frame(raw: Any, table: Table, frame: pd.DataFrame, target: sql.Composable | None = None) -> int:
     """COPY one frame in chunks of :data:`CHUNK_ROWS`."""
     if frame.empty:
         return 0
     return copy_frames(raw, table, list(frame.columns), chunks(frame), target)
+
+
+def copy_into_temp(raw: Any, name: str, columns: Sequence[Column], frame: pd.DataFrame) -> sql.Identifier:
+    """A temporary table ``name`` (dropped at commit) with ``columns`` (their types), holding ``frame``'s rows."""
+    ident = sql.Identifier(name)
+    defs = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c.name), sql.SQL(c.type)) for c in columns)
+    with raw.cursor() as cur:
+        cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(ident))
+        cur.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(ident, defs))
+    proxy = Table("pg_temp", name, tuple(columns))
+    copy_frame(raw, proxy, frame[[c.name for c in columns]], ident)
+    return ident
