@@ -2,7 +2,7 @@
 """Developer entry point that needs nothing but Python and pip.
 
     python3 dev.py demo     install provisioner (CPU torch pinned), then run `provisioner demo`
-    python3 dev.py test     install provisioner with test extras, then run the whole test suite
+    python3 dev.py test     install provisioner with test extras, check the import layers, run the whole test suite
     python3 dev.py bench    install, then run every bench/ script
 
 Extra arguments are passed on (e.g. `python3 dev.py test -k chinook`).
@@ -34,6 +34,10 @@ def main(argv: list[str]) -> int:
     if command == "demo":
         return subprocess.call([sys.executable, "-m", "provisioner.cli", "demo", *rest])
     if command == "test":
+        lint = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"]
+        if subprocess.call(lint, cwd=ROOT, stdout=subprocess.DEVNULL) != 0:
+            print("import layers broken: run lint-imports for the details (docs/architecture.md)", file=sys.stderr)
+            return 1
         return subprocess.call([sys.executable, "-m", "pytest", "-q", *rest], cwd=ROOT)
     if command == "bench":
         scripts = sorted(p for p in (ROOT / "bench").glob("*.py") if not p.name.startswith("_"))

@@ -21,10 +21,11 @@ from sqlalchemy import Engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from provisioner.model.pii import PiiColumn, detect, fill  # noqa: E402
+from provisioner.model.pii import PiiColumn, detect  # noqa: E402
 from provisioner.pg.connect import source_engine  # noqa: E402
 from provisioner.schema.reflect import reflect  # noqa: E402
 from provisioner.schema.snapshot import SchemaSnapshot  # noqa: E402
+from provisioner.synth.fake import fill  # noqa: E402
 
 LABELS = ROOT / "tests" / "pii_labels.yaml"
 SAMPLE_ROWS = 2000

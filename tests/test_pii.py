@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from provisioner.errors import ConfigError
 from provisioner.model import pii
 from provisioner.schema.snapshot import Column, Constraint, SchemaSnapshot, Table
+from provisioner.synth import fake
 
 LABELS = yaml.safe_load((Path(__file__).parent / "pii_labels.yaml").read_text(encoding="utf-8"))
 SAMPLE_ROWS = 2000
@@ -190,9 +191,9 @@ def _frame(n: int, countries: list[str] | None = None) -> pd.DataFrame:
 def test_fill_is_deterministic_and_seed_dependent(chinook: Source) -> None:
     table = chinook.snapshot.table("customer")
     frame = _frame(500, ["USA", "Germany", "Brazil"])
-    one = pii.fill(table, frame, chinook.found, seed=11)
-    assert one.equals(pii.fill(table, frame, chinook.found, seed=11))
-    other = pii.fill(table, frame, chinook.found, seed=12)
+    one = fake.fill(table, frame, chinook.found, seed=11)
+    assert one.equals(fake.fill(table, frame, chinook.found, seed=11))
+    other = fake.fill(table, frame, chinook.found, seed=12)
     assert (one["email"] != other["email"]).mean() > 0.9
     assert frame.columns.tolist() == ["id", "country"], "the input frame must not be modified"
     assert one["country"].equals(frame["country"])
@@ -204,7 +205,7 @@ def test_fill_respects_max_length(northwind: Source) -> None:
         table = northwind.snapshot.table(key)
         frame = _frame(500)
         frame["ship_country" if key == "orders" else "country"] = [countries[i % 10] for i in range(500)]
-        out = pii.fill(table, frame, northwind.found, seed=3)
+        out = fake.fill(table, frame, northwind.found, seed=3)
         for found in (p for p in northwind.found if p.table == key):
             limit = table.column(found.column).max_length
             if limit:
@@ -216,7 +217,7 @@ def test_fill_unique_columns_get_unique_values(northwind: Source) -> None:
     uniques = tuple(Constraint(f"u_{c}", "unique", (c,), f"UNIQUE ({c})") for c in ("city", "phone", "contact_name"))
     table = dataclasses.replace(base, constraints=base.constraints + uniques)
     found = [dataclasses.replace(p, null_rate=0.0) for p in northwind.found if p.table == "customers"]
-    out = pii.fill(table, _frame(10_000, ["Germany", "USA"]), found, seed=5)
+    out = fake.fill(table, _frame(10_000, ["Germany", "USA"]), found, seed=5)
     for name in ("city", "phone", "contact_name"):
         assert out[name].is_unique, name
         assert out[name].str.len().max() <= table.column(name).max_length
@@ -227,7 +228,7 @@ def test_fill_null_rate_and_not_null(chinook: Source) -> None:
     table = chinook.snapshot.table("customer")
     columns = [pii.PiiColumn("customer", "company", "company", "test", null_rate=0.3),
                pii.PiiColumn("customer", "email", "email", "test", null_rate=0.5)]
-    out = pii.fill(table, _frame(10_000), columns, seed=1)
+    out = fake.fill(table, _frame(10_000), columns, seed=1)
     assert out["company"].isna().mean() == pytest.approx(0.3, abs=0.03)
     assert out["email"].notna().all()  # email is NOT NULL in chinook
 
@@ -235,7 +236,7 @@ def test_fill_null_rate_and_not_null(chinook: Source) -> None:
 def test_filled_values_never_repeat_source_values(chinook: Source) -> None:
     table = chinook.snapshot.table("customer")
     source = chinook.samples["customer"]
-    out = pii.fill(table, source, chinook.found, seed=2)
+    out = fake.fill(table, source, chinook.found, seed=2)
     for name in ("email", "phone", "fax", "address", "company", "postal_code"):
         real = set(source[name].dropna())
         assert not real & set(out[name].dropna()), name
@@ -247,7 +248,7 @@ def test_filled_values_never_repeat_source_values(chinook: Source) -> None:
 def test_fill_follows_the_row_country(chinook: Source) -> None:
     table = chinook.snapshot.table("invoice")
     frame = pd.DataFrame({"invoice_id": range(400), "billing_country": ["Brazil", "Germany"] * 200})
-    out = pii.fill(table, frame, chinook.found, seed=4)
+    out = fake.fill(table, frame, chinook.found, seed=4)
     brazil = out.loc[frame["billing_country"] == "Brazil", "billing_postal_code"].dropna()
     germany = out.loc[frame["billing_country"] == "Germany", "billing_postal_code"].dropna()
     assert brazil.str.fullmatch(r"\d{5}-?\d{3}").mean() > 0.95
@@ -259,7 +260,7 @@ def test_birth_dates_are_adults_and_typed(chinook: Source, northwind: Source) ->
     for source, key in ((chinook, "employee"), (northwind, "employees")):
         table = source.snapshot.table(key)
         birth = [p for p in source.found if p.table == key and p.column == "birth_date"]
-        out = pii.fill(table, _frame(2000), birth, seed=9)["birth_date"].dropna()
+        out = fake.fill(table, _frame(2000), birth, seed=9)["birth_date"].dropna()
         first = out.iloc[0]
         assert isinstance(first, datetime if table.column("birth_date").kind == "timestamp" else date)
         years = np.array([(today - (d.date() if isinstance(d, datetime) else d)).days / 365.25 for d in out])
@@ -271,7 +272,7 @@ def test_every_category_fills_and_text_matches_length() -> None:
     table = Table("public", "t", columns + (_col("c_birth_date", "date"), _col("c_long", "text")))
     found = [pii.PiiColumn("t", f"c_{c}", c, "test") for c in pii.CATEGORIES]
     found += [pii.text_column("t", "c_long", 0.0, 300.0)]
-    out = pii.fill(table, _frame(600), found, seed=8)
+    out = fake.fill(table, _frame(600), found, seed=8)
     for col in columns:
         assert out[col.name].notna().all() and out[col.name].str.len().max() <= 40, col.name
     assert out["c_text"].str.len().mean() == pytest.approx(20, rel=0.35)
@@ -284,6 +285,6 @@ def test_fill_100k_rows_is_fast(chinook: Source) -> None:
     table = chinook.snapshot.table("customer")
     frame = _frame(100_000, ["USA", "Germany", "France", "Brazil", "Canada", "India", "Norway", "Chile"])
     started = time.perf_counter()
-    out = pii.fill(table, frame, chinook.found, seed=6)
+    out = fake.fill(table, frame, chinook.found, seed=6)
     assert time.perf_counter() - started < 10
     assert len(out) == 100_000 and out["email"].notna().all() and out["first_name"].nunique() > 1000

@@ -46,8 +46,7 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # noqa: BLE001 - last line of defence: one line, no traceback
             if debug:
                 raise
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            click.echo(f"error: {type(exc).__name__}: {urls.mask(first)} (re-run with --debug for details)", err=True)
+            click.echo(f"error: {type(exc).__name__}: {urls.first_line(exc)} (re-run with --debug for details)", err=True)
             sys.exit(2)
 
     return wrapper

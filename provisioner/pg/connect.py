@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from provisioner.errors import ConnectError, UnsafeTargetError
 from provisioner.pg import urls
+from provisioner.pg.urls import first_line
 
 
 def source_engine(url: str | URL) -> Engine:
@@ -43,12 +44,7 @@ def check_connection(engine: Engine, role: str) -> None:
 
 
 def _reason(exc: DBAPIError) -> str:
-    return urls.first_line(exc).replace("connection failed: ", "").strip()
-
-
-def first_line(exc: BaseException) -> str:
-    """The first line of an error, passwords masked (see :func:`provisioner.pg.urls.first_line`)."""
-    return urls.first_line(exc)
+    return first_line(exc).replace("connection failed: ", "").strip()
 
 
 def run(conn: Connection, statement: str | sql.Composable, params: Sequence[Any] | Mapping[str, Any] | None = None) -> Any:

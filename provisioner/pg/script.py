@@ -153,7 +153,7 @@ def load_sql_script(url: str, path: Path | str, *, strip_database_commands: bool
                 conn.execute(body)
         except psycopg.Error as exc:
             raise LoadError(
-                f"loading {script.name} into {urls.display(url)} failed: {_first_line(exc)}; nothing was loaded"
+                f"loading {script.name} into {urls.display(url)} failed: {urls.first_line(exc)}; nothing was loaded"
             ) from None
 
 
@@ -240,21 +240,16 @@ def _connect(url: str, role: str, *, autocommit: bool = False) -> psycopg.Connec
     try:
         return psycopg.connect(autocommit=autocommit, **kwargs)
     except psycopg.Error as exc:
-        raise ConnectError(f"cannot connect to the {role} {urls.display(url)}: {_first_line(exc)}") from None
+        raise ConnectError(f"cannot connect to the {role} {urls.display(url)}: {urls.first_line(exc)}") from None
 
 
 def _run_admin(conn: psycopg.Connection[Any], statement: sql.Composable, what: str) -> None:
     try:
         conn.execute(statement)
     except psycopg.Error as exc:
-        raise ConnectError(f"cannot {what}: {_first_line(exc)}") from None
+        raise ConnectError(f"cannot {what}: {urls.first_line(exc)}") from None
 
 
 def _original_driver(url: str) -> str:
     scheme = url.split("://", 1)[0]
     return scheme if scheme.startswith("postgresql") else "postgresql"
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return urls.mask(lines[0] if lines else type(exc).__name__)

@@ -3,7 +3,7 @@
 ``fill`` overwrites the columns that :func:`provisioner.model.pii.detect` flagged
 with fresh, deterministic Faker values that fit the column (length,
 nullability, uniqueness) and, where the row has a country, the country's
-locale. ``provisioner.model.pii.fill`` stays importable and calls this one.
+locale.
 """
 
 from __future__ import annotations

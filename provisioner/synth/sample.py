@@ -19,7 +19,6 @@ import pandas as pd
 
 from provisioner.columns import table as column_models
 from provisioner.config import Config
-from provisioner.model import pii
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.relations import hierarchy, inherit
 from provisioner.model.relations.relational import (
@@ -41,7 +40,7 @@ from provisioner.schema.snapshot import (
     Domain,
     Table,
 )
-from provisioner.synth import generate, repair
+from provisioner.synth import fake, generate, repair
 
 
 @dataclass(frozen=True)
@@ -193,7 +192,7 @@ def make_rows(
     for fkm in model.foreign_keys:
         if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns) and fkm.fk.ref_table in parents:
             balance_lookup(frame, fkm, parents[fkm.fk.ref_table], rng)
-    frame = pii.fill(table, frame, model.fills, seeds.of("pii"))
+    frame = fake.fill(table, frame, model.fills, seeds.of("pii"))
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, parents, rng)
     frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")))
     frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
