@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 import pytest
 from click.testing import CliRunner, Result
 
@@ -40,7 +41,8 @@ def source_values(source: str, bundle: Path) -> list[str]:
     with psycopg.connect(**sqlscript.connect_kwargs(source)) as conn:
         for cols in tables.values():
             for column, category in cols.searched.items():
-                rows = conn.execute(f'SELECT DISTINCT "{column}"::text FROM {cols.sql_name} WHERE "{column}" IS NOT NULL')
+                name = sql.Identifier(column)
+                rows = conn.execute(sql.SQL("SELECT DISTINCT {}::text FROM {} WHERE {} IS NOT NULL").format(name, cols.ident, name))
                 values += [r[0] for r in rows if category != "text" or len(r[0]) > audit.MIN_TEXT_LENGTH]
     return values
 

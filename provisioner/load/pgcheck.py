@@ -39,7 +39,7 @@ def conform(conn: Connection, snapshot: SchemaSnapshot, key: str, frame: pd.Data
     out = frame.copy()
     rng = np.random.default_rng(zlib.crc32(key.encode()))
     for name, definition in checks:
-        cols = [c.name for c in table.columns if c.name in out and re.search(rf'(?<![\w"]){re.escape(c.name)}(?![\w"])|"{re.escape(c.name)}"', definition)]
+        cols = [c.name for c in table.columns if c.name in out and _names(c.name, definition)]
         if not cols:
             continue
         movable = [c for c in cols if c not in table.primary_key and c not in table.fk_columns]
@@ -56,6 +56,12 @@ def conform(conn: Connection, snapshot: SchemaSnapshot, key: str, frame: pd.Data
                 f"cannot evaluate before the load; set tables.{table.key}.model to copy, or pii.add/pii.remove for those columns"
             )
     return out
+
+
+def _names(column: str, definition: str) -> bool:
+    """Whether a check's text names ``column`` (bare, or quoted as PostgreSQL quotes it)."""
+    quoted = sql.Identifier(column).as_string(None)
+    return bool(re.search(rf'(?<![\w"]){re.escape(column)}(?![\w"])', definition)) or quoted in definition
 
 
 def _failing(conn: Connection, snapshot: SchemaSnapshot, table: Table, frame: pd.DataFrame, cols: list[str], definition: str) -> pd.Series:

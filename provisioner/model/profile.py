@@ -24,8 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, text
+from psycopg import sql
+from sqlalchemy import Connection
 
+from provisioner.pg.connect import run
 from provisioner.schema.snapshot import (
     INTEGER_KINDS,
     NUMERIC_KINDS,
@@ -52,22 +54,18 @@ class ColumnStats:
     max_value: float | None = None
 
 
-def column_sql(table: Table) -> str:
-    return ", ".join(f'"{c.name}"' for c in table.columns if c.insertable)
-
-
 def read_rows(conn: Connection, table: Table, cap: int, seed: int) -> pd.DataFrame:
-    """Up to ``cap`` rows, a repeatable random sample when the table is larger."""
-    cols = column_sql(table)
-    order = ", ".join(f'"{c}"' for c in table.primary_key) or "1"
+    """Up to ``cap`` rows, a repeatable random sample when the table is larger (every name quoted by psycopg)."""
+    names = [c.name for c in table.columns if c.insertable]
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in names)
+    order = sql.SQL(", ").join(sql.Identifier(c) for c in table.primary_key) if table.primary_key else sql.SQL("1")
     if table.row_count <= cap:
-        sql = f"SELECT {cols} FROM {table.sql_name} ORDER BY {order}"
+        query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(cols, table.ident, order)
     else:
         share = min(100.0, 100.0 * cap * 1.2 / max(table.row_count, 1))
-        sql = (f"SELECT {cols} FROM {table.sql_name} TABLESAMPLE BERNOULLI({share:.6f}) "
-               f"REPEATABLE({seed % 2_147_483_647}) ORDER BY {order} LIMIT {cap}")
-    result = conn.execute(text(sql))
-    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        query = sql.SQL("SELECT {} FROM {} TABLESAMPLE BERNOULLI ({}) REPEATABLE ({}) ORDER BY {} LIMIT {}").format(
+            cols, table.ident, sql.Literal(round(share, 6)), sql.Literal(seed % 2_147_483_647), order, sql.Literal(int(cap)))
+    frame = pd.DataFrame(run(conn, query).fetchall(), columns=names)
     return normalise(frame, table)
 
 

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 from faker.config import AVAILABLE_LOCALES
+from psycopg import sql
 from sqlalchemy import Connection, Engine, text
 
 from provisioner.config import Config
@@ -41,7 +42,7 @@ from provisioner.model import pii
 from provisioner.model.bundle import ModelBundle
 from provisioner.model.profile import read_rows, roles_of
 from provisioner.model.train import choose_method, table_seed
-from provisioner.pg.connect import connect
+from provisioner.pg.connect import connect, run
 from provisioner.schema.graph import load_order
 from provisioner.schema.reflect import reflect
 from provisioner.schema.snapshot import TEXT_KINDS
@@ -118,7 +119,7 @@ def fingerprint(value: str) -> str:
 class Columns:
     """What the scan needs to know of one source table."""
 
-    sql_name: str
+    ident: sql.Identifier  # the table's qualified name
     searched: Mapping[str, str]  # column -> PII category, or "text"
     public: tuple[str, ...] = ()  # learnt category columns, every text column of a copied lookup table
 
@@ -128,12 +129,12 @@ def columns_of_bundle(bundle: ModelBundle) -> dict[str, Columns]:
     for key, model in bundle.tables.items():
         table = bundle.snapshot.table(key)
         if model.method == "copy":  # copied verbatim by design: its values are public, not leaks
-            out[key] = Columns(table.sql_name, {}, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS))
+            out[key] = Columns(table.ident, {}, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS))
             continue
         searched = {f.column: f.category for f in model.fills}
         searched.update({c: r for c, r in model.roles.items() if r in ("pii", "text") and c not in searched})
         learnt = tuple(c for c in model.model_columns if table.column(c).kind in TEXT_KINDS | {"enum"})
-        out[key] = Columns(table.sql_name, searched, learnt)
+        out[key] = Columns(table.ident, searched, learnt)
     return out
 
 
@@ -144,17 +145,18 @@ def needles(source: Engine, tables: Mapping[str, Columns]) -> tuple[list[Needle]
     with connect(source) as conn:
         for key, cols in tables.items():
             for column, category in cols.searched.items():
-                values = _distinct(conn, cols.sql_name, column)
+                values = _distinct(conn, cols.ident, column)
                 if category == "text":
                     values = [v for v in values if len(v) > MIN_TEXT_LENGTH]
                 found += [Needle(v, f"{key}.{column}", category) for v in values]
             for column in cols.public:
-                learnt.update(_distinct(conn, cols.sql_name, column))
+                learnt.update(_distinct(conn, cols.ident, column))
     return found, learnt
 
 
-def _distinct(conn: Connection, sql_name: str, column: str) -> list[str]:
-    rows = conn.execute(text(f'SELECT DISTINCT "{column}"::text FROM {sql_name} WHERE "{column}" IS NOT NULL'))
+def _distinct(conn: Connection, table: sql.Identifier, column: str) -> list[str]:
+    name = sql.Identifier(column)
+    rows = run(conn, sql.SQL("SELECT DISTINCT {}::text FROM {} WHERE {} IS NOT NULL").format(name, table, name)).fetchall()
     return [str(r[0]) for r in rows if str(r[0]).strip()]
 
 
@@ -225,8 +227,7 @@ def target_values(engine: Engine) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     with connect(engine) as conn:
         for schema, table, column in conn.execute(query, {"types": list(_TEXT_TYPES)}).fetchall():
-            sql_name = f'"{schema}"."{table}"'
-            for value in _distinct(conn, sql_name, column):
+            for value in _distinct(conn, sql.Identifier(schema, table), column):
                 out.setdefault(value, []).append(f"{table}.{column}")
     return out
 
@@ -292,11 +293,11 @@ def columns_of_source(engine: Engine, config: Config) -> dict[str, Columns]:
         roles, _ = roles_of(table, frames[key], frozenset(d.column for d in found))
         if choose_method(table, frames[key], roles, bool(found), copied, config)[0] == "copy":
             copied.add(key)
-            out[key] = Columns(table.sql_name, {}, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS))
+            out[key] = Columns(table.ident, {}, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS))
             continue
         searched = {d.column: d.category for d in found} | {c: "text" for c, r in roles.items() if r == "text"}
         learnt = tuple(c for c, r in roles.items() if r == "model" and table.column(c).kind in TEXT_KINDS | {"enum"})
-        out[key] = Columns(table.sql_name, searched, learnt)
+        out[key] = Columns(table.ident, searched, learnt)
     return out
 
 

@@ -149,7 +149,8 @@ def _operand(tokens: list[tuple[str, str]], pos: int) -> tuple[Node, int]:
         inner, pos = _operand(tokens, pos + 1)
         return Node("length", (inner,)), pos
     if kind == "word" and value.upper() not in ("AND", "OR", "NOT", "IS", "NULL", "ANY", "ARRAY", "TRUE", "FALSE"):
-        return Node("col", (value.strip('"').replace('""', '"'),)), pos + 1
+        name = value[1:-1].replace('""', '"') if value.startswith('"') else value
+        return Node("col", (name,)), pos + 1
     if value.upper() in ("TRUE", "FALSE"):
         return Node("const", (value.upper() == "TRUE",)), pos + 1
     raise Unsupported(f"unexpected {value!r}")

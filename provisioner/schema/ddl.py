@@ -14,7 +14,7 @@ from provisioner.schema.snapshot import Column, Partition, SchemaSnapshot, Table
 
 
 def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return sql.Identifier(name).as_string(None)
 
 
 def _qualified(schema: str, name: str) -> str:

@@ -13,10 +13,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from psycopg import sql
 from sqlalchemy import Connection, Engine, inspect, text
 
 from provisioner.errors import SchemaError
-from provisioner.pg.connect import connect
+from provisioner.pg.connect import connect, run
 from provisioner.progress import Progress, silent
 from provisioner.schema.objects import (
     functions_of,
@@ -145,7 +146,7 @@ def _reflect_schema(conn: Connection, schema: str, progress: Progress) -> list[T
                     for c in cons if c["contype"] in "cux"
                 ),
                 indexes=tuple(_index(i) for i in indexes.get(name, [])),
-                row_count=int(conn.execute(text(f'SELECT count(*) FROM "{schema}"."{name}"')).scalar_one()),
+                row_count=int(run(conn, sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, name))).fetchone()[0]),
                 partition_key=partition_key_of(conn, schema, name),
                 partitions=partitions_of(conn, schema, name),
                 triggers=triggers_of(conn, schema, name),
@@ -249,12 +250,12 @@ def _index(row: Any) -> Index:
 def _domains(insp: Any, schema: str) -> list[Domain]:
     out = []
     for dom in insp.get_domains(schema=schema):
-        parts = [f'CREATE DOMAIN "{dom["schema"]}"."{dom["name"]}" AS {dom["type"]}']
+        parts = [f'CREATE DOMAIN {sql.Identifier(dom["schema"], dom["name"]).as_string(None)} AS {dom["type"]}']
         if dom.get("default"):
             parts.append(f"DEFAULT {dom['default']}")
         if not dom.get("nullable", True):
             parts.append("NOT NULL")
-        parts += [f'CONSTRAINT "{c["name"]}" CHECK ({c["check"]})' for c in dom.get("constraints", [])]
+        parts += [f'CONSTRAINT {sql.Identifier(c["name"]).as_string(None)} CHECK ({c["check"]})' for c in dom.get("constraints", [])]
         out.append(Domain(dom["schema"], dom["name"], " ".join(parts)))
     return out
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+from psycopg import sql
 
 from provisioner.schema.checkexpr import Node, Unsupported, parse
 from provisioner.schema.snapshot import (
@@ -48,12 +49,14 @@ def all_checks(table: Table, domains: Sequence[Domain]) -> list[tuple[str, str]]
     for col in table.columns:
         dom = domain_of(col.type, domains)
         if col.insertable and dom is not None:
-            candidates += [(f"domain {dom.name} on {col.name}", re.sub(r"\bVALUE\b", f'"{col.name}"', d)) for d in _domain_checks(dom)]
+            quoted = sql.Identifier(col.name).as_string(None)
+            candidates += [(f"domain {dom.name} on {col.name}", re.sub(r"\bVALUE\b", lambda _: quoted, d)) for d in _domain_checks(dom)]
     return candidates
 
 
 def domain_of(type_name: str, domains: Sequence[Domain]) -> Domain | None:
-    return next((d for d in domains if type_name in (d.name, f"{d.schema}.{d.name}", f'"{d.schema}"."{d.name}"')), None)
+    spellings = lambda d: (d.name, f"{d.schema}.{d.name}", sql.Identifier(d.schema, d.name).as_string(None), sql.Identifier(d.name).as_string(None))  # noqa: E731
+    return next((d for d in domains if type_name in spellings(d)), None)
 
 
 def checks_of(table: Table, domains: Sequence[Domain]) -> tuple[list[tuple[str, Node]], list[str]]:

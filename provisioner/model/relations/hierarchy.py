@@ -13,10 +13,12 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, text
+from psycopg import sql
+from sqlalchemy import Connection
 
 from provisioner.columns.base import CONDITION
 from provisioner.model.relations.relational import ForeignKeyModel
+from provisioner.pg.connect import run
 from provisioner.schema.snapshot import Column, Table
 
 PREFIX = "__children__"
@@ -70,11 +72,11 @@ def given_for(picks: np.ndarray, parent: pd.DataFrame, columns: tuple[str, ...])
 
 def counts_for(conn: Connection, child: Table, fk: ForeignKeyModel, parent_frame: pd.DataFrame) -> pd.Series:
     """Children per row of ``parent_frame`` (0 where none), aligned to its index."""
-    cols = ", ".join(f'"{c}"' for c in fk.fk.columns)
-    not_null = " AND ".join(f'"{c}" IS NOT NULL' for c in fk.fk.columns)
-    result = conn.execute(text(f"SELECT {cols}, count(*) AS n FROM {child.sql_name} WHERE {not_null} GROUP BY {cols}"))
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in fk.fk.columns)
+    not_null = sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(sql.Identifier(c)) for c in fk.fk.columns)
+    rows = run(conn, sql.SQL("SELECT {}, count(*) AS n FROM {} WHERE {} GROUP BY {}").format(cols, child.ident, not_null, cols)).fetchall()
     refs = list(fk.fk.ref_columns)
-    found = pd.DataFrame(result.fetchall(), columns=[*refs, "__n"])
+    found = pd.DataFrame(rows, columns=[*refs, "__n"])
     counts = _comparable(found, refs).assign(__n=found["__n"].to_numpy())
     merged = _comparable(parent_frame, refs).merge(counts, how="left", on=refs)
     return pd.Series(pd.to_numeric(merged["__n"], errors="coerce").fillna(0).to_numpy(dtype=np.int64), index=parent_frame.index)

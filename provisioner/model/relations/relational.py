@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, text
+from psycopg import sql
+from sqlalchemy import Connection
 
+from provisioner.pg.connect import run
 from provisioner.schema.snapshot import (
     INTEGER_KINDS,
     NUMERIC_KINDS,
@@ -86,17 +88,16 @@ class KeyShape:
 
 
 def degree_of(conn: Connection, child: Table, fk: ForeignKey, parent: Table) -> tuple[Degree, float]:
-    cols = ", ".join(f'"{c}"' for c in fk.columns)
-    not_null = " AND ".join(f'"{c}" IS NOT NULL' for c in fk.columns)
-    rows = conn.execute(text(
-        f"SELECT n, count(*) FROM (SELECT count(*) AS n FROM {child.sql_name} WHERE {not_null} GROUP BY {cols}) g "
-        "GROUP BY n ORDER BY n"
-    )).all()
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in fk.columns)
+    not_null = sql.SQL(" AND ").join(sql.SQL("{} IS NOT NULL").format(sql.Identifier(c)) for c in fk.columns)
+    rows = run(conn, sql.SQL(
+        "SELECT n, count(*) FROM (SELECT count(*) AS n FROM {} WHERE {} GROUP BY {}) g GROUP BY n ORDER BY n"
+    ).format(child.ident, not_null, cols)).fetchall()
     referenced = sum(int(c) for _, c in rows)
     zeros = max(parent.row_count - referenced, 0)
     values = ([0] if zeros else []) + [int(v) for v, _ in rows]
     counts = ([zeros] if zeros else []) + [int(c) for _, c in rows]
-    nulls = conn.execute(text(f"SELECT count(*) FROM {child.sql_name} WHERE NOT ({not_null})")).scalar_one()
+    nulls = run(conn, sql.SQL("SELECT count(*) FROM {} WHERE NOT ({})").format(child.ident, not_null)).fetchone()[0]
     return Degree(tuple(values), tuple(counts)), (int(nulls) / child.row_count if child.row_count else 0.0)
 
 
