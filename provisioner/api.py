@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -38,7 +39,7 @@ from provisioner.progress import Progress, silent
 from provisioner.report.summary import build_report, write_json
 from provisioner.schema.reflect import reflect, save_snapshot
 from provisioner.schema.snapshot import SchemaSnapshot
-from provisioner.synth import shards
+from provisioner.synth import shards, sizing
 from provisioner.synth.sample import SyntheticTables, sample
 
 T = TypeVar("T")
@@ -98,13 +99,40 @@ def train_bundle(
             previous = bundle_io.load(path, key)
             reuse = reusable(previous, snapshot, diff(previous.snapshot, snapshot).retrain)
             progress.info(f"--only-changed: keeping {len(reuse)} of {len(snapshot.tables)} table models")
+        warnings = _row_security(engine, snapshot, progress)
         progress.stage("train")
-        result = train(engine, snapshot, config, progress, reuse)
+        result = _finish_training(train(engine, snapshot, config, progress, reuse), engine, config, warnings, reuse or {})
     finally:
         engine.dispose()
     if path:
         bundle_io.save(result.bundle, path, key)
     return result
+
+
+def _row_security(engine: Any, snapshot: SchemaSnapshot, progress: Progress) -> tuple[str, ...]:
+    """Warnings for tables this role reads filtered by row-level security (the model would learn the filtered rows)."""
+    filtered = db.row_security_filtered(engine, [(t.schema, t.name) for t in snapshot.tables])
+    warnings = tuple(
+        f"row-level security filters {schema}.{name} for this role: the model sees a filtered table (only the rows "
+        "this role may read); train as the table's owner or a role with BYPASSRLS to learn every row"
+        for schema, name in filtered
+    )
+    for warning in warnings:
+        progress.info("warning: " + warning)
+    return warnings
+
+
+def _finish_training(
+    result: TrainResult, engine: Any, config: Config, warnings: tuple[str, ...], reused: Mapping[str, Any] | None = None,
+) -> TrainResult:
+    """The trained bundle marked with its source's hashed identity, its warnings, and the PII
+    columns of copied tables masked (synth/masking.py)."""
+    from provisioner.synth.masking import mask_copies
+
+    bundle = mask_copies(result.bundle.with_source(db.identity(engine)), config, skip=tuple(reused or ()))
+    if warnings:
+        bundle = dataclasses.replace(bundle, settings={**bundle.settings, "warnings": list(warnings)})
+    return dataclasses.replace(result, bundle=bundle)
 
 
 def provision(
@@ -117,6 +145,7 @@ def provision(
     html_path: str | Path | None = None,
     resample_violations: bool = False,
     stream: bool | None = None,
+    replace: bool = False,
 ) -> ProvisionResult:
     """Every stage; the privacy gate runs before the first write to the target.
 
@@ -125,6 +154,7 @@ def provision(
     ``stream``: None decides by size (tables of ``shards.STREAM_MIN_ROWS`` rows or more are
     sampled and loaded shard by shard); the gate then checks a seeded share of every table's
     rows in a first pass that writes nothing, and the load makes the same rows again.
+    ``replace``: drop objects of the target that provisioner did not create but whose names it needs.
     """
     seconds: dict[str, float] = {}
     source = db.source_engine(_require(config.source, "source", "--source"))
@@ -132,10 +162,14 @@ def provision(
     try:
         db.refuse_same_database(source, target_url)
         snapshot = _timed(seconds, "reflect", progress, lambda: reflect(source, config.schemas, progress))
+        sizing.check_source_rows({t.key: t.row_count for t in snapshot.tables}, config)
+        warnings = _row_security(source, snapshot, progress)
         trained = _timed(seconds, "train", progress, lambda: train(source, snapshot, config, progress))
+        trained = _finish_training(trained, source, config, warnings)
     finally:
         source.dispose()
     stream_plan = _stream_plan(trained.bundle, config, stream)
+    sizing.check(trained.bundle, config, stream_plan.streamed, what="provision")
     if stream_plan.streamed:
         synthetic = _timed(seconds, "sample", progress, lambda: _gate_sample(trained.bundle, config, stream_plan))
         verdict = _timed(seconds, "check", progress, lambda: gate.run(trained.bundle, trained.real, synthetic, config.privacy, progress))
@@ -153,8 +187,8 @@ def provision(
         write_json(report_path, report)
         raise GateFailed("privacy gate failed, nothing was written: " + "; ".join(verdict.report.failures), report)
     rows: shards.RowSource = shards.StreamSource(model, config, stream_plan) if stream_plan.streamed else shards.MemorySource(verdict.synthetic)
-    loaded = _load(target_url, snapshot, rows, seconds, progress, tuple(sorted(stream_plan.streamed)))
-    report = build_report(model, loaded.tables, loaded.notes, verdict.report.to_dict(), loaded, seconds, config.seed)
+    loaded = _load(target_url, model, rows, seconds, progress, tuple(sorted(stream_plan.streamed)), replace=replace)
+    report = build_report(model, loaded.tables, loaded.notes + warnings, verdict.report.to_dict(), loaded, seconds, config.seed)
     write_json(report_path, report)
     return ProvisionResult(snapshot, loaded.tables, verdict.report.to_dict(), loaded, seconds, report)
 
@@ -173,12 +207,13 @@ def _gate_sample(model: ModelBundle, config: Config, stream_plan: shards.StreamP
 
 
 def _load(
-    target_url: URL, snapshot: SchemaSnapshot, rows: shards.RowSource, seconds: dict[str, float], progress: Progress,
-    streamed: tuple[str, ...] = (),
+    target_url: URL, model: ModelBundle, rows: shards.RowSource, seconds: dict[str, float], progress: Progress,
+    streamed: tuple[str, ...] = (), replace: bool = False,
 ) -> LoadResult:
     target = db.target_engine(target_url)
     try:
-        return _timed(seconds, "load", progress, lambda: load(target, snapshot, rows, progress, streamed=streamed))
+        db.refuse_bundle_source(model.source, target, "target")
+        return _timed(seconds, "load", progress, lambda: load(target, model.snapshot, rows, progress, streamed=streamed, replace=replace))
     finally:
         target.dispose()
 
@@ -186,6 +221,7 @@ def _load(
 def sample_bundle(path: str | Path, config: Config, progress: Progress = silent, key: bytes | None = None) -> tuple[ModelBundle, SyntheticTables]:
     """Synthetic tables from a bundle alone, in memory."""
     model = bundle_io.load(path, key)
+    sizing.check(model, config, what="sampling")
     return model, sample(model, config, progress)
 
 
@@ -207,15 +243,18 @@ def check_bundle(path: str | Path, config: Config, progress: Progress = silent, 
         snapshot = reflect(engine, model.snapshot.schemas, progress)
         if snapshot.structure_hash != model.schema_hash:
             bundle_io.load(path, key, expect_schema=snapshot.structure_hash)
+        _row_security(engine, snapshot, progress)
         real = real_rows(engine, model, config, progress)
     finally:
         engine.dispose()
+    sizing.check(model, config, what="check")
     return gate.run(model, real, sample(model, config, progress), config.privacy, progress).report
 
 
 def load_bundle(
     path: str | Path, config: Config, *, report_path: str | Path | None = None, progress: Progress = silent,
     key: bytes | None = None, dry_run: bool = False, html_path: str | Path | None = None, stream: bool | None = None,
+    replace: bool = False,
 ) -> ProvisionResult:
     """Provision from a bundle alone (no source): sample while loading, in one transaction.
 
@@ -233,9 +272,11 @@ def load_bundle(
     if dry_run:
         progress.info(plan(model.snapshot, model.order, stream_plan.estimated_rows).describe())
         return ProvisionResult(model.snapshot, dict(stream_plan.estimated_rows), verdict, None, seconds)
+    sizing.check(model, config, stream_plan.streamed, what="the load")
     keeping = shards.Keeping(shards.StreamSource(model, config, stream_plan), stream_plan.estimated_rows, CHART_ROWS, config.seed)
-    loaded = _load(target_url, model.snapshot, keeping, seconds, progress, tuple(sorted(stream_plan.streamed)))
-    report = build_report(model, loaded.tables, loaded.notes, verdict, loaded, seconds, config.seed)
+    loaded = _load(target_url, model, keeping, seconds, progress, tuple(sorted(stream_plan.streamed)), replace=replace)
+    warnings = tuple(model.settings.get("warnings", ()))
+    report = build_report(model, loaded.tables, loaded.notes + warnings, verdict, loaded, seconds, config.seed)
     write_json(report_path, report)
     _write_html(html_path, model, keeping.synthetic(), verdict, None, seconds, loaded.tables)
     return ProvisionResult(model.snapshot, loaded.tables, verdict, loaded, seconds, report)
@@ -243,42 +284,59 @@ def load_bundle(
 
 def refresh(
     bundle_path: str | Path, config: Config, *, admin_url: str | None = None, force: bool = False,
-    progress: Progress = silent, key: bytes | None = None,
+    progress: Progress = silent, key: bytes | None = None, rebuild: bool = False, replace: bool = False,
 ) -> Any:
-    """Make ``config.target`` a fresh copy of the bundle's synthetic database (a ``RefreshResult``)."""
+    """Make ``config.target`` a fresh copy of the bundle's synthetic database (a ``RefreshResult``).
+
+    Refused (exit 2): a target that is the bundle's source database; a target holding tables
+    provisioner did not create (unless ``replace``); other sessions connected to the target
+    (unless ``force``, which ends them and names them). ``rebuild`` rebuilds the template
+    even when it is up to date. Concurrent refreshes of one target wait for each other.
+    """
     from provisioner.devkit import refresh as templates
 
     target = _require(config.target, "target", "--target")
     started = time.perf_counter()
     admin, template, target_db = templates.names(target, admin_url)
-    rebuilt = ensure_template(bundle_path, config, admin, template, force=force, progress=progress, key=key)
-    progress.stage("clone", f"{template} -> {target_db}")
-    cloning = time.perf_counter()
-    templates.clone(admin, template, target_db)
-    progress.done("clone", time.perf_counter() - cloning)
+    source = bundle_io.source_identity(bundle_path, key)
+    with templates.hold(admin, f"refresh of {target_db}", progress):
+        templates.check_target(admin, target, target_db, source, replace=replace, progress=progress)
+        rebuilt = ensure_template(bundle_path, config, admin, template, force=rebuild, progress=progress, key=key, replace=replace)
+        templates.end_or_refuse_sessions(admin, target_db, force=force, progress=progress)
+        progress.stage("clone", f"{template} -> {target_db}")
+        cloning = time.perf_counter()
+        templates.clone(admin, template, target_db, force=force, progress=progress)
+        progress.done("clone", time.perf_counter() - cloning)
     return templates.RefreshResult(urls.display(target), template, rebuilt, time.perf_counter() - started)
 
 
 def ensure_template(
     bundle_path: str | Path, config: Config, admin_url: str, template: str, *, force: bool = False,
-    progress: Progress = silent, key: bytes | None = None,
+    progress: Progress = silent, key: bytes | None = None, replace: bool = False,
 ) -> bool:
-    """Build the template database unless it exists with the same key. True when it was (re)built."""
+    """Build the template database unless it exists with the same key. True when it was (re)built.
+    A database of that name that provisioner did not label as its template is refused unless ``replace``."""
     from provisioner.devkit import refresh as templates
+    from provisioner.errors import UnsafeTargetError
     from provisioner.pg import script
 
     wanted = templates.template_key(bundle_path, config)
-    if not force and templates.label(admin_url, template) == templates.LABEL_PREFIX + wanted:
-        progress.info(f"template {template} is up to date (key {wanted[:12]})")
-        return False
-    progress.info(f"building template {template} (key {wanted[:12]})")
-    url = script.create_database(admin_url, template, replace=True)
-    try:
-        load_bundle(bundle_path, config.with_overrides(target=url), progress=progress, key=key)
-    except BaseException:
-        script.drop_database(admin_url, template)
-        raise
-    templates.finish(admin_url, template, wanted)
+    with templates.hold(admin_url, f"template {template}", progress):
+        if not force and templates.label(admin_url, template) == templates.LABEL_PREFIX + wanted:
+            progress.info(f"template {template} is up to date (key {wanted[:12]})")
+            return False
+        if not replace and not templates.template_is_ours(admin_url, template):
+            raise UnsafeTargetError(f"database {template} exists and is not a provisioner template; provisioner never drops "
+                                    "what it did not create: rename it, or pass --replace to drop it")
+        progress.info(f"building template {template} (key {wanted[:12]})")
+        url = script.create_database(admin_url, template, replace=True)
+        templates.mark_building(admin_url, template)
+        try:
+            load_bundle(bundle_path, config.with_overrides(target=url), progress=progress, key=key)
+        except BaseException:
+            script.drop_database(admin_url, template)
+            raise
+        templates.finish(admin_url, template, wanted)
     return True
 
 

@@ -7,8 +7,10 @@ key and the line of the file.
 
 from __future__ import annotations
 
+import math
 import os
 import re
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -20,6 +22,7 @@ from provisioner import columns
 from provisioner.errors import ConfigError
 
 MODELS = ("auto", *columns.names(), "copy", "generate", "skip")  # train.model / tables.<name>.model
+DEFAULT_MAX_ROWS = 1_000_000_000
 
 _UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 
@@ -87,6 +90,7 @@ class Config:
     schemas: tuple[str, ...] = ("public",)
     seed: int = 0
     scale: float = 1.0
+    max_rows: int = DEFAULT_MAX_ROWS  # guard: sampling more rows than this in all tables is refused before it starts
     train: TrainConfig = field(default_factory=TrainConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     pii_add: tuple[str, ...] = ()
@@ -116,6 +120,10 @@ class Config:
         top = {k: v for k, v in given.items() if k not in train_keys | priv_keys}
         if "schemas" in top:
             top["schemas"] = tuple(top["schemas"])
+        for name, value in given.items():
+            rule = FLAG_RULES.get(name)
+            if rule is not None:
+                check_bound(rule, value, "--" + name.replace("_", "-"))
         return replace(self, train=train, privacy=privacy, **top)
 
 
@@ -148,12 +156,89 @@ def _from_file(path: Path) -> Config:
         node = yaml.compose(raw_text)
         data = yaml.safe_load(raw_text) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise ConfigError(_yaml_error(path, exc)) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the config must be a mapping of keys, not {type(data).__name__}")
     lines = _line_map(node)
-    config = _build(data, lambda key: f"{path}:{lines.get(key, 1)}")
+    where = _where(path, lines)
+    config = _build(data, where)
+    validate(config, where)
     return replace(config, file=str(path), lines=lines)
+
+
+def _where(path: Path, lines: Mapping[str, int]) -> Callable[[str], str]:
+    """``file:line`` of a key; a key with no line of its own takes its closest parent's."""
+    def where(key: str) -> str:
+        probe = key
+        while probe and probe not in lines:
+            probe = probe.rpartition(".")[0]
+        return f"{path}:{lines.get(probe, 1)}"
+    return where
+
+
+def _yaml_error(path: Path, exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = f":{mark.line + 1}" if mark is not None else ""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    return f"{path}{line}: not valid YAML: {problem}" + (f" ({context})" if context else "") + "; fix the syntax at that line"
+
+
+# -- bounds ------------------------------------------------------------------------------------
+
+Rule = tuple[Callable[[float], bool], str]
+_AT_LEAST_0: Rule = (lambda v: v >= 0, "0 or more")
+_AT_LEAST_1: Rule = (lambda v: v >= 1, "1 or more")
+_FINITE: Rule = (lambda v: True, "a number")
+_POSITIVE: Rule = (lambda v: v > 0, "more than 0")
+RULES: dict[str, Rule] = {
+    "seed": (lambda v: 0 <= v < 2**63, "0 or more (below 2**63)"),
+    "scale": _POSITIVE,
+    "max_rows": _AT_LEAST_1,
+    "train.holdout": (lambda v: 0 < v <= 0.5, "more than 0 and at most 0.5"),
+    "train.epochs": _AT_LEAST_1,
+    "train.row_cap": _AT_LEAST_1,
+    "train.batch_size": _AT_LEAST_1,
+    "train.lookup_max_rows": _AT_LEAST_0,
+    "train.gan_min_rows": _AT_LEAST_0,
+    "privacy.nndr_violation_share_max": _FINITE,  # thresholds: any number (a test may force a failure with -2)
+    "privacy.identifiability_gap_max": _FINITE,
+    "privacy.copy_rate_gap_max": _FINITE,
+    "privacy.dcr_share_max": _FINITE,
+    "privacy.quasi_identifier_risk_max": _FINITE,
+    "privacy.identifiability_z_min": _FINITE,
+    "privacy.dcr_z_min": _FINITE,
+    "privacy.min_rows": _AT_LEAST_0,
+    "privacy.max_query_rows": _AT_LEAST_1,
+    "tables.*.rows": _AT_LEAST_0,
+    "tables.*.scale": _POSITIVE,
+    "tables.*.epochs": _AT_LEAST_1,
+    "tables.*.row_cap": _AT_LEAST_1,
+}
+FLAG_RULES: dict[str, Rule] = {"seed": RULES["seed"], "scale": RULES["scale"], "max_rows": RULES["max_rows"],
+                               "epochs": RULES["train.epochs"], "row_cap": RULES["train.row_cap"]}
+
+
+def check_bound(rule: Rule, value: Any, where: str) -> None:
+    """One clear line when ``value`` is out of its bounds (NaN and infinities never pass)."""
+    test, wanted = rule
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and test(value)
+    if not ok:
+        raise ConfigError(f"{where} must be {wanted}" + ("" if wanted == "a number" else " (a finite number)") + f", not {value!r}")
+
+
+def validate(config: Config, where: Callable[[str], str]) -> None:
+    """Every numeric setting within its bounds; errors name the key and its file:line."""
+    values: dict[str, Any] = {"seed": config.seed, "scale": config.scale, "max_rows": config.max_rows}
+    values.update({f"train.{f.name}": getattr(config.train, f.name) for f in fields(TrainConfig)})
+    values.update({f"privacy.{f.name}": getattr(config.privacy, f.name) for f in fields(PrivacyConfig)})
+    for name, table in config.tables.items():
+        values.update({f"tables.{name}.{f.name}": getattr(table, f.name) for f in fields(TableConfig)})
+    for key, value in values.items():
+        pattern = f"tables.*.{key.rpartition('.')[2]}" if key.startswith("tables.") else key
+        rule = RULES.get(pattern)
+        if rule is not None and value is not None:
+            check_bound(rule, value, f"{where(key)}: {key}")
 
 
 def _line_map(node: Any, prefix: str = "") -> dict[str, int]:
@@ -194,6 +279,7 @@ def _build(data: dict[str, Any], where: Any) -> Config:
         schemas=tuple(schemas if isinstance(schemas, list) else [schemas]),
         seed=_typed(data.get("seed", 0), (int,), "seed", where),
         scale=float(_typed(data.get("scale", 1.0), (int, float), "scale", where)),
+        max_rows=_typed(data.get("max_rows", DEFAULT_MAX_ROWS), (int,), "max_rows", where),
         train=train,
         privacy=privacy,
         pii_add=tuple(pii.get("add") or ()),

@@ -6,11 +6,14 @@ import hashlib
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from provisioner.pg import script as sqlscript
 
+BOOKKEEPING = ["alembic_version", "provisioner_version", "provisioner_owned"]  # version tables, provisioner's ownership record
 
-def _rows(url: str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+
+def _rows(url: str, query: str | sql.Composable, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     with psycopg.connect(**sqlscript.connect_kwargs(url)) as conn:
         return list(conn.execute(query, params).fetchall())
 
@@ -19,28 +22,28 @@ PUBLIC = ("public",)
 _KEY = "CASE WHEN n.nspname = 'public' THEN c.relname ELSE n.nspname || '.' || c.relname END"
 
 
-def _sql_name(key: str) -> str:
-    """``album`` -> "album", ``sales.orders`` -> "sales"."orders" (table keys as provisioner spells them)."""
-    return ".".join(f'"{part}"' for part in key.split(".", 1))
+def _sql_name(key: str) -> sql.Identifier:
+    """``album`` -> "album", ``sales.orders`` -> "sales"."orders" (table keys as provisioner spells them), quoted by psycopg."""
+    return sql.Identifier(*key.split(".", 1))
 
 
 def tables(url: str, schemas: tuple[str, ...] = PUBLIC) -> list[str]:
     """Tables and partitioned parents (partitions excluded), as ``name`` or ``schema.name``."""
     query = f"""SELECT {_KEY} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE n.nspname = ANY(%s) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-                AND c.relname <> 'alembic_version' ORDER BY 1"""
-    return [r[0] for r in _rows(url, query, (list(schemas),))]
+                AND c.relname <> ALL(%s) ORDER BY 1"""
+    return [r[0] for r in _rows(url, query, (list(schemas), BOOKKEEPING))]
 
 
 def counts(url: str, schemas: tuple[str, ...] = PUBLIC) -> dict[str, int]:
-    return {t: _rows(url, f"SELECT count(*) FROM {_sql_name(t)}")[0][0] for t in tables(url, schemas)}
+    return {t: _rows(url, sql.SQL("SELECT count(*) FROM {}").format(_sql_name(t)))[0][0] for t in tables(url, schemas)}
 
 
 def digests(url: str, schemas: tuple[str, ...] = PUBLIC) -> dict[str, str]:
     """md5 of every table's rows in a stable order."""
     out = {}
     for t in tables(url, schemas):
-        rows = _rows(url, f"SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) FROM {_sql_name(t)} x")
+        rows = _rows(url, sql.SQL("SELECT md5(string_agg(x::text, '|' ORDER BY x::text)) FROM {} x").format(_sql_name(t)))
         out[t] = rows[0][0] or ""
     return out
 
@@ -50,33 +53,45 @@ def constraints(url: str, schemas: tuple[str, ...] = PUBLIC) -> set[tuple[str, s
     query = f"""
         SELECT {_KEY}, k.conname, k.contype::text, pg_get_constraintdef(k.oid)
         FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = ANY(%s) AND c.relname <> 'alembic_version'"""
-    return set(_rows(url, query, (list(schemas),)))
+        WHERE n.nspname = ANY(%s) AND c.relname <> ALL(%s)"""
+    return set(_rows(url, query, (list(schemas), BOOKKEEPING)))
 
 
 def not_nulls(url: str, schemas: tuple[str, ...] = PUBLIC) -> set[tuple[str, str]]:
     query = """SELECT CASE WHEN table_schema = 'public' THEN table_name ELSE table_schema || '.' || table_name END, column_name
                FROM information_schema.columns
-               WHERE table_schema = ANY(%s) AND is_nullable = 'NO' AND table_name <> 'alembic_version'"""
-    return set(_rows(url, query, (list(schemas),)))
+               WHERE table_schema = ANY(%s) AND is_nullable = 'NO' AND table_name <> ALL(%s)"""
+    return set(_rows(url, query, (list(schemas), BOOKKEEPING)))
+
+
+_KEYS = """
+    SELECT n.nspname, c.relname, k.conname, k.contype::text, rn.nspname, r.relname,
+      ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(n, i)
+            JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i),
+      ARRAY(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(n, i)
+            JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.i)
+    FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_class r ON r.oid = k.confrelid LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace
+    WHERE n.nspname = ANY(%s) AND k.contype IN ('f', 'p', 'u') AND c.relname <> ALL(%s) AND NOT c.relispartition"""
 
 
 def all_constraints_valid(url: str, schemas: tuple[str, ...] = PUBLIC) -> list[str]:
-    """Problems found by re-checking every FK and unique key with plain SQL."""
+    """Problems found by re-checking every FK and unique key with plain SQL (names from the catalog, quoted by psycopg)."""
     problems = []
-    for table, name, kind, definition in constraints(url, schemas):
+    for schema, table, name, kind, ref_schema, ref_table, cols, ref_cols in _rows(url, _KEYS, (list(schemas), BOOKKEEPING)):
+        ident = sql.Identifier(schema, table)
         if kind == "f":
-            cols = definition.split("(")[1].split(")")[0]
-            ref = definition.split("REFERENCES ")[1]
-            ref_table, ref_cols = ref.split("(")[0], ref.split("(")[1].split(")")[0]
-            join = " AND ".join(f"p.{b.strip()} = c.{a.strip()}" for a, b in zip(cols.split(","), ref_cols.split(",")))
-            notnull = " AND ".join(f"c.{a.strip()} IS NOT NULL" for a in cols.split(","))
-            orphans = _rows(url, f'SELECT count(*) FROM {_sql_name(table)} c WHERE {notnull} AND NOT EXISTS (SELECT 1 FROM {ref_table} p WHERE {join})')[0][0]
+            join = sql.SQL(" AND ").join(sql.SQL("p.{} = c.{}").format(sql.Identifier(b), sql.Identifier(a)) for a, b in zip(cols, ref_cols))
+            notnull = sql.SQL(" AND ").join(sql.SQL("c.{} IS NOT NULL").format(sql.Identifier(a)) for a in cols)
+            query = sql.SQL("SELECT count(*) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})").format(
+                ident, notnull, sql.Identifier(ref_schema, ref_table), join)
+            orphans = _rows(url, query)[0][0]
             if orphans:
                 problems.append(f"{table}.{name}: {orphans} orphan rows")
         if kind in ("p", "u"):
-            cols = definition.split("(")[1].split(")")[0]
-            dups = _rows(url, f'SELECT count(*) - count(DISTINCT ({cols})) FROM {_sql_name(table)} WHERE ({cols}) IS NOT NULL')[0][0]
+            listed = sql.SQL(", ").join(sql.Identifier(c) for c in cols)
+            query = sql.SQL("SELECT count(*) - count(DISTINCT ({})) FROM {} WHERE ({}) IS NOT NULL").format(listed, ident, listed)
+            dups = _rows(url, query)[0][0]
             if dups:
                 problems.append(f"{table}.{name}: {dups} duplicates")
     invalid = _rows(url, "SELECT conname FROM pg_constraint WHERE NOT convalidated")
@@ -90,7 +105,9 @@ def text_values(url: str) -> set[str]:
                          WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'character')""")
     values: set[str] = set()
     for table, column in cols:
-        values |= {r[0] for r in _rows(url, f'SELECT DISTINCT "{column}"::text FROM "{table}" WHERE "{column}" IS NOT NULL')}
+        name = sql.Identifier(column)
+        query = sql.SQL("SELECT DISTINCT {}::text FROM {} WHERE {} IS NOT NULL").format(name, sql.Identifier("public", table), name)
+        values |= {r[0] for r in _rows(url, query)}
     return values
 
 
@@ -99,7 +116,7 @@ def table_oids(url: str) -> dict[str, int]:
 
 
 def revision(url: str) -> str | None:
-    rows = _rows(url, "SELECT version_num FROM alembic_version")
+    rows = _rows(url, "SELECT version_num FROM public.provisioner_version")
     return rows[0][0] if rows else None
 
 

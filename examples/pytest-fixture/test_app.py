@@ -7,12 +7,14 @@ replace them with tests of your application, pointed at ``provisioned_db``.
 from __future__ import annotations
 
 import psycopg
+from psycopg import sql
 
 
 def _tables(conn: psycopg.Connection) -> list[str]:
     rows = conn.execute(
         "SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'alembic_version'"
+        "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' "
+        "AND table_name NOT IN ('alembic_version', 'provisioner_version', 'provisioner_owned')"  # version tables, provisioner's ownership record
     ).fetchall()
     return sorted(r[0] for r in rows)
 
@@ -22,7 +24,7 @@ def test_every_table_has_synthetic_rows(provisioned_db: str) -> None:
         tables = _tables(conn)
         assert tables
         for name in tables:
-            (count,) = conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+            (count,) = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("public", name))).fetchone()
             assert count > 0, name
 
 

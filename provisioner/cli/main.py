@@ -16,52 +16,73 @@ from typing import Any
 
 import click
 
-from provisioner import __version__, api
-from provisioner.cli import jsonout
+from provisioner import __version__, api, files
+from provisioner.cli import guard, jsonout
 from provisioner.cli.term import make_progress
 from provisioner.config import Config, load_config
-from provisioner.errors import ProvisionerError
 from provisioner.pg import urls
 from provisioner.progress import Progress
 
 
 def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Options every command shares, and the error-to-exit-code mapping."""
+    """Options every command shares, and the error-to-exit-code mapping (:mod:`provisioner.cli.guard`)."""
 
     @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="YAML config file (see docs/config.md).")
-    @click.option("--seed", type=int, help="Random seed: the same seed and bundle give the same rows.")
+    @click.option("--seed", type=int, help="Random seed (0 or more): the same seed and bundle give the same rows.")
+    @click.option("--json", "as_json", is_flag=True, help='Print one JSON object on stdout instead of text (errors too: {"error": ..., "exit_code": n}).')
     @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-    @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+    @click.option("--debug", is_flag=True, help="Show tracebacks on errors (passwords masked; the exit code stays 0/1/2).")
     @functools.wraps(fn)
-    def wrapper(config_path: str | None, seed: int | None, quiet: bool, debug: bool, **kwargs: Any) -> None:
+    def wrapper(config_path: str | None, seed: int | None, quiet: bool, debug: bool, as_json: bool, **kwargs: Any) -> None:
         try:
             config = load_config(config_path).with_overrides(seed=seed)
             progress = make_progress(quiet=quiet)
-            fn(config=config, progress=progress, quiet=quiet, **kwargs)
-        except ProvisionerError as exc:
-            if debug:
-                raise
-            click.echo(f"error: {urls.mask(str(exc))}", err=True)
-            sys.exit(exc.exit_code)
-        except Exception as exc:  # noqa: BLE001 - last line of defence: one line, no traceback
-            if debug:
-                raise
-            click.echo(f"error: {type(exc).__name__}: {urls.first_line(exc)} (re-run with --debug for details)", err=True)
-            sys.exit(2)
+            fn(config=config, progress=progress, quiet=quiet or as_json, as_json=as_json, **kwargs)
+        except KeyboardInterrupt:
+            guard.interrupted(as_json=as_json)
+        except Exception as exc:  # noqa: BLE001 - last line of defence: one line (or JSON), the right exit code
+            guard.fail(exc, debug=debug, as_json=as_json)
 
     return wrapper
 
 
 def _json(payload: dict[str, Any]) -> None:
-    click.echo(jsonout.dumps(payload))
+    guard.emit_json(payload)
 
 
 def _say(quiet: bool, text: str) -> None:
     if not quiet:
-        click.echo(text)
+        click.echo(urls.mask(text))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+_replace_option = click.option(
+    "--replace", is_flag=True,
+    help="Drop objects of the target that provisioner did not create but whose names it needs (it refuses otherwise).")
+_max_rows_option = click.option(
+    "--max-rows", type=int, help="Refuse to start when the run would make more rows than this in all tables (default 1000000000).")
+
+
+class _Main(click.Group):
+    """The command group: usage errors are masked, and printed as JSON under ``--json``."""
+
+    def main(self, args: Any = None, *rest: Any, **extra: Any) -> Any:
+        if args is None:
+            sys._provisioner_cli = True  # type: ignore[attr-defined]  # the real process: guard may cut a hung exit short
+        self._raw_args = list(sys.argv[1:] if args is None else args)
+        return super().main(args, *rest, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            exc.message = urls.mask(exc.message)
+            if "--json" in getattr(self, "_raw_args", ()):
+                guard.emit_json({"error": urls.mask(exc.format_message()), "exit_code": exc.exit_code})
+                sys.exit(exc.exit_code)
+            raise
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="provisioner")
 def main() -> None:
     """Provision realistic, privacy-safe staging databases from a production PostgreSQL.
@@ -83,17 +104,19 @@ def main() -> None:
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
 @click.option("--time-budget", help="Wall-clock budget for training, e.g. 300, 90s, 5m, 1h: rows and epochs per GAN table shrink to fit.")
 @click.option("--report-html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (charts) here.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @click.option("--strict", is_flag=True, default=None, help="Privacy gate: any exact copy of a unique training row fails.")
 @click.option("--resample-violations", is_flag=True, help="Redraw rows the privacy gate names, then re-check (3 rounds at most).")
 @click.option("--executor", type=click.Choice(["auto", "serial", "local", "ray"]), help="Where table models are fitted (default auto: a process pool for 2+ GANs).")
 @click.option("--ray-address", help="With --executor ray: the Ray cluster address (default: start a local Ray).")
 @click.option("--stream/--no-stream", default=None, help="Sample and COPY every table that can be shard by shard (flat memory), or none; default: tables of 200k+ rows.")
+@_replace_option
+@_max_rows_option
 @_common
 def provision(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, schemas: tuple[str, ...],
               scale: float | None, report_path: str | None, bundle_path: str | None, epochs: int | None, html_path: str | None,
               as_json: bool, strict: bool | None = None, resample_violations: bool = False, executor: str | None = None,
-              ray_address: str | None = None, time_budget: str | None = None, stream: bool | None = None) -> None:
+              ray_address: str | None = None, time_budget: str | None = None, stream: bool | None = None,
+              replace: bool = False, max_rows: int | None = None) -> None:
     """Run every stage: reflect, train, sample, privacy gate, load.
 
     The privacy gate runs before the first write: if it fails, nothing is
@@ -106,9 +129,10 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
           --target postgresql://dev@localhost/shop_staging --scale 0.5 --seed 7 --report report.json
     """
     config = config.with_overrides(source=source, target=target, schemas=schemas or None, scale=scale, epochs=epochs,
-                                   strict=strict or None, executor=executor, ray_address=ray_address, time_budget=time_budget)
+                                   strict=strict or None, executor=executor, ray_address=ray_address, time_budget=time_budget,
+                                   max_rows=max_rows)
     result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key(),
-                           html_path=html_path, resample_violations=resample_violations, stream=stream)
+                           html_path=html_path, resample_violations=resample_violations, stream=stream, replace=replace)
     if as_json:
         return _json(jsonout.provision_json(result, config.target, "provision"))
     _say(quiet, f"provisioned {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables into {urls.display(config.target or '')}")
@@ -120,7 +144,7 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
 @click.option("--schema", "schemas", multiple=True, help="Schema to reflect (repeatable; default public).")
 @click.option("--out", "out_dir", default="schemas", show_default=True, type=click.Path(file_okay=False), help="Folder for the snapshot.")
 @_common
-def reflect(config: Config, progress: Progress, quiet: bool, source: str | None, schemas: tuple[str, ...], out_dir: str) -> None:
+def reflect(config: Config, progress: Progress, quiet: bool, as_json: bool, source: str | None, schemas: tuple[str, ...], out_dir: str) -> None:
     """Read the source schema and save a snapshot (JSON) under schemas/.
 
     \b
@@ -129,6 +153,9 @@ def reflect(config: Config, progress: Progress, quiet: bool, source: str | None,
     """
     config = config.with_overrides(source=source, schemas=schemas or None)
     snapshot, path = api.reflect_source(config, out_dir, progress)
+    if as_json:
+        return _json({"command": "reflect", "ok": True, "tables": len(snapshot.tables), "snapshot": str(path),
+                      "schema_hash": snapshot.structure_hash})
     _say(quiet, f"{len(snapshot.tables)} tables reflected; snapshot written to {path} (hash {snapshot.structure_hash[:12]})")
 
 
@@ -138,7 +165,6 @@ def reflect(config: Config, progress: Progress, quiet: bool, source: str | None,
 @click.option("--epochs", type=int, help="CTGAN epochs per table (default 100).")
 @click.option("--row-cap", type=int, help="Most source rows read per table for training (default 20000).")
 @click.option("--time-budget", help="Wall-clock budget for training, e.g. 300, 90s, 5m, 1h: rows and epochs per GAN table shrink to fit.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @click.option("--only-changed", is_flag=True, help="Retrain only tables whose schema changed since the bundle at --bundle (see `diff`).")
 @click.option("--executor", type=click.Choice(["auto", "serial", "local", "ray"]), help="Where table models are fitted (default auto: a process pool for 2+ GANs).")
 @click.option("--ray-address", help="With --executor ray: the Ray cluster address (default: start a local Ray).")
@@ -172,8 +198,10 @@ def train(config: Config, progress: Progress, quiet: bool, source: str | None, b
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for one CSV file per table.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "sql"]), default="csv", show_default=True,
               help="csv/parquet: one file per table; sql: one script for psql (schema, COPY, foreign keys).")
+@_max_rows_option
 @_common
-def sample(config: Config, progress: Progress, quiet: bool, bundle_path: str, scale: float | None, out_dir: str, fmt: str) -> None:
+def sample(config: Config, progress: Progress, quiet: bool, as_json: bool, bundle_path: str, scale: float | None, out_dir: str, fmt: str,
+           max_rows: int | None = None) -> None:
     """Sample rows from a bundle alone (no source needed) into CSV, Parquet or SQL files.
 
     \b
@@ -181,8 +209,10 @@ def sample(config: Config, progress: Progress, quiet: bool, bundle_path: str, sc
       provisioner sample --bundle shop.bundle --scale 2 --seed 1 --out synthetic/
       provisioner sample --bundle shop.bundle --format sql --out dump/ && psql -1 -f dump/synthetic.sql
     """
-    config = config.with_overrides(scale=scale)
+    config = config.with_overrides(scale=scale, max_rows=max_rows)
     synthetic, written = api.sample_to_files(bundle_path, config, out_dir, fmt, progress, key=api.bundle_key())
+    if as_json:
+        return _json({"command": "sample", "ok": True, "format": fmt, "files": [str(p) for p in written], "rows": synthetic.rows})
     _say(quiet, f"wrote {len(written)} {fmt} file(s) ({sum(synthetic.rows.values())} rows) to {out_dir}")
 
 
@@ -190,18 +220,23 @@ def sample(config: Config, progress: Progress, quiet: bool, bundle_path: str, sc
 @click.option("--source", help="Production database URL (opened read-only).")
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Model bundle to check.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the privacy report (JSON) here.")
+@_max_rows_option
 @_common
-def check(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, report_path: str | None) -> None:
+def check(config: Config, progress: Progress, quiet: bool, as_json: bool, source: str | None, bundle_path: str, report_path: str | None,
+          max_rows: int | None = None) -> None:
     """Run the privacy gate for a bundle against the real rows; exit 1 on failure.
 
     \b
     Example:
       provisioner check --source postgresql://ro@prod/shop --bundle shop.bundle --report privacy.json
     """
-    config = config.with_overrides(source=source)
+    config = config.with_overrides(source=source, max_rows=max_rows)
     verdict = api.check_bundle(bundle_path, config, progress, key=api.bundle_key())
     if report_path:
-        Path(report_path).write_text(json.dumps(verdict.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
+        files.write_text(report_path, json.dumps(verdict.to_dict(), indent=2, default=str) + "\n")
+    if as_json:
+        _json({"command": "check", "ok": verdict.passed, **({} if verdict.passed else {"exit_code": 1}), "privacy": verdict.to_dict()})
+        sys.exit(0 if verdict.passed else 1)
     if not verdict.passed:
         click.echo("privacy gate failed: " + "; ".join(verdict.failures), err=True)
         sys.exit(1)
@@ -216,10 +251,12 @@ def check(config: Config, progress: Progress, quiet: bool, source: str | None, b
 @click.option("--dry-run", is_flag=True, help="Print the load plan, write nothing.")
 @click.option("--stream/--no-stream", default=None, help="Sample and COPY every table that can be shard by shard (flat memory), or none; default: tables of 200k+ rows.")
 @click.option("--report-html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (charts) here.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
+@_replace_option
+@_max_rows_option
 @_common
 def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, target: str | None, scale: float | None,
-         report_path: str | None, dry_run: bool, html_path: str | None, as_json: bool, stream: bool | None = None) -> None:
+         report_path: str | None, dry_run: bool, html_path: str | None, as_json: bool, stream: bool | None = None,
+         replace: bool = False, max_rows: int | None = None) -> None:
     """Sample from a bundle and load the target: Alembic schema, then COPY in FK order.
 
     All or nothing: any failure rolls the target back. The bundle's
@@ -229,9 +266,9 @@ def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, targ
     Example:
       provisioner load --bundle shop.bundle --target postgresql://dev@localhost/shop_staging --seed 3
     """
-    config = config.with_overrides(target=target, scale=scale)
+    config = config.with_overrides(target=target, scale=scale, max_rows=max_rows)
     result = api.load_bundle(bundle_path, config, report_path=report_path, progress=progress, key=api.bundle_key(), dry_run=dry_run,
-                             html_path=html_path, stream=stream)
+                             html_path=html_path, stream=stream, replace=replace)
     if as_json:
         return _json(jsonout.provision_json(result, config.target, "load"))
     verb = "would load" if dry_run else "loaded"
@@ -243,30 +280,39 @@ def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, targ
 @click.option("--target", help="Local database URL to rebuild (dropped and re-created).")
 @click.option("--scale", type=float, help="Row-count factor (default 1).")
 @click.option("--admin-url", help="URL of a database on the same server for DROP/CREATE DATABASE (default: its postgres database).")
-@click.option("--force", is_flag=True, help="Rebuild the template even if it is up to date.")
+@click.option("--force", is_flag=True, help="End other sessions connected to the target (they are named); without it a refresh refuses.")
+@click.option("--rebuild-template", "rebuild", is_flag=True, help="Rebuild the template even if it is up to date.")
+@_replace_option
+@_max_rows_option
 @_common
-def refresh(config: Config, progress: Progress, quiet: bool, bundle_path: str, target: str | None, scale: float | None,
-            admin_url: str | None, force: bool) -> None:
+def refresh(config: Config, progress: Progress, quiet: bool, as_json: bool, bundle_path: str, target: str | None, scale: float | None,
+            admin_url: str | None, force: bool, rebuild: bool = False, replace: bool = False, max_rows: int | None = None) -> None:
     """Rebuild a local database from a bundle; repeat refreshes take seconds.
 
     The first run loads the bundle into a template database
     (<target>_provisioner_template), keyed by the bundle checksum, seed and
     scale. Later runs drop the target and re-create it from the template.
+    It refuses (exit 2) a target that is the bundle's source database, one
+    holding tables provisioner did not create (--replace overrides) and one
+    other sessions are connected to (--force ends them).
 
     \b
     Example:
       provisioner refresh --bundle shop.bundle --target postgresql://me@localhost/shop_dev
     """
-    config = config.with_overrides(target=target, scale=scale)
-    result = api.refresh(bundle_path, config, admin_url=admin_url, force=force, progress=progress, key=api.bundle_key())
+    config = config.with_overrides(target=target, scale=scale, max_rows=max_rows)
+    result = api.refresh(bundle_path, config, admin_url=admin_url, force=force, progress=progress, key=api.bundle_key(),
+                         rebuild=rebuild, replace=replace)
     how = "template rebuilt" if result.rebuilt_template else "template reused"
+    if as_json:
+        return _json({"command": "refresh", "ok": True, "target": result.target, "template": result.template,
+                      "rebuilt_template": result.rebuilt_template, "seconds": round(result.seconds, 3)})
     _say(quiet, f"refreshed {result.target} from {result.template} in {result.seconds:.1f}s ({how})")
 
 
 @main.command()
 @click.option("--source", help="Production database URL (opened read-only).")
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Model bundle to compare with.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
 @_common
 def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, as_json: bool) -> None:
     """Compare the source schema with a bundle's snapshot; list the tables to retrain.
@@ -286,7 +332,7 @@ def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bu
 @click.option("--out", "out_path", default="provisioner.yaml", show_default=True, type=click.Path(dir_okay=False), help="Where to write the config.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @_common
-def init(config: Config, progress: Progress, quiet: bool, source: str | None, out_path: str, force: bool) -> None:
+def init(config: Config, progress: Progress, quiet: bool, as_json: bool, source: str | None, out_path: str, force: bool) -> None:
     """Write a commented starter provisioner.yaml (detected PII, lookup tables) to review.
 
     \b
@@ -294,6 +340,8 @@ def init(config: Config, progress: Progress, quiet: bool, source: str | None, ou
       provisioner init --source postgresql://ro@prod/shop --out provisioner.yaml
     """
     path = api.init_config(config.with_overrides(source=source), out_path, force=force)
+    if as_json:
+        return _json({"command": "init", "ok": True, "config": str(path)})
     _say(quiet, f"wrote {path}; review it, then: provisioner provision --config {path}")
 
 
@@ -303,8 +351,8 @@ def init(config: Config, progress: Progress, quiet: bool, source: str | None, ou
 @click.option("--bundle", "bundle_path", type=click.Path(exists=True, dir_okay=False), help="Model bundle: its roles are used, and its bytes scanned too.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the audit report (JSON, no source values) here.")
 @_common
-def audit(config: Config, progress: Progress, quiet: bool, source: str | None, target: str | None, bundle_path: str | None,
-          report_path: str | None) -> None:
+def audit(config: Config, progress: Progress, quiet: bool, as_json: bool, source: str | None, target: str | None,
+          bundle_path: str | None, report_path: str | None) -> None:
     """Scan the target (and bundle) for every source value of PII and free-text columns; exit 1 on a leak.
 
     Chance collisions (a common first name Faker also draws, a short code) are
@@ -317,7 +365,10 @@ def audit(config: Config, progress: Progress, quiet: bool, source: str | None, t
     config = config.with_overrides(source=source, target=target)
     result = api.audit_target(config, bundle_path, key=api.bundle_key())
     if report_path:
-        Path(report_path).write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+        files.write_text(report_path, json.dumps(result.to_dict(), indent=2) + "\n")
+    if as_json:
+        _json({"command": "audit", "ok": result.passed, **({} if result.passed else {"exit_code": 1}), "audit": result.to_dict()})
+        sys.exit(0 if result.passed else 1)
     if not result.passed:
         click.echo("audit failed: " + result.summary(), err=True)
         sys.exit(1)
@@ -326,7 +377,7 @@ def audit(config: Config, progress: Progress, quiet: bool, source: str | None, t
 
 @main.command()
 @_common
-def demo(config: Config, progress: Progress, quiet: bool) -> None:
+def demo(config: Config, progress: Progress, quiet: bool, as_json: bool) -> None:
     """Provision a staging copy of the bundled Chinook database on an embedded PostgreSQL.
 
     No database needed: an embedded PostgreSQL (from a pip wheel) is started,
@@ -338,6 +389,8 @@ def demo(config: Config, progress: Progress, quiet: bool) -> None:
       provisioner demo
     """
     result = api.demo(progress=progress, seed=config.seed)
+    if as_json:
+        return _json({"command": "demo", "ok": True, "summary": list(result.summary)})
     for line in result.summary:
         _say(quiet, line)
 

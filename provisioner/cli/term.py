@@ -1,4 +1,5 @@
 """Progress for people: bars on a terminal, plain log lines otherwise, silence with --quiet.
+Every line is masked (:func:`provisioner.pg.urls.mask`): no password reaches a log.
 
 Lives outside the core: the core only knows :class:`provisioner.progress.Progress`.
 """
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
+from provisioner.pg import urls
 from provisioner.progress import Progress
 
 T = TypeVar("T")
@@ -22,7 +24,7 @@ class LineProgress(Progress):
         self.started = time.perf_counter()
 
     def _emit(self, text: str) -> None:
-        print(f"[{time.perf_counter() - self.started:7.1f}s] {text}", file=sys.stderr, flush=True)
+        print(f"[{time.perf_counter() - self.started:7.1f}s] {urls.mask(text)}", file=sys.stderr, flush=True)
 
     def stage(self, name: str, detail: str = "") -> None:
         self._emit(f"{name} ..." + (f" {detail}" if detail else ""))
@@ -46,7 +48,7 @@ class BarProgress(LineProgress):
     def info(self, message: str) -> None:
         from tqdm import tqdm
 
-        tqdm.write(message, file=sys.stderr)
+        tqdm.write(urls.mask(message), file=sys.stderr)
 
 
 def make_progress(quiet: bool = False) -> Progress:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from provisioner import files
 from provisioner.errors import ConfigError
 from provisioner.load.copytext import copy_statement, to_copy_text
 from provisioner.schema import ddl
@@ -22,20 +23,14 @@ def export(synthetic: SyntheticTables, snapshot: SchemaSnapshot, out_dir: str | 
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        return [_write(folder / f"{key}.csv", lambda p, f=frame: f.to_csv(p, index=False)) for key, frame in synthetic.tables.items()]
+        return [files.write_with(folder / f"{key}.csv", lambda p, f=frame: f.to_csv(p, index=False)) for key, frame in synthetic.tables.items()]
     if fmt == "parquet":
         _need_parquet()
-        return [_write(folder / f"{key}.parquet", lambda p, f=frame: f.to_parquet(p, index=False)) for key, frame in synthetic.tables.items()]
+        return [files.write_with(folder / f"{key}.parquet", lambda p, f=frame: f.to_parquet(p, index=False)) for key, frame in synthetic.tables.items()]
     if fmt == "sql":
         path = folder / "synthetic.sql"
-        path.write_bytes(sql_script(synthetic, snapshot))
-        return [path]
+        return [files.write_bytes(path, sql_script(synthetic, snapshot))]
     raise ConfigError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
-
-
-def _write(path: Path, writer: object) -> Path:
-    writer(path)  # type: ignore[operator]
-    return path
 
 
 def _need_parquet() -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import psycopg
 from psycopg import sql
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -73,13 +74,13 @@ def plan(snapshot: SchemaSnapshot, order: LoadOrder, rows: Mapping[str, int]) ->
 
 def load(
     engine: Engine, snapshot: SchemaSnapshot, source: RowSource, progress: Progress = silent,
-    versions_dir: str | Path | None = None, streamed: tuple[str, ...] = (),
+    versions_dir: str | Path | None = None, streamed: tuple[str, ...] = (), replace: bool = False,
 ) -> LoadResult:
     started = time.perf_counter()
     current = "schema"
     try:
         with engine.connect() as conn, conn.begin():
-            migration = upgrade(conn, snapshot, versions_dir)
+            migration = upgrade(conn, snapshot, versions_dir, replace=replace, progress=progress)
             _truncate(conn, snapshot)
             for key in progress.iter(source.order.tables, "load", unit="table"):
                 current = key
@@ -91,7 +92,7 @@ def load(
             current = "sequences"
             for statement in ddl.sequence_resets(snapshot):
                 run(conn, statement)
-    except DBAPIError as exc:
+    except (DBAPIError, psycopg.Error) as exc:
         raise LoadError(f"load failed at {current}, the target was rolled back: {first_line(exc)}") from None
     return LoadResult(urls.display(engine.url), dict(source.rows), migration, time.perf_counter() - started, source.notes, streamed)
 

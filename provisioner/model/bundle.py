@@ -7,7 +7,10 @@ Nothing in it is code: arrays load with ``allow_pickle=False`` and the document
 decodes into provisioner's own dataclasses only, so a crafted file can fail to
 load, never run anything.
 
-The header carries the source schema hash and a checksum of the payload. With
+The header carries the source schema hash and a checksum of the payload. The payload
+records which database the bundle was trained on (``ModelBundle.source``: the server's
+``system_identifier`` and the database name, hashed, never in clear), so ``load`` and
+``refresh`` can refuse to write into it. With
 ``PROVISIONER_BUNDLE_KEY`` set, the key decides: the bundle must carry an
 HMAC-SHA256 made with that key, whatever its header says, or it is refused.
 Without a key, the SHA-256 checksum catches damage, not tampering.
@@ -15,6 +18,7 @@ Without a key, the SHA-256 checksum catches damage, not tampering.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import io
@@ -28,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from provisioner import __version__
+from provisioner import __version__, files
 from provisioner.errors import BundleError
 from provisioner.model import encoding
 from provisioner.model.pii import PiiColumn
@@ -83,13 +87,19 @@ class ModelBundle:
     settings: Mapping[str, Any] = field(default_factory=dict)
     privacy: Mapping[str, Any] | None = None  # the verdict from training time, if checked
     version: str = __version__
+    source: Mapping[str, str] = field(default_factory=dict)  # the source database's identity, hashed (pg.connect.identity)
 
     @property
     def schema_hash(self) -> str:
         return self.snapshot.structure_hash
 
     def with_privacy(self, verdict: Mapping[str, Any]) -> ModelBundle:
-        return ModelBundle(self.snapshot, self.tables, self.order, self.seed, self.settings, verdict, self.version)
+        return dataclasses.replace(self, privacy=verdict)
+
+    def with_source(self, identity: Mapping[str, str]) -> ModelBundle:
+        """The bundle marked with the hashed identity of the database it was trained on
+        (``load`` and ``refresh`` refuse that database as a target)."""
+        return dataclasses.replace(self, source=dict(identity))
 
 
 def _digest(payload: bytes, key: bytes | None) -> tuple[str, str]:
@@ -137,14 +147,7 @@ def save(bundle: ModelBundle, path: str | Path, key: bytes | None = None) -> Pat
         "digest_algorithm": algorithm,
         "digest": digest,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return files.write_bytes(path, MAGIC + json.dumps(header).encode() + b"\n" + payload)
 
 
 def read_header(path: str | Path) -> tuple[dict[str, Any], bytes]:
@@ -196,3 +199,17 @@ def load(path: str | Path, key: bytes | None = None, expect_schema: str | None =
             f"source now {expect_schema[:12]}); run `provisioner diff`, then retrain with `provisioner train`"
         )
     return from_bytes(payload, path)
+
+
+def source_identity(path: str | Path, key: bytes | None = None) -> dict[str, str]:
+    """The hashed identity of the database a bundle was trained on (verified, without decoding its models)."""
+    header, payload = read_header(path)
+    verify(path, header, payload, key)
+    try:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as archive:
+            document = json.loads(archive[DOCUMENT].tobytes().decode("utf-8"))
+        value = encoding.load(document["f"].get("source", {"$o": {}}), {})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise BundleError(f"bundle {path} is damaged ({type(exc).__name__}); re-run `provisioner train`") from None
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
+

@@ -92,8 +92,13 @@ class LocalExecutor:
 
 def _share_cores(threads: int) -> None:
     """Each pool worker gets its share of the cores: torch's default (all cores per process)
-    oversubscribes them, and its spin-waiting threads made epochs several times slower."""
+    oversubscribes them, and its spin-waiting threads made epochs several times slower.
+    Workers ignore Ctrl-C: the main process ends them (cli/guard.py) and exits 130 at once."""
+    import signal
+
     import torch
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     torch.set_num_threads(threads)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -67,10 +68,37 @@ def connect(engine: Engine) -> Iterator:
         raise ConnectError(f"lost the connection to {urls.display(engine.url)}: {_reason(exc)}") from None
 
 
-_IDENTITY_SQL = text(
-    "SELECT current_database(), (SELECT oid FROM pg_database WHERE datname = current_database()),"
-    " pg_postmaster_start_time()::text, current_setting('port')"
-)
+_SYSTEM_SQL = "SELECT system_identifier::text FROM pg_control_system()"
+_ADDRESS_SQL = "SELECT current_database(), COALESCE(host(inet_server_addr()), 'local'), COALESCE(inet_server_port(), 0)"
+_IDENTITY_PREFIX = "provisioner-database-identity/1"
+
+
+def _hashed(*parts: object) -> str:
+    return hashlib.sha256("\x00".join(map(str, (_IDENTITY_PREFIX, *parts))).encode()).hexdigest()[:32]
+
+
+def identity(engine: Engine) -> dict[str, str]:
+    """Who a database is, hashed (never in clear): ``system`` from the server's ``system_identifier``
+    and the database name, and ``address`` (server address, port, database) as a fallback for
+    servers that hide ``pg_control_system()``."""
+    out: dict[str, str] = {}
+    with engine.connect() as conn:
+        database, host, port = conn.execute(text(_ADDRESS_SQL)).one()
+        out["address"] = _hashed("address", host, port, database)
+        try:
+            with conn.begin_nested():
+                system = conn.execute(text(_SYSTEM_SQL)).scalar()
+            out["system"] = _hashed("system", system, database)
+        except DBAPIError:
+            pass  # a managed server may hide it: the address identifies the database instead
+    return out
+
+
+def same_identity(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+    """Two identities name the same database: by system identifier when both know it, else by address."""
+    if a.get("system") and b.get("system"):
+        return a["system"] == b["system"]
+    return bool(a.get("address")) and a.get("address") == b.get("address")
 
 
 def refuse_same_database(source: Engine, target_url: URL) -> None:
@@ -82,8 +110,7 @@ def refuse_same_database(source: Engine, target_url: URL) -> None:
         )
     probe = create_engine(target_url, connect_args={"application_name": "provisioner-target"})
     try:
-        with source.connect() as s, probe.connect() as t:
-            same = s.execute(_IDENTITY_SQL).one() == t.execute(_IDENTITY_SQL).one()
+        same = same_identity(identity(source), identity(probe))
     except (OperationalError, DBAPIError):
         return  # an unreachable target is reported when it is opened for the load
     finally:
@@ -93,3 +120,31 @@ def refuse_same_database(source: Engine, target_url: URL) -> None:
             f"the target {urls.display(target_url)} is the source database (same server and database); "
             "provisioner never writes to the source: pass another --target"
         )
+
+
+def refuse_bundle_source(source: Mapping[str, str] | None, target: Engine, what: str) -> None:
+    """Refuse ``target`` when it is the database the bundle was trained on (``source``: its identity)."""
+    if not source:
+        return
+    if same_identity(source, identity(target)):
+        raise UnsafeTargetError(
+            f"the {what} {urls.display(target.url)} is the database this bundle was trained on; "
+            "provisioner never writes to the source: pass another --target"
+        )
+
+
+_RLS_SQL = """
+SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest(%s::text[], %s::text[])) AND row_security_active(c.oid)
+ ORDER BY 1, 2
+"""
+
+
+def row_security_filtered(engine: Engine, tables: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (schema, table) pairs whose rows this role sees filtered by row-level security: RLS
+    enabled with policies (or none: then no row) and the role neither owner, superuser nor BYPASSRLS."""
+    if not tables:
+        return []
+    with engine.connect() as conn:
+        rows = run(conn, _RLS_SQL, ([s for s, _ in tables], [t for _, t in tables])).fetchall()
+    return [(str(s), str(t)) for s, t in rows]

@@ -14,7 +14,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import URL
 
-from provisioner.errors import ConfigError, ConnectError, LoadError
+from provisioner.errors import ConfigError, ConnectError, LoadError, UnsafeTargetError
 from provisioner.pg import urls
 
 _DATABASE_COMMAND = re.compile(r"(?:DROP|CREATE)\s+DATABASE\b", re.IGNORECASE)
@@ -198,18 +198,27 @@ def create_database(admin_url: str, name: str, *, replace: bool = False) -> str:
     return database_url(admin_url, name)
 
 
-def drop_database(admin_url: str, name: str) -> None:
-    """Drop database ``name`` if it exists, ending other sessions connected to it first."""
+def drop_database(admin_url: str, name: str, *, force: bool = True) -> None:
+    """Drop database ``name`` if it exists; with ``force`` (databases provisioner made for itself:
+    test databases, templates) other sessions connected to it are ended first, without it they
+    make the drop fail with a clear error."""
     with _connect(admin_url, "admin database", autocommit=True) as conn:
         if conn.info.dbname == name:
             raise ConfigError(f"cannot drop database {name!r} through a connection to itself; use another admin URL")
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            (name,),
-        )
-        force = sql.SQL(" WITH (FORCE)") if conn.info.server_version >= 130000 else sql.SQL("")
-        statement = sql.SQL("DROP DATABASE IF EXISTS {}{}").format(sql.Identifier(name), force)
-        _run_admin(conn, statement, f"drop database {name!r} on {urls.display(admin_url)}")
+        if force:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+        with_force = sql.SQL(" WITH (FORCE)") if force and conn.info.server_version >= 130000 else sql.SQL("")
+        statement = sql.SQL("DROP DATABASE IF EXISTS {}{}").format(sql.Identifier(name), with_force)
+        try:
+            conn.execute(statement)
+        except psycopg.errors.ObjectInUse:
+            raise UnsafeTargetError(f"database {name!r} is in use by another session (it connected just now); "
+                                    "close it and retry, or pass --force to end it") from None
+        except psycopg.Error as exc:
+            raise ConnectError(f"cannot drop database {name!r} on {urls.display(admin_url)}: {urls.first_line(exc)}") from None
 
 
 def database_url(url: str, name: str) -> str:

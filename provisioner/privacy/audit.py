@@ -128,8 +128,9 @@ def columns_of_bundle(bundle: ModelBundle) -> dict[str, Columns]:
     out = {}
     for key, model in bundle.tables.items():
         table = bundle.snapshot.table(key)
-        if model.method == "copy":  # copied verbatim by design: its values are public, not leaks
-            out[key] = Columns(table.ident, {}, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS))
+        if model.method == "copy":  # copied verbatim by design, but its PII columns were masked: search those
+            pii_cols = {f.column: f.category for f in model.fills if f.category != "text"}
+            out[key] = Columns(table.ident, pii_cols, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS and c.name not in pii_cols))
             continue
         searched = {f.column: f.category for f in model.fills}
         searched.update({c: r for c, r in model.roles.items() if r in ("pii", "text") and c not in searched})
@@ -221,7 +222,8 @@ def target_values(engine: Engine) -> dict[str, list[str]]:
     """Every distinct value of every text column of the target -> the table.columns holding it."""
     query = text(
         "SELECT table_schema, table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_name <> 'alembic_version' "
+        "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
+        "AND table_name NOT IN ('alembic_version', 'provisioner_version', 'provisioner_owned') "
         "AND data_type = ANY(:types) ORDER BY 1, 2, 3"
     )
     out: dict[str, list[str]] = {}
@@ -293,7 +295,8 @@ def columns_of_source(engine: Engine, config: Config) -> dict[str, Columns]:
         roles, _ = roles_of(table, frames[key], frozenset(d.column for d in found))
         if choose_method(table, frames[key], roles, bool(found), copied, config)[0] == "copy":
             copied.add(key)
-            out[key] = Columns(table.ident, {}, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS))
+            pii_cols = {d.column: d.category for d in found}  # masked in copied tables (synth/masking.py)
+            out[key] = Columns(table.ident, pii_cols, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS and c.name not in pii_cols))
             continue
         searched = {d.column: d.category for d in found} | {c: "text" for c, r in roles.items() if r == "text"}
         learnt = tuple(c for c, r in roles.items() if r == "model" and table.column(c).kind in TEXT_KINDS | {"enum"})

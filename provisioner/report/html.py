@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from provisioner import __version__
+from provisioner import __version__, files
 from provisioner.model.bundle import ModelBundle
 from provisioner.model.train import RealRows
 from provisioner.report import svg
@@ -47,7 +47,7 @@ def write_html_report(
 ) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(summarise(bundle, synthetic, verdict, real, rows), seconds or {}), encoding="utf-8")
+    files.write_text(out, render(summarise(bundle, synthetic, verdict, real, rows), seconds or {}))  # complete or not at all
     return out
 
 

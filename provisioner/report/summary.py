@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from provisioner import files
 from provisioner.load.loader import LoadResult
 from provisioner.model.bundle import ModelBundle
 
@@ -46,5 +47,4 @@ def build_report(
 
 def write_json(path: str | Path | None, report: Mapping[str, Any]) -> None:
     if path:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+        files.write_text(path, json.dumps(report, indent=2, default=str) + "\n")  # complete or not at all

@@ -278,3 +278,32 @@ def _ip_addresses(rng: np.random.Generator, n: int, unique: bool) -> np.ndarray:
     offsets = rng.choice(span, n, replace=False) if unique and n <= span else rng.integers(0, span, n)
     octets = [pd.Series(((offsets >> shift) & 255).astype(str), dtype=object) for shift in (16, 8, 0)]
     return ("10." + octets[0] + "." + octets[1] + "." + octets[2]).to_numpy(dtype=object)
+
+
+def mask_consistent(table: Table, frame: pd.DataFrame, columns: Sequence[PiiColumn], seed: int, secret: bytes) -> pd.DataFrame:
+    """A copy of ``frame`` (real rows of a copied table) whose PII ``columns`` hold Faker values,
+    the same fake for the same real value: each distinct value gets one fake, assigned in the
+    order of a keyed hash of the value (``secret``), so the mapping depends on neither row order
+    nor anything an outsider can recompute. Nulls stay null; a unique column stays unique."""
+    import dataclasses
+    import hmac
+
+    out = frame.copy()
+    uniques = {s[0] for s in table.uniques if len(s) == 1}
+    for pii in columns:
+        if pii.table != table.key or pii.column not in out.columns:
+            continue
+        col = table.column(pii.column)
+        values = out[col.name]
+        present = values.notna()
+        if not present.any():
+            continue
+        firsts = values[present].astype(str).drop_duplicates()  # one row per distinct value (its locale)
+        tags = [hmac.new(secret, f"{col.name}\x1f{v}".encode(), "sha256").digest() for v in firsts]
+        ordered = firsts.iloc[np.argsort(np.array(tags, dtype=object))]
+        rows = frame.loc[ordered.index].reset_index(drop=True)
+        spec = dataclasses.replace(pii, null_rate=0.0)
+        fakes = _fill_column(spec, col, rows, col.name in uniques, _seed(seed, table.key, col.name, "mask"))
+        mapping = dict(zip(ordered.to_numpy(), fakes.to_numpy()))
+        out[col.name] = values.astype(str).map(mapping).where(present, None).astype(object)
+    return out
