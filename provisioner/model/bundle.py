@@ -123,11 +123,14 @@ def from_bytes(payload: bytes, path: str | Path = "bundle") -> ModelBundle:
         with np.load(io.BytesIO(payload), allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
         document = json.loads(arrays.pop(DOCUMENT).tobytes().decode("utf-8"))
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
-        raise BundleError(f"bundle {path} is damaged ({type(exc).__name__}); re-run `provisioner train`") from None
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError, RecursionError) as exc:
+        raise BundleError(f"bundle {path} is damaged or not a provisioner bundle ({type(exc).__name__}: {str(exc)[:80]}); "
+                          "re-run `provisioner train`") from None
     try:
         bundle = encoding.load(document, arrays)
-    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+    except BundleError as exc:
+        raise BundleError(f"bundle {path}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - a crafted document fails in many ways; none of them runs code
         raise BundleError(f"bundle {path} does not decode ({type(exc).__name__}: {str(exc)[:80]}); re-run `provisioner train`") from None
     if not isinstance(bundle, ModelBundle):
         raise BundleError(f"{path} does not hold a provisioner model bundle; pass the file written by `provisioner train`")

@@ -213,29 +213,28 @@ def _modifiers(type_name: str) -> tuple[int | None, int | None, int | None]:
 
 
 def _foreign_key(conn: Connection, schema: str, row: Any) -> ForeignKey:
+    """The referenced table and columns come from the catalog (``confkey``), never parsed from the
+    definition text: a quoted name may hold ``"``, ``,``, ``(`` or ``)``."""
     definition = row["definition"]
-    match = re.match(r"FOREIGN KEY \((.+?)\) REFERENCES (.+?)\((.+?)\)", definition)
-    if not match:
-        raise SchemaError(f"cannot parse foreign key {row['name']} on {row['table_name']}: {definition}")
     ref = conn.execute(
-        text("SELECT n.nspname, c.relname FROM pg_constraint k JOIN pg_class c ON c.oid = k.confrelid "
+        text("SELECT n.nspname, c.relname, ARRAY(SELECT a.attname FROM unnest(k.confkey) WITH ORDINALITY u(n, i) "
+             "JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.i) "
+             "FROM pg_constraint k JOIN pg_class c ON c.oid = k.confrelid "
              "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE k.conname = :name AND k.conrelid = "
              "(SELECT c2.oid FROM pg_class c2 JOIN pg_namespace n2 ON n2.oid = c2.relnamespace "
              "WHERE n2.nspname = :schema AND c2.relname = :table)"),
         {"name": row["name"], "schema": schema, "table": row["table_name"]},
-    ).one()
+    ).one_or_none()
+    if ref is None:
+        raise SchemaError(f"cannot read foreign key {row['name']} on {row['table_name']}: {definition}")
     ref_key = ref[1] if ref[0] == "public" else f"{ref[0]}.{ref[1]}"
     return ForeignKey(
         name=row["name"],
         columns=tuple(row["columns"]),
         ref_table=ref_key,
-        ref_columns=tuple(_split_idents(match[3])),
+        ref_columns=tuple(ref[2]),
         definition=definition,
     )
-
-
-def _split_idents(text_: str) -> list[str]:
-    return [part.strip().strip('"') for part in text_.split(",")]
 
 
 def _index(row: Any) -> Index:
