@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600, cwd
 def popen(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     full_env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", **(env or {})}
     return subprocess.Popen([sys.executable, "-m", "provisioner.cli", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=full_env)
+                            stderr=subprocess.PIPE, text=True, env=full_env, start_new_session=True)  # its own group, as in a terminal
 
 
 def rows(url: str, query: Any, params: Any = None) -> list[tuple[Any, ...]]:
@@ -112,7 +113,7 @@ def password_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Passwo
     initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
     if not initdb or not pg_ctl or (os.geteuid() == 0 and not shutil.which("runuser")):
         pytest.skip("needs initdb and pg_ctl (and runuser as root) for a password-auth cluster")
-    base = tmp_path_factory.mktemp("pwserver")
+    base = Path(tempfile.mkdtemp(prefix="provisioner-pwserver-"))  # under /tmp: the postgres user must reach it
     datadir, pwfile = base / "data", base / "pw"
     password = "Sup3r:S3cret@pa/ss%40w?rd#1"
     pwfile.write_text(password + "\n")
@@ -140,3 +141,4 @@ def password_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Passwo
         yield server
     finally:
         subprocess.run(_as_postgres([pg_ctl, "-D", str(datadir), "-m", "immediate", "stop"]), capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
