@@ -183,7 +183,8 @@ def provision(
     _write_html(html_path, model, verdict.synthetic, verdict.report.to_dict(), trained.real, seconds,
                 shards.estimate_rows(model, config) if stream_plan.streamed else None)
     if not verdict.passed:
-        report = build_report(model, verdict.synthetic.rows, verdict.synthetic.notes, verdict.report.to_dict(), None, seconds, config.seed)
+        report = build_report(model, verdict.synthetic.rows, verdict.synthetic.notes + warnings, verdict.report.to_dict(), None,
+                              seconds, config.seed)
         write_json(report_path, report)
         raise GateFailed("privacy gate failed, nothing was written: " + "; ".join(verdict.report.failures), report)
     rows: shards.RowSource = shards.StreamSource(model, config, stream_plan) if stream_plan.streamed else shards.MemorySource(verdict.synthetic)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -224,7 +223,8 @@ def check_bound(rule: Rule, value: Any, where: str) -> None:
     test, wanted = rule
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and test(value)
     if not ok:
-        raise ConfigError(f"{where} must be {wanted}" + ("" if wanted == "a number" else " (a finite number)") + f", not {value!r}")
+        finite = " (a finite number)" if isinstance(value, float) and wanted != "a number" else ""
+        raise ConfigError(f"{where} must be {wanted}{finite}, not {value!r}")
 
 
 def validate(config: Config, where: Callable[[str], str]) -> None:

@@ -35,7 +35,7 @@ def invoke(*args: str) -> Result:
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 600, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The CLI in a process of its own, as a user runs it."""
     full_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "provisioner.cli", *map(str, args)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "provisioner.cli", *map(str, args)], check=False, capture_output=True, text=True,
                           env=full_env, timeout=timeout, cwd=cwd)
 
 
@@ -140,5 +140,5 @@ def password_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Passwo
                 time.sleep(0.3)
         yield server
     finally:
-        subprocess.run(_as_postgres([pg_ctl, "-D", str(datadir), "-m", "immediate", "stop"]), capture_output=True)
+        subprocess.run(_as_postgres([pg_ctl, "-D", str(datadir), "-m", "immediate", "stop"]), check=False, capture_output=True)
         shutil.rmtree(base, ignore_errors=True)

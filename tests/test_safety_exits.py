@@ -63,6 +63,13 @@ def test_json_errors_are_one_object_with_the_exit_code(chinook_url: str, fresh_d
     assert payload["exit_code"] == 1 and "privacy gate failed" in payload["error"] and payload["report"]["gate"]["passed"] is False
 
 
+def test_json_on_commands_that_print_text_otherwise(chinook_url: str, tmp_path: Path) -> None:
+    reflected = invoke("reflect", "--source", chinook_url, "--out", tmp_path / "schemas", "--json")
+    assert reflected.exit_code == 0 and json_out(reflected.stdout)["tables"] == 11
+    init = invoke("init", "--source", chinook_url, "--out", tmp_path / "p.yaml", "--json")
+    assert init.exit_code == 0 and json_out(init.stdout)["config"].endswith("p.yaml")
+
+
 def test_files_are_written_whole_or_not_at_all(tmp_path: Path) -> None:
     path = tmp_path / "report.json"
     path.write_text("previous")

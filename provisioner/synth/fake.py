@@ -284,12 +284,12 @@ def mask_consistent(table: Table, frame: pd.DataFrame, columns: Sequence[PiiColu
     """A copy of ``frame`` (real rows of a copied table) whose PII ``columns`` hold Faker values,
     the same fake for the same real value: each distinct value gets one fake, assigned in the
     order of a keyed hash of the value (``secret``), so the mapping depends on neither row order
-    nor anything an outsider can recompute. Nulls stay null; a unique column stays unique."""
+    nor anything an outsider can recompute. Nulls stay null; different values get different fakes
+    (text categories; a birth date may coincide), so a unique column stays unique."""
     import dataclasses
     import hmac
 
     out = frame.copy()
-    uniques = {s[0] for s in table.uniques if len(s) == 1}
     for pii in columns:
         if pii.table != table.key or pii.column not in out.columns:
             continue
@@ -303,7 +303,7 @@ def mask_consistent(table: Table, frame: pd.DataFrame, columns: Sequence[PiiColu
         ordered = firsts.iloc[np.argsort(np.array(tags, dtype=object))]
         rows = frame.loc[ordered.index].reset_index(drop=True)
         spec = dataclasses.replace(pii, null_rate=0.0)
-        fakes = _fill_column(spec, col, rows, col.name in uniques, _seed(seed, table.key, col.name, "mask"))
+        fakes = _fill_column(spec, col, rows, True, _seed(seed, table.key, col.name, "mask"))  # distinct values stay distinct
         mapping = dict(zip(ordered.to_numpy(), fakes.to_numpy()))
         out[col.name] = values.astype(str).map(mapping).where(present, None).astype(object)
     return out

@@ -73,14 +73,18 @@ def _largest(rows: Mapping[str, int], keys: Iterable[str] | None = None, n: int 
 
 def check_source_rows(row_counts: Mapping[str, int], config: Config) -> None:
     """The quick guard before training: the source's rows times the scale against ``max_rows``."""
-    total = sum(int(round(max(n, 0) * (config.table(k).scale or config.scale))) if config.table(k).rows is None
-                else int(config.table(k).rows or 0) for k, n in row_counts.items())
+    total = sum(_scaled(row_counts, config).values())
     if total > config.max_rows:
-        raise ConfigError(_too_many(total, config.max_rows, _largest(dict(row_counts))))
+        raise ConfigError(_too_many(total, config.max_rows, "largest source tables, scaled: " + _largest(_scaled(row_counts, config))))
+
+
+def _scaled(row_counts: Mapping[str, int], config: Config) -> dict[str, int]:
+    return {k: round(max(n, 0) * (config.table(k).scale or config.scale)) if config.table(k).rows is None
+            else int(config.table(k).rows or 0) for k, n in row_counts.items()}
 
 
 def _too_many(total: int, limit: int, largest: str) -> str:
-    return (f"this run would make about {total:,} rows (largest source tables: {largest}), more than the "
+    return (f"this run would make about {total:,} rows ({largest}), more than the "
             f"--max-rows guard ({limit:,}); lower --scale or tables.<name>.rows, or raise --max-rows if you mean it")
 
 
@@ -92,7 +96,7 @@ def check(
     rows = shards.estimate_rows(bundle, config)
     total = sum(rows.values())
     if total > config.max_rows:
-        raise ConfigError(_too_many(total, config.max_rows, _largest(rows)))
+        raise ConfigError(_too_many(total, config.max_rows, "largest: " + _largest(rows)))
     streamed = set(streamed)
     held = [k for k in rows if k not in streamed]
     need = WORKING_COPIES * sum(
