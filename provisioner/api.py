@@ -318,7 +318,6 @@ def ensure_template(
     """Build the template database unless it exists with the same key. True when it was (re)built.
     A database of that name that provisioner did not label as its template is refused unless ``replace``."""
     from provisioner.devkit import refresh as templates
-    from provisioner.errors import UnsafeTargetError
     from provisioner.pg import script
 
     wanted = templates.template_key(bundle_path, config)
@@ -326,9 +325,7 @@ def ensure_template(
         if not force and templates.label(admin_url, template) == templates.LABEL_PREFIX + wanted:
             progress.info(f"template {template} is up to date (key {wanted[:12]})")
             return False
-        if not replace and not templates.template_is_ours(admin_url, template):
-            raise UnsafeTargetError(f"database {template} exists and is not a provisioner template; provisioner never drops "
-                                    "what it did not create: rename it, or pass --replace to drop it")
+        templates.check_template(admin_url, template, bundle_io.source_identity(bundle_path, key), replace=replace)
         progress.info(f"building template {template} (key {wanted[:12]})")
         url = script.create_database(admin_url, template, replace=True)
         templates.mark_building(admin_url, template)

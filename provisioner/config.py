@@ -151,6 +151,9 @@ def _from_file(path: Path) -> Config:
         raw_text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text; save the config file as UTF-8") from None
     try:
         node = yaml.compose(raw_text)
         data = yaml.safe_load(raw_text) or {}
@@ -193,7 +196,7 @@ _POSITIVE: Rule = (lambda v: v > 0, "more than 0")
 RULES: dict[str, Rule] = {
     "seed": (lambda v: 0 <= v < 2**63, "0 or more (below 2**63)"),
     "scale": _POSITIVE,
-    "max_rows": _AT_LEAST_1,
+    "max_rows": (lambda v: 1 <= v <= 10**15, "between 1 and 10**15"),
     "train.holdout": (lambda v: 0 < v <= 0.5, "more than 0 and at most 0.5"),
     "train.epochs": _AT_LEAST_1,
     "train.row_cap": _AT_LEAST_1,

@@ -124,3 +124,32 @@ def test_user_objects_depending_on_provisioner_tables_stop_a_new_revision(bundle
     forced = invoke("load", "--bundle", bundles["b"], "--target", target, "--replace", "--quiet")
     assert forced.exit_code == 0, forced.stderr
     assert rows(target, "SELECT count(*) FROM my_notes")[0][0] == 3  # the user's table stays; only what depended on ours went
+
+
+def test_a_sequence_view_or_type_of_the_users_is_a_clash_too(bundles: dict[str, Path], fresh_db) -> None:  # type: ignore[no-untyped-def]
+    for setup, named in (("CREATE SEQUENCE customer_customer_id_seq START 500", "sequence public.customer_customer_id_seq"),
+                         ("CREATE VIEW orders AS SELECT 1 AS one", "view public.orders"),
+                         ("CREATE TYPE customer AS (a int)", "public.customer")):
+        target = fresh_db("own_kind")
+        execute(target, setup)
+        refused = invoke("load", "--bundle", bundles["a"], "--target", target)
+        assert refused.exit_code == 2, setup
+        assert named in one_error_line(refused.stderr)
+    assert rows(target, "SELECT count(*) FROM pg_type WHERE typname = 'customer'")[0][0] == 1
+
+
+def test_a_users_foreign_key_to_a_provisioner_table_stops_a_reload(bundles: dict[str, Path], fresh_db) -> None:  # type: ignore[no-untyped-def]
+    target = fresh_db("own_fk")
+    assert invoke("load", "--bundle", bundles["a"], "--target", target, "--quiet").exit_code == 0
+    execute(target, "CREATE TABLE my_orders (customer_id integer REFERENCES customer(customer_id));"
+                    "INSERT INTO my_orders SELECT customer_id FROM customer LIMIT 4;")
+    before = dbcheck.digests(target)
+    refused = invoke("load", "--bundle", bundles["a"], "--target", target, "--seed", "8")  # same revision: it would empty customer
+    assert refused.exit_code == 2
+    line = one_error_line(refused.stderr)
+    assert "my_orders" in line and "--replace" in line
+    assert dbcheck.digests(target) == before
+    forced = invoke("load", "--bundle", bundles["a"], "--target", target, "--seed", "8", "--replace", "--quiet")
+    assert forced.exit_code == 0, forced.stderr
+    assert rows(target, "SELECT count(*) FROM my_orders")[0][0] == 4  # its rows stay; only the foreign key went
+

@@ -120,6 +120,24 @@ def test_refresh_refuses_a_database_of_the_users(shop: tuple[str, Path], pg_admi
             sqlscript.drop_database(pg_admin_url, db_name)
 
 
+def test_refresh_never_drops_a_source_named_like_its_template(pg_admin_url: str, tmp_path: Path) -> None:
+    base = unique_name("tplsrc")
+    source = sqlscript.create_database(pg_admin_url, template_name(base))  # the source has the template's name
+    try:
+        make_shop(source, tmp_path)
+        bundle = tmp_path / "s.bundle"
+        api.train_bundle(load_config(fast_config(tmp_path)).with_overrides(source=source), bundle)
+        before = dbcheck.digests(source)
+        for extra in ((), ("--replace",), ("--rebuild-template", "--replace")):
+            result = invoke("refresh", "--bundle", bundle, "--target", sqlscript.database_url(pg_admin_url, base), *extra)
+            assert result.exit_code == 2, result.stderr
+            assert "template" in one_error_line(result.stderr)
+        assert dbcheck.digests(source) == before
+    finally:
+        for db_name in (base, template_name(base)):
+            sqlscript.drop_database(pg_admin_url, db_name)
+
+
 class _Reader:
     """Collect a process's stderr lines as they come."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 import traceback
@@ -53,6 +54,8 @@ def fail(exc: BaseException, *, debug: bool, as_json: bool) -> NoReturn:
 
 def interrupted(*, as_json: bool) -> NoReturn:
     """Ctrl-C: end pool workers, say what state things are in, exit 130 within a second or two."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
     stop_children()
     message = "interrupted (Ctrl-C): stopped; nothing was committed to the target and no partial file was left"
     if as_json:

@@ -182,11 +182,19 @@ def check_target(
     progress.info(f"--replace: dropping {name} with {named}")
 
 
-def template_is_ours(admin_url: str, template: str) -> bool:
-    """True when no database ``template`` exists, or it carries provisioner's template label."""
+def check_template(admin_url: str, template: str, source: Mapping[str, str], *, replace: bool) -> None:
+    """A database already named like the template is dropped to rebuild it: never when it is the
+    bundle's source, and (without ``replace``) only when it carries provisioner's template label."""
     if not sqlscript.database_exists(admin_url, template):
-        return True
-    return (label(admin_url, template) or "").startswith(LABEL_PREFIX)
+        return
+    engine = db.target_engine(sqlscript.database_url(admin_url, template))
+    try:
+        db.refuse_bundle_source(source, engine, "template database")
+    finally:
+        engine.dispose()
+    if not replace and not (label(admin_url, template) or "").startswith(LABEL_PREFIX):
+        raise UnsafeTargetError(f"database {template} exists and is not a provisioner template; provisioner never drops "
+                                "what it did not create: rename it, or pass --replace to drop it")
 
 
 def mark_building(admin_url: str, template: str) -> None:

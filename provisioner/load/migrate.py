@@ -140,7 +140,14 @@ def upgrade(
     mine = owned_oids(conn)
     clashes = [t for t in planned_clashes(conn, snapshot) if (t.kind, t.oid) not in mine]
     if previous == revision and not clashes and _complete(conn, snapshot, mine):
-        return MigrationResult(revision, previous, False, 0, str(folder))
+        referencing = _foreign_references(conn, mine)
+        if not referencing:
+            return MigrationResult(revision, previous, False, 0, str(folder))
+        if not replace:  # the load empties provisioner's tables; a foreign key of the user's would stop it, or cascade
+            raise UnsafeTargetError(
+                f"{'; '.join(referencing[:_MAX_NAMED])}: a load empties provisioner's tables, and it never alters tables it did "
+                "not create: drop those foreign keys, choose another --target, or pass --replace to drop them"
+            )
     if clashes and not replace:
         raise UnsafeTargetError(
             f"the target already has {_names(clashes)}, which provisioner did not create; it never drops or alters "
@@ -281,6 +288,18 @@ def planned_clashes(conn: Connection, snapshot: SchemaSnapshot) -> list[Thing]:
         "fs": [s for s, _ in functions], "fn": [n for _, n in functions],
     }
     return [_thing(*row) for row in run(conn, _PLANNED, params).fetchall()]
+
+
+def _foreign_references(conn: Connection, mine: set[tuple[str, int]]) -> list[str]:
+    """Foreign keys of tables provisioner did not create that reference one of its tables."""
+    tables = [oid for kind, oid in mine if kind == "relation"]
+    found = run(conn, """
+        SELECT k.conname, cn.nspname, c.relname, rn.nspname, r.relname FROM pg_constraint k
+        JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
+        JOIN pg_class r ON r.oid = k.confrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace
+        WHERE k.contype = 'f' AND k.confrelid = ANY(%s::oid[]) AND NOT (k.conrelid = ANY(%s::oid[]))
+        ORDER BY 2, 3, 1""", (tables, tables)).fetchall()
+    return [f"foreign key {name} of table {s}.{t} references provisioner's table {rs}.{rt}" for name, s, t, rs, rt in found]
 
 
 def _complete(conn: Connection, snapshot: SchemaSnapshot, owned_now: set[tuple[str, int]]) -> bool:

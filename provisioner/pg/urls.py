@@ -25,7 +25,7 @@ from provisioner.errors import ConfigError
 
 _URL_USERINFO = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>\S*)(?P<tail>@[^@\s]*)")
 _PASSWORD_PAIR = re.compile(
-    r"""(?P<head>\b(?:ssl)?pass(?:word|wd)['"]?\s*[:=]\s*)(?P<pw>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&'",;)}]+)""",
+    r"""(?P<head>\b(?:ssl)?pass(?:word|wd)['"]?\s*[:=]\s*)(?P<pw>'(?:[^'\\]|\\.)*(?:'|$)|"(?:[^"\\]|\\.)*(?:"|$)|[^\s&'",;)}]+)""",
     re.IGNORECASE,
 )
 _LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1", "[::1]"}

@@ -2,13 +2,14 @@
 
 The *needles* are every distinct source value of the PII columns, and every
 distinct source value longer than :data:`MIN_TEXT_LENGTH` characters of the
-high-cardinality text columns (role ``text``). Copied lookup tables are
-skipped: they are public by design and listed as exempt in the privacy report.
+high-cardinality text columns (role ``text``). Of a copied lookup table only the
+detected PII columns are searched (they were masked before the bundle was written,
+:mod:`provisioner.synth.masking`); its other values are public by design.
 
 The *target* is scanned as every distinct value of every text column of every
 table (exact match), plus, for needles longer than :data:`MIN_TEXT_LENGTH`,
 as a substring of those values. The *bundle* is scanned as the strings its
-pickle holds (exact match) and, for long needles, as a substring of its bytes
+JSON document holds (exact match) and, for long needles, as a substring of its bytes
 in UTF-8 and UTF-32 (numpy's unicode arrays).
 
 Some hits are chance collisions, not leaks: a short number or code, or a word

@@ -66,9 +66,14 @@ def human(n: float) -> str:
     return f"{n:.1f} PiB"
 
 
-def _largest(rows: Mapping[str, int], keys: Iterable[str] | None = None, n: int = 3) -> str:
+def _largest(rows: Mapping[str, float], keys: Iterable[str] | None = None, n: int = 3) -> str:
     picked = sorted(((rows[k], k) for k in (keys if keys is not None else rows)), reverse=True)[:n]
-    return ", ".join(f"{k} {r:,}" for r, k in picked if r)
+    return ", ".join(f"{k} {count(r)}" for r, k in picked if r)
+
+
+def count(n: float) -> str:
+    """``1,234,567`` up to a quadrillion, ``1.79e+300`` beyond."""
+    return f"{n:,.0f}" if n < 1e15 else f"{n:.3g}"
 
 
 def check_source_rows(row_counts: Mapping[str, int], config: Config) -> None:
@@ -78,13 +83,27 @@ def check_source_rows(row_counts: Mapping[str, int], config: Config) -> None:
         raise ConfigError(_too_many(total, config.max_rows, "largest source tables, scaled: " + _largest(_scaled(row_counts, config))))
 
 
-def _scaled(row_counts: Mapping[str, int], config: Config) -> dict[str, int]:
-    return {k: round(max(n, 0) * (config.table(k).scale or config.scale)) if config.table(k).rows is None
-            else int(config.table(k).rows or 0) for k, n in row_counts.items()}
+def _scaled(row_counts: Mapping[str, int], config: Config) -> dict[str, float]:
+    return {k: max(n, 0) * (config.table(k).scale or config.scale) if config.table(k).rows is None
+            else float(config.table(k).rows or 0) for k, n in row_counts.items()}
 
 
-def _too_many(total: int, limit: int, largest: str) -> str:
-    return (f"this run would make about {total:,} rows ({largest}), more than the "
+def _quick_rows(bundle: ModelBundle, config: Config) -> dict[str, float]:
+    """Rows per table from the config and the source's sizes alone (children as their own source rows times the scale)."""
+    out: dict[str, float] = {}
+    for key, model in bundle.tables.items():
+        tconf = config.table(key)
+        if tconf.rows is not None:
+            out[key] = float(tconf.rows)
+        elif model.method == "copy" and model.rows is not None:
+            out[key] = float(len(model.rows))
+        elif model.method != "skip":
+            out[key] = float(model.source_rows) * (tconf.scale if tconf.scale is not None else config.scale)
+    return out
+
+
+def _too_many(total: float, limit: int, largest: str) -> str:
+    return (f"this run would make about {count(total)} rows ({largest}), more than the "
             f"--max-rows guard ({limit:,}); lower --scale or tables.<name>.rows, or raise --max-rows if you mean it")
 
 
@@ -93,6 +112,9 @@ def check(
     memory: int | None = -1,
 ) -> dict[str, int]:
     """The estimated rows per table; refuses a run above ``config.max_rows`` or the memory available."""
+    quick = _quick_rows(bundle, config)  # floats first: a scale of 1e300 must not overflow an integer estimate
+    if sum(quick.values()) > config.max_rows:
+        raise ConfigError(_too_many(sum(quick.values()), config.max_rows, "largest: " + _largest(quick)))
     rows = shards.estimate_rows(bundle, config)
     total = sum(rows.values())
     if total > config.max_rows:
