@@ -281,7 +281,8 @@ def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, targ
 @click.option("--admin-url", help="URL of a database on the same server for DROP/CREATE DATABASE (default: its postgres database).")
 @click.option("--force", is_flag=True, help="End other sessions connected to the target (they are named); without it a refresh refuses.")
 @click.option("--rebuild-template", "rebuild", is_flag=True, help="Rebuild the template even if it is up to date.")
-@_replace_option
+@click.option("--replace", is_flag=True,
+              help="Drop and re-create the target even when it holds tables provisioner did not create (it refuses otherwise).")
 @_max_rows_option
 @_common
 def refresh(config: Config, progress: Progress, quiet: bool, as_json: bool, bundle_path: str, target: str | None, scale: float | None,
