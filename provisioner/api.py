@@ -239,6 +239,7 @@ def sample_to_files(
 def check_bundle(path: str | Path, config: Config, progress: Progress = silent, key: bytes | None = None) -> PrivacyReport:
     """Re-read the source (same seeded split as training) and gate a fresh sample, as ``provision`` does."""
     model = bundle_io.load(path, key)
+    sizing.check(model, config, what="check")
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
         snapshot = reflect(engine, model.snapshot.schemas, progress)
@@ -248,7 +249,6 @@ def check_bundle(path: str | Path, config: Config, progress: Progress = silent, 
         real = real_rows(engine, model, config, progress)
     finally:
         engine.dispose()
-    sizing.check(model, config, what="check")
     return gate.run(model, real, sample(model, config, progress), config.privacy, progress).report
 
 
