@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from provisioner import api
 from provisioner.config import load_config
-from provisioner.devkit.refresh import template_name
+from provisioner.devkit.refresh import hold, template_name
 from provisioner.load.migrate import LOCK_KEY
 from provisioner.model import bundle as bundle_io
 from provisioner.pg import connect as db
@@ -183,13 +183,18 @@ def test_concurrent_loads_and_refreshes_all_succeed(shop: tuple[str, Path], fres
     name = unique_name("concref")
     refresh_target = sqlscript.database_url(pg_admin_url, name)
     try:
-        procs = [popen("load", "--bundle", bundle, "--target", target, "--seed", str(i)) for i in range(2)]
-        procs += [popen("refresh", "--bundle", bundle, "--target", refresh_target) for _ in range(2)]
-        outputs = [p.communicate(timeout=300) for p in procs]
-        for proc, (_, err) in zip(procs, outputs):
+        with hold(pg_admin_url, f"refresh of {name}"):  # as if a third refresh were running: both must wait, then run
+            procs = [popen("refresh", "--bundle", bundle, "--target", refresh_target) for _ in range(2)]
+            readers = [_Reader(p) for p in procs]
+            assert all(r.wait_for("waiting", 120) for r in readers), ["".join(r.lines) for r in readers]
+            loads = [popen("load", "--bundle", bundle, "--target", target, "--seed", str(i)) for i in range(2)]
+        for proc, reader in zip(procs, readers):
+            assert proc.wait(300) == 0, "".join(reader.lines)
+            assert not any("duplicate key" in ln for ln in reader.lines)
+        for proc in loads:
+            _, err = proc.communicate(timeout=300)
             assert proc.returncode == 0, err
             assert "duplicate key" not in err
-        assert any("waiting" in err for _, err in outputs[2:])  # the second refresh waited for the first
         assert rows(refresh_target, "SELECT count(*) FROM customer")[0][0] > 0
     finally:
         for db_name in (name, template_name(name)):

@@ -30,7 +30,7 @@ from provisioner.errors import GateFailed, ProvisionerError
 from provisioner.pg import urls
 
 INTERRUPTED = 130
-_EXIT_GRACE_SECONDS = 1.5  # a clean exit that takes longer (a thread stuck in C) is cut short
+_EXIT_GRACE_SECONDS = 1.0  # a clean exit that takes longer (a thread stuck in C) is cut short
 
 
 def fail(exc: BaseException, *, debug: bool, as_json: bool) -> NoReturn:
@@ -72,7 +72,7 @@ def stop_children() -> None:
     for child in children:
         child.terminate()
     for child in children:
-        child.join(timeout=0.5)
+        child.join(timeout=0.3)
         if child.is_alive():
             child.kill()
 
