@@ -16,13 +16,25 @@ from typing import Any
 
 import click
 
-from provisioner import __version__, api
+from provisioner import __version__
 from provisioner.cli import jsonout
 from provisioner.cli.term import make_progress
 from provisioner.config import Config, load_config
 from provisioner.errors import ProvisionerError
 from provisioner.pg import urls
 from provisioner.progress import Progress
+
+
+class _Api:
+    """:mod:`provisioner.api`, imported when a command runs: ``--help`` stays fast (no pandas, SDV or torch)."""
+
+    def __getattr__(self, name: str) -> Any:
+        from provisioner import api as module
+
+        return getattr(module, name)
+
+
+api = _Api()
 
 
 def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
