@@ -202,22 +202,27 @@ def sample(config: Config, progress: Progress, quiet: bool, bundle_path: str, sc
 @click.option("--source", help="Production database URL (opened read-only).")
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Model bundle to check.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the privacy report (JSON) here.")
+@click.option("--no-store", is_flag=True, help="Do not write the verdict into the bundle (by default load and refresh reports carry it).")
 @_common
-def check(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, report_path: str | None) -> None:
+def check(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, report_path: str | None,
+          no_store: bool = False) -> None:
     """Run the privacy gate for a bundle against the real rows; exit 1 on failure.
+
+    The verdict is stored in the bundle (signed again with PROVISIONER_BUNDLE_KEY when set):
+    load and refresh reports carry it, and a bundle that failed is never loaded.
 
     \b
     Example:
       provisioner check --source postgresql://ro@prod/shop --bundle shop.bundle --report privacy.json
     """
     config = config.with_overrides(source=source)
-    verdict = api.check_bundle(bundle_path, config, progress, key=api.bundle_key())
+    verdict = api.check_bundle(bundle_path, config, progress, key=api.bundle_key(), store=not no_store)
     if report_path:
         Path(report_path).write_text(json.dumps(verdict.to_dict(), indent=2, default=str) + "\n", encoding="utf-8")
     if not verdict.passed:
         click.echo("privacy gate failed: " + "; ".join(verdict.failures), err=True)
         sys.exit(1)
-    _say(quiet, f"privacy gate passed for {len(verdict.tables)} tables")
+    _say(quiet, "privacy gate passed: " + verdict.summary())
 
 
 @main.command()
@@ -279,18 +284,24 @@ def refresh(config: Config, progress: Progress, quiet: bool, bundle_path: str, t
 @click.option("--source", help="Production database URL (opened read-only).")
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Model bundle to compare with.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of text.")
+@click.option("--exit-code", "exit_code", is_flag=True, help="Exit 1 when the schema moved (as git diff --exit-code), 0 when it did not.")
 @_common
-def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, as_json: bool) -> None:
+def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, as_json: bool,
+         exit_code: bool = False) -> None:
     """Compare the source schema with a bundle's snapshot; list the tables to retrain.
 
     \b
     Example:
       provisioner diff --source postgresql://ro@prod/shop --bundle shop.bundle
+      provisioner diff --source postgresql://ro@prod/shop --bundle shop.bundle --exit-code || provisioner train ...
     """
     result = api.diff_bundle(bundle_path, config.with_overrides(source=source), key=api.bundle_key())
     if as_json:
-        return _json(result.to_dict())
-    _say(quiet, result.describe())
+        _json(result.to_dict())
+    else:
+        _say(quiet, result.describe())
+    if exit_code and not result.identical:
+        sys.exit(1)
 
 
 @main.command()
