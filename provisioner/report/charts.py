@@ -49,6 +49,7 @@ def table_summary(
     model = bundle.tables[key]
     table = bundle.snapshot.table(key)
     synth = synthetic.tables[key]
+    real_rows = len(real.train) + len(real.holdout) if real is not None else None
     if real is not None and len(real.train) + len(real.holdout) < MIN_ROWS:
         real = None
     real_all = _real_frame(real)
@@ -62,8 +63,11 @@ def table_summary(
         "source_rows": model.source_rows,
         "synthetic_rows": len(synth),
         "pii_columns": list(model.pii_columns),
+        "text_columns": [f.column for f in model.fills if f.category == "text"] if model.method != "copy" else [],
+        "real_rows": real_rows,
+        "real_hidden": real_rows is not None and real is None,
         "privacy": privacy,
-        "columns": [column_chart(c, kinds[c], real_all, synth) for c in columns],
+        "columns": [chart for c in columns if (chart := column_chart(c, kinds[c], real_all, synth)).labels != ("(other)",)],
         "correlation": correlation(columns, kinds, real_all, synth),
         "degrees": degrees(bundle, table, model, synthetic),
         "pca": pca_density(columns, kinds, real_all, synth),
