@@ -68,6 +68,12 @@ def _json(payload: dict[str, Any]) -> None:
     click.echo(jsonout.dumps(payload))
 
 
+def _summary(report: dict[str, Any], verb: str) -> str:
+    from provisioner.report.summary import render_text
+
+    return render_text(report, verb)
+
+
 def _say(quiet: bool, text: str) -> None:
     if not quiet:
         click.echo(text)
@@ -123,7 +129,7 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
                            html_path=html_path, resample_violations=resample_violations, stream=stream)
     if as_json:
         return _json(jsonout.provision_json(result, config.target, "provision"))
-    _say(quiet, f"provisioned {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables into {urls.display(config.target or '')}")
+    _say(quiet, _summary(result.report, f"provisioned into {urls.display(config.target or '')}:"))
     _say(quiet, "seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))
 
 
@@ -251,8 +257,10 @@ def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, targ
                              html_path=html_path, stream=stream)
     if as_json:
         return _json(jsonout.provision_json(result, config.target, "load"))
-    verb = "would load" if dry_run else "loaded"
-    _say(quiet, f"{verb} {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables")
+    if dry_run:
+        _say(quiet, f"would load {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables")
+    else:
+        _say(quiet, _summary(result.report, "loaded"))
 
 
 @main.command()
