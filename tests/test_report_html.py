@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from provisioner.cli import main
+from provisioner.report import svg
 
 from .shop import fast_config, make_shop
 
@@ -90,6 +91,8 @@ def test_load_report_html_from_bundle(shop, fresh_db: Callable[..., str]) -> Non
     assert result.exit_code == 0, result.stderr
     page = html.read_text()
     assert "No source rows were available" in page and "Children per parent" in page
+    real_bars = page.count(f'fill="{svg.REAL}"><title>real ')
+    assert real_bars > 20  # real distributions from the histograms the bundle learnt, not synthetic bars alone
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists() or not shutil.which(CHROMIUM), reason="needs chromium: apt-get install -y chromium")

@@ -67,7 +67,8 @@ def _header(summary: Mapping[str, Any], seconds: Mapping[str, float]) -> str:
         badge = '<span class="badge fail">privacy gate FAILED</span>'
     failures = "".join(f"<li>{escape(f)}</li>" for f in (gate or {}).get("failures", []))
     timing = ", ".join(f"{escape(k)} {v:.1f}s" for k, v in seconds.items())
-    note = "" if summary["has_real"] else '<p class="note">No source rows were available (loaded from a bundle): charts show the synthetic rows, and children-per-parent compares with the counts learnt at training time.</p>'
+    note = "" if summary["has_real"] else ('<p class="note">No source rows were available (loaded from a bundle): "real" is what the bundle '
+                                           "learnt at training time, as aggregates (histograms of every learnt column, children per parent).</p>")
     return (f"<header><h1>provisioner report</h1>{badge}<p class=meta>seed {summary['seed']} · schema {summary['schema_hash'][:12]} · "
             f"{escape(summary['created'])} · provisioner {__version__}{' · ' + timing if timing else ''}</p>"
             f"{'<ul class=failures>' + failures + '</ul>' if failures else ''}{note}"
