@@ -7,6 +7,7 @@ replace them with tests of your application, pointed at ``provisioned_db``.
 from __future__ import annotations
 
 import psycopg
+from psycopg import sql
 
 
 def _tables(conn: psycopg.Connection) -> list[str]:
@@ -22,14 +23,14 @@ def test_every_table_has_synthetic_rows(provisioned_db: str) -> None:
         tables = _tables(conn)
         assert tables
         for name in tables:
-            (count,) = conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()
+            (count,) = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(name))).fetchone()
             assert count > 0, name
 
 
 def test_a_test_may_wreck_its_database(provisioned_db: str) -> None:
     with psycopg.connect(provisioned_db, autocommit=True) as conn:
         for name in _tables(conn):
-            conn.execute(f'TRUNCATE "{name}" CASCADE')
+            conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(sql.Identifier(name)))
         conn.execute("CREATE TABLE scratch (note text)")
 
 
@@ -37,5 +38,5 @@ def test_the_next_test_gets_a_fresh_one(provisioned_db: str) -> None:
     with psycopg.connect(provisioned_db) as conn:
         assert "scratch" not in _tables(conn)
         first = _tables(conn)[0]
-        (count,) = conn.execute(f'SELECT count(*) FROM "{first}"').fetchone()
+        (count,) = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(first))).fetchone()
         assert count > 0
