@@ -55,10 +55,11 @@ def render_text(report: Mapping[str, Any], verb: str = "loaded") -> str:
     tables = report.get("tables", {})
     width = max((len(k) for k in tables), default=5)
     lines = [f"  {'table':<{width}}  {'rows':>9}  {'method':<16} privacy"]
-    for key, entry in tables.items():
-        lines.append(f"  {key:<{width}}  {entry['rows']:>9,}  {entry['method']:<16} {_privacy_cell(entry.get('privacy') or {})}")
-    total = sum(int(e["rows"]) for e in tables.values())
     gate = report.get("gate", {}).get("passed")
+    for key, entry in tables.items():
+        cell = _privacy_cell(entry.get("privacy") or {}) if gate is not None else "not checked"
+        lines.append(f"  {key:<{width}}  {entry['rows']:>9,}  {entry['method']:<16} {cell}")
+    total = sum(int(e["rows"]) for e in tables.values())
     verdict = {True: "privacy gate passed", False: "privacy gate FAILED", None: "privacy gate not run for this bundle (run `provisioner check`)"}[gate]
     exempt = [k for k, e in tables.items() if (e.get("privacy") or {}).get("status") == "exempt"]
     lines.append(f"{verb} {total:,} rows in {len(tables)} tables; {verdict}"
@@ -75,5 +76,5 @@ def _privacy_cell(privacy: Mapping[str, Any]) -> str:
         reason = str(privacy.get("reason", ""))
         return "exempt: " + (reason if len(reason) <= 60 else reason[:57] + "...")
     if status == "from bundle":
-        return "checked at training time" if privacy else "not checked"
+        return "checked when the bundle was made"
     return "passed" if privacy.get("passed") else "FAILED"
