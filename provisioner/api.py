@@ -236,8 +236,13 @@ def sample_to_files(
     return synthetic, export(synthetic, model.snapshot, out_dir, fmt)
 
 
-def check_bundle(path: str | Path, config: Config, progress: Progress = silent, key: bytes | None = None) -> PrivacyReport:
-    """Re-read the source (same seeded split as training) and gate a fresh sample, as ``provision`` does."""
+def check_bundle(
+    path: str | Path, config: Config, progress: Progress = silent, key: bytes | None = None, store: bool = True,
+) -> PrivacyReport:
+    """Re-read the source (same seeded split as training) and gate a fresh sample, as ``provision`` does.
+
+    With ``store`` (the default) the verdict is written into the bundle (re-signed with ``key``), so that
+    ``load`` and ``refresh`` reports carry it and a bundle that failed is never loaded."""
     model = bundle_io.load(path, key)
     sizing.check(model, config, what="check")
     engine = db.source_engine(_require(config.source, "source", "--source"))
@@ -249,7 +254,10 @@ def check_bundle(path: str | Path, config: Config, progress: Progress = silent, 
         real = real_rows(engine, model, config, progress)
     finally:
         engine.dispose()
-    return gate.run(model, real, sample(model, config, progress), config.privacy, progress).report
+    report = gate.run(model, real, sample(model, config, progress), config.privacy, progress).report
+    if store:
+        bundle_io.save(model.with_privacy(report.to_dict()), path, key)
+    return report
 
 
 def load_bundle(

@@ -17,10 +17,23 @@ from typing import Any
 
 import yaml
 
-from provisioner import columns
 from provisioner.errors import ConfigError
 
-MODELS = ("auto", *columns.names(), "copy", "generate", "skip")  # train.model / tables.<name>.model
+
+def models() -> tuple[str, ...]:
+    """Valid ``train.model`` / ``tables.<name>.model`` values: the column-model registry's names and the
+    table methods (imported on first use, so ``--help`` does not load numpy, pandas and scipy)."""
+    from provisioner import columns
+
+    return ("auto", *columns.names(), "copy", "generate", "skip")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MODELS":
+        return models()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 DEFAULT_MAX_ROWS = 1_000_000_000
 
 _UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
@@ -263,8 +276,8 @@ def _build(data: dict[str, Any], where: Any) -> Config:
     train = _section(TrainConfig, data.get("train") or {}, "train", where)
     privacy = _section(PrivacyConfig, data.get("privacy") or {}, "privacy", where)
     train = replace(train, time_budget=parse_duration(train.time_budget, where("train.time_budget")))
-    if train.model not in MODELS:
-        raise ConfigError(f"{where('train.model')}: train.model must be one of {', '.join(MODELS)}, not {train.model!r}")
+    if train.model not in models():
+        raise ConfigError(f"{where('train.model')}: train.model must be one of {', '.join(models())}, not {train.model!r}")
     pii = data.get("pii") or {}
     if not isinstance(pii, dict):
         raise ConfigError(f"{where('pii')}: pii must be a mapping with 'add' and 'remove' lists")
@@ -273,8 +286,8 @@ def _build(data: dict[str, Any], where: Any) -> Config:
     for name, spec in (data.get("tables") or {}).items():
         tables[str(name)] = _section(TableConfig, spec or {}, f"tables.{name}", where)
         model = tables[str(name)].model
-        if model is not None and model not in MODELS:
-            raise ConfigError(f"{where(f'tables.{name}.model')}: model must be one of {', '.join(MODELS)}, not {model!r}")
+        if model is not None and model not in models():
+            raise ConfigError(f"{where(f'tables.{name}.model')}: model must be one of {', '.join(models())}, not {model!r}")
     schemas = data.get("schemas", ["public"])
     return Config(
         source=_typed(data.get("source"), (str, type(None)), "source", where),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,6 +26,21 @@ REPO = Path(__file__).resolve().parents[1]
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 LOCAL_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 _names = itertools.count(1)
+_OWN_TEMP = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A temp root of this session's own: pytest prunes /tmp/pytest-of-<user>/ to the 3 newest sessions,
+    which deleted a concurrent session's folders (and the data of its embedded PostgreSQL) under it."""
+    if not config.option.basetemp:
+        config.option.basetemp = tempfile.mkdtemp(prefix="provisioner-tests-")
+        config.stash[_OWN_TEMP] = config.option.basetemp
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    own = config.stash.get(_OWN_TEMP, None)
+    if own:
+        shutil.rmtree(own, ignore_errors=True)
 
 
 def unique_name(prefix: str) -> str:
@@ -54,6 +71,21 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.admin_url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def server_extensions(pg_admin_url: str) -> frozenset[str]:
+    """Extensions the test server can create (the embedded server has only plpgsql and vector)."""
+    with psycopg.connect(**sqlscript.connect_kwargs(pg_admin_url)) as conn:
+        return frozenset(r[0] for r in conn.execute("SELECT name FROM pg_available_extensions").fetchall())
+
+
+def require_extensions(available: frozenset[str], *names: str) -> None:
+    """Skip the calling test, saying why, when the server lacks one of ``names`` (contrib is not installed)."""
+    missing = [n for n in names if n not in available]
+    if missing:
+        pytest.skip(f"the test PostgreSQL lacks extension {', '.join(missing)} (install postgresql-contrib, "
+                    "or point PROVISIONER_TEST_ADMIN_URL at a server that has it)")
 
 
 @pytest.fixture

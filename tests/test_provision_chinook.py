@@ -148,3 +148,14 @@ def test_same_seed_identical_across_processes(chinook_url: str, fresh_db: Callab
         assert done.returncode == 0, done.stderr
         targets.append(target)
     assert dbcheck.digests(targets[0]) == dbcheck.digests(targets[1])
+
+
+def test_load_ends_with_a_one_screen_summary(provisioned, fresh_db: Callable[..., str]) -> None:  # type: ignore[no-untyped-def]
+    """Rows, method and privacy per table, the verdict, and what was exempt."""
+    result = run_cli("load", "--bundle", str(provisioned["work"] / "chinook.bundle"), "--target", fresh_db("summary"))
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for table in ("invoice", "invoice_line", "genre", "playlist_track"):
+        row = next(line for line in lines if line.split()[:1] == [table])
+        assert row.split()[2] in ("gaussian_copula", "copy", "keys", "ctgan")
+    assert "privacy gate passed" in lines[-1] and "exempt: " in lines[-1] and "genre" in lines[-1]

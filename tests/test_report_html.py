@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from provisioner.cli import main
+from provisioner.report import svg
 
 from .shop import fast_config, make_shop
 
@@ -90,6 +91,8 @@ def test_load_report_html_from_bundle(shop, fresh_db: Callable[..., str]) -> Non
     assert result.exit_code == 0, result.stderr
     page = html.read_text()
     assert "No source rows were available" in page and "Children per parent" in page
+    real_bars = page.count(f'fill="{svg.REAL}"><title>real ')
+    assert real_bars > 20  # real distributions from the histograms the bundle learnt, not synthetic bars alone
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists() or not shutil.which(CHROMIUM), reason="needs chromium: apt-get install -y chromium")
@@ -101,3 +104,46 @@ def test_renders_in_headless_chromium(shop) -> None:  # type: ignore[no-untyped-
     shot = tmp / "report.png"
     chromium(html, tmp, f"--screenshot={shot}", "--window-size=1400,3000")
     assert png_distinct_rows(shot) > 200, "the screenshot is (nearly) blank"
+
+
+def test_every_chart_has_a_legend_and_nothing_is_clipped() -> None:
+    """Titles and labels fit inside each chart (estimated at the font's widest average), and every series is named."""
+    import math
+    from xml.etree import ElementTree
+
+    from provisioner.report import svg
+
+    long_title = "children per employee row (reports_to) -> employee(employee_id) through a very long foreign key name"
+    labels = [f"2003-11-{d:02d} a long category label {d}" for d in range(1, 25)]
+    series = [("real", [1 / 24] * 24, svg.REAL), ("synthetic", [1 / 24] * 24, svg.SYNTHETIC)]
+    for chart in (svg.bars(labels, series, long_title), svg.cdf(labels, series, long_title)):
+        root = ElementTree.fromstring(chart)
+        width, height = float(root.get("width")), float(root.get("height"))
+        ns = "{http://www.w3.org/2000/svg}"
+        texts = root.findall(f"{ns}text")
+        assert {"real", "synthetic"} <= {t.text for t in texts}  # the legend
+        for text in texts:
+            shown = (text.text or "") + "".join(c.tail or "" for c in text)
+            size = 12 if text.get("class") == "title" else 9
+            if text.get("transform"):  # rotated x labels: translate(x,y) rotate(35)
+                x, y = map(float, re.findall(r"translate\(([\d.]+),([\d.]+)\)", text.get("transform"))[0])
+                length = 0.62 * size * len(shown)
+                assert x + length * math.cos(math.radians(35)) <= width + 1, shown
+                assert y + length * math.sin(math.radians(35)) <= height + 1, shown
+            else:
+                assert float(text.get("x")) + 0.62 * size * len(shown) <= width + 1, shown
+
+
+def test_metrics_are_explained_in_plain_words() -> None:
+    from provisioner.report.html import explain
+
+    noisy = {"name": "identifiability", "value": 0.061, "threshold": 0.05, "passed": True}
+    assert "noise" in explain(noisy) and explain(noisy).startswith("Passes")
+    failed = {"name": "exact_copies", "value": 0.3, "threshold": 0.005, "passed": False}
+    assert explain(failed).startswith("Fails") and "copy" in explain(failed)
+
+
+def test_generated_text_is_flagged_and_small_tables_say_why_real_rows_are_missing(shop) -> None:  # type: ignore[no-untyped-def]
+    page = shop["html"].read_text()
+    assert "generated text (never learnt)" in page
+    assert "what it means" in page

@@ -31,7 +31,7 @@ def test_every_table_has_synthetic_rows(provisioned_db: str) -> None:
 def test_a_test_may_wreck_its_database(provisioned_db: str) -> None:
     with psycopg.connect(provisioned_db, autocommit=True) as conn:
         for name in _tables(conn):
-            conn.execute(f'TRUNCATE "{name}" CASCADE')
+            conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(sql.Identifier(name)))
         conn.execute("CREATE TABLE scratch (note text)")
 
 
@@ -39,5 +39,5 @@ def test_the_next_test_gets_a_fresh_one(provisioned_db: str) -> None:
     with psycopg.connect(provisioned_db) as conn:
         assert "scratch" not in _tables(conn)
         first = _tables(conn)[0]
-        (count,) = conn.execute(f'SELECT count(*) FROM "{first}"').fetchone()
+        (count,) = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(first))).fetchone()
         assert count > 0

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from provisioner.model.train import TrainResult
+if TYPE_CHECKING:
+    from provisioner.model.train import TrainResult
+
 from provisioner.pg import urls
 
 

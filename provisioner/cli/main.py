@@ -15,12 +15,24 @@ from typing import Any
 
 import click
 
-from provisioner import __version__, api, files
+from provisioner import __version__, files
 from provisioner.cli import guard, jsonout
 from provisioner.cli.term import make_progress
 from provisioner.config import Config, load_config
 from provisioner.pg import urls
 from provisioner.progress import Progress
+
+
+class _Api:
+    """:mod:`provisioner.api`, imported when a command runs: ``--help`` stays fast (no pandas, SDV or torch)."""
+
+    def __getattr__(self, name: str) -> Any:
+        from provisioner import api as module
+
+        return getattr(module, name)
+
+
+api = _Api()
 
 
 def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,6 +59,12 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _json(payload: dict[str, Any]) -> None:
     guard.emit_json(payload)
+
+
+def _summary(report: dict[str, Any], verb: str) -> str:
+    from provisioner.report.summary import render_text
+
+    return render_text(report, verb)
 
 
 def _say(quiet: bool, text: str) -> None:
@@ -134,7 +152,7 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
                            html_path=html_path, resample_violations=resample_violations, stream=stream, replace=replace)
     if as_json:
         return _json(jsonout.provision_json(result, config.target, "provision"))
-    _say(quiet, f"provisioned {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables into {urls.display(config.target or '')}")
+    _say(quiet, _summary(result.report, f"provisioned into {urls.display(config.target or '')}:"))
     _say(quiet, "seconds per stage: " + ", ".join(f"{k} {v:.1f}" for k, v in result.seconds.items()))
 
 
@@ -219,18 +237,22 @@ def sample(config: Config, progress: Progress, quiet: bool, as_json: bool, bundl
 @click.option("--source", help="Production database URL (opened read-only).")
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Model bundle to check.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), help="Write the privacy report (JSON) here.")
+@click.option("--no-store", is_flag=True, help="Do not write the verdict into the bundle (by default load and refresh reports carry it).")
 @_max_rows_option
 @_common
 def check(config: Config, progress: Progress, quiet: bool, as_json: bool, source: str | None, bundle_path: str, report_path: str | None,
-          max_rows: int | None = None) -> None:
+          no_store: bool = False, max_rows: int | None = None) -> None:
     """Run the privacy gate for a bundle against the real rows; exit 1 on failure.
+
+    The verdict is stored in the bundle (signed again with PROVISIONER_BUNDLE_KEY when set):
+    load and refresh reports carry it, and a bundle that failed is never loaded.
 
     \b
     Example:
       provisioner check --source postgresql://ro@prod/shop --bundle shop.bundle --report privacy.json
     """
     config = config.with_overrides(source=source, max_rows=max_rows)
-    verdict = api.check_bundle(bundle_path, config, progress, key=api.bundle_key())
+    verdict = api.check_bundle(bundle_path, config, progress, key=api.bundle_key(), store=not no_store)
     if report_path:
         files.write_text(report_path, json.dumps(verdict.to_dict(), indent=2, default=str) + "\n")
     if as_json:
@@ -239,7 +261,7 @@ def check(config: Config, progress: Progress, quiet: bool, as_json: bool, source
     if not verdict.passed:
         click.echo("privacy gate failed: " + "; ".join(verdict.failures), err=True)
         sys.exit(1)
-    _say(quiet, f"privacy gate passed for {len(verdict.tables)} tables")
+    _say(quiet, "privacy gate passed: " + verdict.summary())
 
 
 @main.command()
@@ -270,8 +292,10 @@ def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, targ
                              html_path=html_path, stream=stream, replace=replace)
     if as_json:
         return _json(jsonout.provision_json(result, config.target, "load"))
-    verb = "would load" if dry_run else "loaded"
-    _say(quiet, f"{verb} {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables")
+    if dry_run:
+        _say(quiet, f"would load {sum(result.synthetic_rows.values())} rows in {len(result.synthetic_rows)} tables")
+    else:
+        _say(quiet, _summary(result.report, "loaded"))
 
 
 @main.command()
@@ -313,18 +337,24 @@ def refresh(config: Config, progress: Progress, quiet: bool, as_json: bool, bund
 @main.command()
 @click.option("--source", help="Production database URL (opened read-only).")
 @click.option("--bundle", "bundle_path", required=True, type=click.Path(exists=True, dir_okay=False), help="Model bundle to compare with.")
+@click.option("--exit-code", "exit_code", is_flag=True, help="Exit 1 when the schema moved (as git diff --exit-code), 0 when it did not.")
 @_common
-def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, as_json: bool) -> None:
+def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bundle_path: str, as_json: bool,
+         exit_code: bool = False) -> None:
     """Compare the source schema with a bundle's snapshot; list the tables to retrain.
 
     \b
     Example:
       provisioner diff --source postgresql://ro@prod/shop --bundle shop.bundle
+      provisioner diff --source postgresql://ro@prod/shop --bundle shop.bundle --exit-code || provisioner train ...
     """
     result = api.diff_bundle(bundle_path, config.with_overrides(source=source), key=api.bundle_key())
     if as_json:
-        return _json(result.to_dict())
-    _say(quiet, result.describe())
+        _json(result.to_dict())
+    else:
+        _say(quiet, result.describe())
+    if exit_code and not result.identical:
+        sys.exit(1)
 
 
 @main.command()

@@ -35,6 +35,7 @@ import pandas as pd
 
 from provisioner.columns import codec
 from provisioner.columns.base import FitSettings, quiet
+from provisioner.errors import ConfigError
 from provisioner.schema.snapshot import Column
 
 STD_MULTIPLIER = 4.0  # rdt's ClusterBasedNormalizer: a mode-relative value of 1 is 4 standard deviations
@@ -78,7 +79,13 @@ class CtganModel:
         started = time.monotonic()
         data = codec.encode(frame, columns)
         train, discrete, categories = _training_frame(data, columns)
-        from ctgan import CTGAN
+        try:
+            from ctgan import CTGAN
+        except ImportError:
+            raise ConfigError(
+                "a table is set to CTGAN (tables of train.gan_min_rows rows or more are, by default), but CTGAN is not "
+                "installed: pip install 'provisioner[train]', or set train.model: gaussian_copula"
+            ) from None
 
         _seed_everything(settings.seed)
         batch = max(10, min(settings.batch_size, (len(train) // 10) * 10 or 10))

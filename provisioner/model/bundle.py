@@ -35,6 +35,7 @@ import pandas as pd
 from provisioner import __version__, files
 from provisioner.errors import BundleError
 from provisioner.model import encoding
+from provisioner.model.histograms import Histogram
 from provisioner.model.pii import PiiColumn
 from provisioner.model.profile import ColumnStats
 from provisioner.model.relations.inherit import Inherit
@@ -67,6 +68,7 @@ class TableModel:
     count_columns: tuple[str, ...] = ()  # children-per-row columns learnt with the others (hierarchy.py)
     conditions: tuple[Column, ...] = ()  # driving parent's columns ("__parent__<col>") the model is conditioned on
     inherited: tuple[Inherit, ...] = ()  # columns copied from a parent in a share of the rows (inherit.py)
+    histograms: Mapping[str, Histogram] = field(default_factory=dict)  # real distributions as aggregates, for reports
 
     @property
     def model_columns(self) -> tuple[str, ...]:

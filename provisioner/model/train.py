@@ -22,7 +22,7 @@ from provisioner import columns
 from provisioner.columns import codec
 from provisioner.config import Config
 from provisioner.errors import ConfigError
-from provisioner.model import budget, pii
+from provisioner.model import budget, histograms, pii
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.executor import FitJob, fit_all, make_executor, workers_of
 from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
@@ -281,6 +281,7 @@ def _train_table(
         seed=table_seed(config.seed, table.key, "fit"),
     )
     model = TableModel(
+        histograms=histograms.learn(table, frame, tuple(c for c, r in roles.items() if r == "model")),
         method=method, reason=reason, synthesizer=job, train_rows=len(train_rows), holdout_rows=len(holdout),
         seconds=time.perf_counter() - started, count_columns=tuple(counts.columns),
         conditions=tuple(cond.columns.values()), **base,  # type: ignore[arg-type]

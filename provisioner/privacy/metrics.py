@@ -147,6 +147,15 @@ class PrivacyReport:
             if not metric.passed
         )
 
+    def summary(self) -> str:
+        """One line: how many tables were checked and which were exempt, and why in short."""
+        checked = [k for k, t in self.tables.items() if t.status not in ("exempt", "no_columns")]
+        exempt = [k for k, t in self.tables.items() if t.status in ("exempt", "no_columns")]
+        text = f"{len(checked)} tables checked" + (f" ({', '.join(checked)})" if checked else "")
+        if exempt:
+            text += f"; {len(exempt)} exempt ({', '.join(exempt)}: lookup copies or nothing learnt from rows, see the report)"
+        return text
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "passed": self.passed,

@@ -19,16 +19,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from provisioner.model import histograms
 from provisioner.model.bundle import ModelBundle, TableModel
+from provisioner.model.histograms import Histogram
 from provisioner.model.train import RealRows
 from provisioner.privacy import distances
 from provisioner.schema.snapshot import Table, family
 from provisioner.synth.sample import SyntheticTables
 
-BINS = 20
-TOP_CATEGORIES = 12
-MIN_CELL = 5
-MIN_ROWS = 50  # fewer real rows than this: no real distributions are shown at all
+MIN_CELL = histograms.MIN_CELL
+MIN_ROWS = histograms.MIN_ROWS  # fewer real rows than this: no real distributions are shown at all
 MAX_DEGREE = 25
 GRID = 24
 DIST_QUERIES = 1000
@@ -49,6 +49,7 @@ def table_summary(
     model = bundle.tables[key]
     table = bundle.snapshot.table(key)
     synth = synthetic.tables[key]
+    real_rows = len(real.train) + len(real.holdout) if real is not None else None
     if real is not None and len(real.train) + len(real.holdout) < MIN_ROWS:
         real = None
     real_all = _real_frame(real)
@@ -62,8 +63,12 @@ def table_summary(
         "source_rows": model.source_rows,
         "synthetic_rows": len(synth),
         "pii_columns": list(model.pii_columns),
+        "text_columns": [f.column for f in model.fills if f.category == "text"] if model.method != "copy" else [],
+        "real_rows": real_rows,
+        "real_hidden": real_rows is not None and real is None,
         "privacy": privacy,
-        "columns": [column_chart(c, kinds[c], real_all, synth) for c in columns],
+        "columns": [chart for c in columns if (chart := column_chart(c, kinds[c], real_all, synth, model.histograms.get(c))).labels != ("(other)",)],
+        "learnt_histograms": real_all is None and bool(model.histograms),
         "correlation": correlation(columns, kinds, real_all, synth),
         "degrees": degrees(bundle, table, model, synthetic),
         "pca": pca_density(columns, kinds, real_all, synth),
@@ -77,66 +82,25 @@ def _real_frame(real: RealRows | None) -> pd.DataFrame | None:
     return pd.concat([real.train, real.holdout], ignore_index=True)
 
 
-def _floats(series: pd.Series, kind: str) -> np.ndarray:
-    frame = series.to_frame("v").reset_index(drop=True)
-    col = distances.prepare([frame, frame.iloc[:0], frame.iloc[:0]], {"v": kind}, ["v"])
-    return col.data[0] if col.numeric[0] else np.full(len(series), np.nan)
-
-
-def column_chart(name: str, kind: str, real: pd.DataFrame | None, synth: pd.DataFrame) -> ColumnChart:
+def column_chart(name: str, kind: str, real: pd.DataFrame | None, synth: pd.DataFrame, learnt: Histogram | None = None) -> ColumnChart:
+    """Real against synthetic for one column: from the real rows when at hand, else from the
+    histogram the bundle learnt at training time (the same bins either way)."""
+    if real is None and learnt is not None:
+        if learnt.edges:
+            return ColumnChart(name, kind, learnt.labels, learnt.shares, histograms.shares(histograms.floats(synth[name], kind), learnt.edges))
+        synthetic = histograms.category_shares(histograms.as_labels(synth[name]), learnt.labels)
+        return ColumnChart(name, "categorical", learnt.labels, learnt.shares, synthetic)
     if kind in ("numeric", "datetime"):
-        syn = _floats(synth[name], kind)
-        ref = _floats(real[name], kind) if real is not None else syn
-        edges = _edges(ref)
+        syn = histograms.floats(synth[name], kind)
+        ref = histograms.floats(real[name], kind) if real is not None else syn
+        edges = histograms.bin_edges(ref)
         if edges is not None:
-            labels = tuple(_label(e, kind) for e in edges[:-1])
-            real_h = _hist(ref, edges, MIN_CELL) if real is not None else None
-            return ColumnChart(name, kind, labels, real_h, _hist(syn, edges))
-    return _categories(name, real, synth)
-
-
-def _edges(values: np.ndarray) -> np.ndarray | None:
-    ok = values[~np.isnan(values)]
-    if len(ok) < 2:
-        return None
-    low, high = np.percentile(ok, [1.0, 99.0])
-    if not high > low:
-        low, high = float(ok.min()), float(ok.max())
-    if not high > low:
-        return None
-    return np.linspace(low, high, BINS + 1)
-
-
-def _hist(values: np.ndarray, edges: np.ndarray, min_cell: int = 0) -> tuple[float, ...]:
-    """Shares per bin; bins under ``min_cell`` rows are shown empty (they could single out a row)."""
-    ok = np.clip(values[~np.isnan(values)], edges[0], edges[-1])
-    counts, _ = np.histogram(ok, edges)
-    total = max(int(counts.sum()), 1)
-    counts[counts < min_cell] = 0
-    return tuple(float(c) / total for c in counts)
-
-
-def _label(edge: float, kind: str) -> str:
-    if kind == "datetime":
-        return pd.Timestamp(edge, unit="s").strftime("%Y-%m-%d")
-    if abs(edge) >= 1000:
-        return f"{edge:,.0f}"
-    return f"{edge:.3g}"
-
-
-def _categories(name: str, real: pd.DataFrame | None, synth: pd.DataFrame) -> ColumnChart:
-    syn = synth[name].astype("object").where(synth[name].notna(), "(null)").astype(str)
-    ref = real[name].astype("object").where(real[name].notna(), "(null)").astype(str) if real is not None else syn
-    counts = ref.value_counts()
-    keep = [str(v) for v, n in counts.items() if n >= MIN_CELL][:TOP_CATEGORIES]
-    labels = tuple(keep) + ("(other)",)
-
-    def shares(series: pd.Series) -> tuple[float, ...]:
-        folded = series.where(series.isin(keep), "(other)")
-        share = folded.value_counts(normalize=True)
-        return tuple(float(share.get(label, 0.0)) for label in labels)
-
-    return ColumnChart(name, "categorical", labels, shares(ref) if real is not None else None, shares(syn))
+            labels = tuple(histograms.label(e, kind) for e in edges[:-1])
+            real_h = histograms.shares(ref, edges, MIN_CELL) if real is not None else None
+            return ColumnChart(name, kind, labels, real_h, histograms.shares(syn, edges))
+    reference = histograms.categorical(real[name] if real is not None else synth[name])
+    synthetic = histograms.category_shares(histograms.as_labels(synth[name]), reference.labels)
+    return ColumnChart(name, "categorical", reference.labels, reference.shares if real is not None else None, synthetic)
 
 
 def _numeric_matrix(columns: Sequence[str], kinds: Mapping[str, str], frame: pd.DataFrame) -> tuple[list[str], np.ndarray]:
@@ -145,7 +109,7 @@ def _numeric_matrix(columns: Sequence[str], kinds: Mapping[str, str], frame: pd.
         kind = kinds[c] if kinds[c] != "boolean" else "numeric"
         if kind not in ("numeric", "datetime"):
             continue
-        values = _floats(frame[c], kind)
+        values = histograms.floats(frame[c], kind)
         if np.isnan(values).all():
             continue
         names.append(c)
@@ -257,11 +221,11 @@ def distance_histograms(columns: Sequence[str], kinds: Mapping[str, str], real: 
 
     hold, syn = nearest_two("holdout"), nearest_two("synthetic")
     top = float(np.percentile(np.concatenate([hold[:, 0], syn[:, 0]]), 99.0)) or 1.0
-    dcr_edges = np.linspace(0.0, top, BINS + 1)
-    nndr_edges = np.linspace(0.0, 1.0, BINS + 1)
+    dcr_edges = np.linspace(0.0, top, histograms.BINS + 1)
+    nndr_edges = np.linspace(0.0, 1.0, histograms.BINS + 1)
     return {
-        "dcr": {"labels": [f"{e:.3f}" for e in dcr_edges[:-1]], "holdout": _hist(hold[:, 0], dcr_edges), "synthetic": _hist(syn[:, 0], dcr_edges)},
-        "nndr": {"labels": [f"{e:.2f}" for e in nndr_edges[:-1]], "holdout": _hist(_ratio(hold), nndr_edges), "synthetic": _hist(_ratio(syn), nndr_edges)},
+        "dcr": {"labels": [f"{e:.3f}" for e in dcr_edges[:-1]], "holdout": histograms.shares(hold[:, 0], dcr_edges), "synthetic": histograms.shares(syn[:, 0], dcr_edges)},
+        "nndr": {"labels": [f"{e:.2f}" for e in nndr_edges[:-1]], "holdout": histograms.shares(_ratio(hold), nndr_edges), "synthetic": histograms.shares(_ratio(syn), nndr_edges)},
     }
 
 

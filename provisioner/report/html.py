@@ -67,7 +67,8 @@ def _header(summary: Mapping[str, Any], seconds: Mapping[str, float]) -> str:
         badge = '<span class="badge fail">privacy gate FAILED</span>'
     failures = "".join(f"<li>{escape(f)}</li>" for f in (gate or {}).get("failures", []))
     timing = ", ".join(f"{escape(k)} {v:.1f}s" for k, v in seconds.items())
-    note = "" if summary["has_real"] else '<p class="note">No source rows were available (loaded from a bundle): charts show the synthetic rows, and children-per-parent compares with the counts learnt at training time.</p>'
+    note = "" if summary["has_real"] else ('<p class="note">No source rows were available (loaded from a bundle): "real" is what the bundle '
+                                           "learnt at training time, as aggregates (histograms of every learnt column, children per parent).</p>")
     return (f"<header><h1>provisioner report</h1>{badge}<p class=meta>seed {summary['seed']} · schema {summary['schema_hash'][:12]} · "
             f"{escape(summary['created'])} · provisioner {__version__}{' · ' + timing if timing else ''}</p>"
             f"{'<ul class=failures>' + failures + '</ul>' if failures else ''}{note}"
@@ -79,8 +80,9 @@ def _overview(summary: Mapping[str, Any]) -> str:
     for t in summary["tables"]:
         rows.append(f"<tr><td><a href='#t-{escape(t['key'])}'>{escape(t['key'])}</a></td><td>{escape(t['method'])}</td>"
                     f"<td class=num>{t['source_rows']:,}</td><td class=num>{t['synthetic_rows']:,}</td><td>{_status(t['privacy'])}</td>"
-                    f"<td>{escape(', '.join(t['pii_columns']))}</td></tr>")
-    head = "<tr><th>table</th><th>method</th><th>source rows</th><th>synthetic rows</th><th>privacy</th><th>PII (Faker)</th></tr>"
+                    f"<td>{escape(', '.join(t['pii_columns']))}</td><td>{escape(', '.join(t.get('text_columns', [])))}</td></tr>")
+    head = ("<tr><th>table</th><th>method</th><th>source rows</th><th>synthetic rows</th><th>privacy</th>"
+            "<th>PII (Faker values)</th><th>generated text (never learnt)</th></tr>")
     return f"<section><h2>Tables</h2><table class=grid>{head}{''.join(rows)}</table></section>"
 
 
@@ -100,12 +102,35 @@ def _metrics(privacy: Mapping[str, Any] | None) -> str:
     rows = "".join(
         f"<tr class={'ok' if m['passed'] else 'bad'}><td>{escape(m['name'])}</td><td class=num>{_num(m['value'])}</td>"
         f"<td class=num>{_num(m['baseline'])}</td><td class=num>{_num(m['threshold'])}</td><td>{'pass' if m['passed'] else 'FAIL'}</td>"
-        f"<td>{escape(m.get('detail', ''))}</td></tr>"
+        f"<td>{escape(explain(m))}<br><small>{escape(m.get('detail', ''))}</small></td></tr>"
         for m in privacy["metrics"]
     )
-    head = "<tr><th>metric</th><th>value</th><th>baseline</th><th>threshold</th><th></th><th>detail</th></tr>"
+    head = "<tr><th>metric</th><th>value</th><th>baseline</th><th>threshold</th><th></th><th>what it means</th></tr>"
     sizes = f"train {privacy['rows_train']:,} · holdout {privacy['rows_holdout']:,} · synthetic {privacy['rows_synthetic']:,}"
     return f"<h3>Privacy gate <small>{sizes}</small></h3><table class=grid>{head}{rows}</table>"
+
+
+_MEANING = {
+    "exact_copies": ("no more synthetic rows copy a unique training row than real rows the model never saw do by chance",
+                     "synthetic rows copy unique training rows more often than chance: they would leak those rows"),
+    "dcr_share": ("synthetic rows sit no closer to the training rows than new real rows do",
+                  "synthetic rows sit closer to the training rows than new real rows do: the model memorised"),
+    "nndr": ("few synthetic rows sit on a single training row (as few as among new real rows)",
+             "too many synthetic rows sit on a single training row"),
+    "identifiability": ("a training row is no easier to pick out with the synthetic rows than a new real row",
+                        "training rows are easier to pick out with the synthetic rows than new real rows"),
+}
+
+
+def explain(metric: Mapping[str, Any]) -> str:
+    """One plain sentence per metric: what the numbers mean, and why it passes or fails."""
+    good, bad = _MEANING.get(metric["name"], ("passes", "fails"))
+    value, threshold = metric.get("value"), metric.get("threshold")
+    beyond = value is not None and threshold is not None and metric["name"] != "exact_copies" and value > threshold
+    if metric["passed"] and beyond:
+        return ("Passes: the value is above the threshold, but by less than the holdout's own noise "
+                "(a small holdout makes it noisy), so it is not significant.")
+    return f"{'Passes' if metric['passed'] else 'Fails'}: {good if metric['passed'] else bad}."
 
 
 def _num(value: float | None) -> str:
@@ -115,6 +140,9 @@ def _num(value: float | None) -> str:
 def _table_section(t: Mapping[str, Any], has_real: bool) -> str:
     parts = [f"<section id='t-{escape(t['key'])}'><h2>{escape(t['key'])} <small>{escape(t['method'])}: {escape(t['reason'])}</small></h2>",
              _metrics(t["privacy"])]
+    if t.get("real_hidden"):
+        parts.append(f"<p class=note>Real distributions are not drawn for this table: it has {t['real_rows']} real rows, "
+                     "too few to draw without showing single rows. The charts show the synthetic rows only.</p>")
     if t["columns"]:
         parts.append("<h3>Learnt columns</h3><div class=charts>" + "".join(_column(c) for c in t["columns"]) + "</div>")
     if t["correlation"]:

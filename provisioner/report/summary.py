@@ -48,3 +48,33 @@ def build_report(
 def write_json(path: str | Path | None, report: Mapping[str, Any]) -> None:
     if path:
         files.write_text(path, json.dumps(report, indent=2, default=str) + "\n")  # complete or not at all
+
+
+def render_text(report: Mapping[str, Any], verb: str = "loaded") -> str:
+    """The one-screen summary ``provision`` and ``load`` end with: rows, method and privacy per table, the verdict."""
+    tables = report.get("tables", {})
+    width = max((len(k) for k in tables), default=5)
+    lines = [f"  {'table':<{width}}  {'rows':>9}  {'method':<16} privacy"]
+    gate = report.get("gate", {}).get("passed")
+    for key, entry in tables.items():
+        cell = _privacy_cell(entry.get("privacy") or {}) if gate is not None else "not checked"
+        lines.append(f"  {key:<{width}}  {entry['rows']:>9,}  {entry['method']:<16} {cell}")
+    total = sum(int(e["rows"]) for e in tables.values())
+    verdict = {True: "privacy gate passed", False: "privacy gate FAILED", None: "privacy gate not run for this bundle (run `provisioner check`)"}[gate]
+    exempt = [k for k, e in tables.items() if (e.get("privacy") or {}).get("status") == "exempt"]
+    lines.append(f"{verb} {total:,} rows in {len(tables)} tables; {verdict}"
+                 + (f"; exempt: {', '.join(exempt)} (reasons in the report)" if exempt else ""))
+    streamed = report.get("streamed") or []
+    if streamed:
+        lines.append(f"streamed shard by shard: {', '.join(streamed)}")
+    return "\n".join(lines)
+
+
+def _privacy_cell(privacy: Mapping[str, Any]) -> str:
+    status = privacy.get("status", "from bundle")
+    if status == "exempt":
+        reason = str(privacy.get("reason", ""))
+        return "exempt: " + (reason if len(reason) <= 60 else reason[:57] + "...")
+    if status == "from bundle":
+        return "checked when the bundle was made"
+    return "passed" if privacy.get("passed") else "FAILED"

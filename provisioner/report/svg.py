@@ -20,16 +20,19 @@ def legend(series: Sequence[tuple[str, str]]) -> str:
     return f'<div class="legend">{items}</div>'
 
 
+LEFT, RIGHT, TOP, BOTTOM = 44, 56, 40, 64  # room for the y labels, the last rotated x label, title + legend, x labels
+
+
 def bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float] | None, str]], title: str,
-         width: int = 420, height: int = 200) -> str:
-    """Grouped bars of shares (0..1), one group per label."""
+         width: int = 440, height: int = 230) -> str:
+    """Grouped bars of shares (0..1), one group per label, with the series' legend under the title."""
     shown = [(n, v, c) for n, v, c in series if v is not None]
-    left, bottom, top = 40, 46, 22
-    plot_w, plot_h = width - left - 8, height - bottom - top
+    left, top = LEFT, TOP
+    plot_w, plot_h = width - left - RIGHT, height - BOTTOM - top
     peak = max([max(v) for _, v, _ in shown if len(v)] + [1e-9])
     group = plot_w / max(len(labels), 1)
     bar_w = max(group * 0.8 / max(len(shown), 1), 1.0)
-    parts = [_frame(width, height, title), _y_axis(left, top, plot_w, plot_h, peak)]
+    parts = [_frame(width, height, title, [(n, c) for n, _, c in shown]), _y_axis(left, top, plot_w, plot_h, peak)]
     for s, (name, values, color) in enumerate(shown):
         for i, value in enumerate(values):
             h = plot_h * value / peak
@@ -41,12 +44,13 @@ def bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float] | No
 
 
 def cdf(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float] | None, str]], title: str,
-        width: int = 420, height: int = 200) -> str:
-    """Cumulative shares as step lines over the same bins."""
-    left, bottom, top = 40, 46, 22
-    plot_w, plot_h = width - left - 8, height - bottom - top
+        width: int = 440, height: int = 230) -> str:
+    """Cumulative shares as step lines over the same bins, with the series' legend under the title."""
+    left, top = LEFT, TOP
+    plot_w, plot_h = width - left - RIGHT, height - BOTTOM - top
     step = plot_w / max(len(labels), 1)
-    parts = [_frame(width, height, title), _y_axis(left, top, plot_w, plot_h, 1.0)]
+    shown = [(n, c) for n, v, c in series if v is not None]
+    parts = [_frame(width, height, title, shown), _y_axis(left, top, plot_w, plot_h, 1.0)]
     for name, values, color in series:
         if values is None:
             continue
@@ -64,11 +68,13 @@ def cdf(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float] | Non
 def heatmap(matrix: Sequence[Sequence[float]], labels: Sequence[str], title: str, signed: bool = True, size: int = 300) -> str:
     """A square matrix; signed: -1 blue .. 0 white .. +1 red, else white .. blue by share."""
     n = max(len(matrix), 1)
-    margin = 90 if labels else 10
+    margin = 96 if labels else 10
     cell = (size - margin - 10) / n
     peak = max([max(row) for row in matrix if row] + [1e-9])
-    parts = [_frame(size, int(30 + n * cell), title),
-             f'<rect x="{margin}" y="22" width="{n * cell:.1f}" height="{n * cell:.1f}" fill="#fff" stroke="{GRID}"/>']
+    key = "-1 blue · 0 white · +1 red" if signed else "white: no rows · dark: most rows"
+    parts = [_frame(size, int(30 + n * cell + 18), title),
+             f'<rect x="{margin}" y="22" width="{n * cell:.1f}" height="{n * cell:.1f}" fill="#fff" stroke="{GRID}"/>',
+             f'<text x="{margin}" y="{int(30 + n * cell + 12)}" class="xlab">{escape(key)}</text>']
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             color = _diverging(value) if signed else _sequential(value / peak)
@@ -82,9 +88,17 @@ def heatmap(matrix: Sequence[Sequence[float]], labels: Sequence[str], title: str
     return "".join(parts) + "</svg>"
 
 
-def _frame(width: int, height: int, title: str) -> str:
+def _frame(width: int, height: int, title: str, keys: Sequence[tuple[str, str]] = ()) -> str:
+    """The svg element, its title (shortened to fit, whole in the tooltip) and a legend of ``keys``."""
+    limit = max(int((width - 8) / (0.62 * 12)), 12)  # 12 px bold: about 0.62 em a character
+    legend_items, x = [], 4.0
+    for name, color in keys:
+        legend_items.append(f'<rect x="{x:.0f}" y="21" width="10" height="10" rx="2" fill="{color}"/>'
+                            f'<text x="{x + 14:.0f}" y="30" class="xlab">{escape(name)}</text>')
+        x += 24 + 6 * len(name)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
-            f'<text x="4" y="14" class="title">{escape(title)}</text>')
+            f'<title>{escape(title)}</title><text x="4" y="14" class="title">{escape(_short(title, limit))}</text>'
+            + "".join(legend_items))
 
 
 def _y_axis(left: int, top: int, plot_w: int, plot_h: int, peak: float) -> str:
@@ -103,7 +117,8 @@ def _x_labels(labels: Sequence[str], left: int, base: float, step: float) -> str
         if i % every:
             continue
         x = left + i * step + step / 2
-        parts.append(f'<text transform="translate({x:.1f},{base + 8:.1f}) rotate(35)" class="xlab">{escape(_short(label, 12))}</text>')
+        parts.append(f'<text transform="translate({x:.1f},{base + 10:.1f}) rotate(35)" class="xlab">'
+                     f'<title>{escape(label)}</title>{escape(_short(label, 11))}</text>')
     return "".join(parts)
 
 

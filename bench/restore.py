@@ -1,0 +1,79 @@
+"""Provisioning from a bundle against restoring a dump of the same rows (what users compare us with).
+
+    python3 bench/restore.py [--dataset chinook|tpch] [--scale 10] [--repeats 3] [--bundle PATH]
+
+Trains a bundle (Chinook by default, 1 epoch: only the copula is used at Chinook's size), then
+per repeat, alternating A and B into fresh databases: (A) ``provisioner load`` from the bundle
+(``api.load_bundle``: Alembic schema, sampling, COPY, one transaction) and (B) ``pg_restore`` of a
+custom-format ``pg_dump`` of A's result, taken once beforehand (not timed). Prints the medians and
+``bundle_vs_restore`` = A / B (target <= 1.5 for Chinook x10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from _common import admin_url, dataset, emit, median, scratch_db
+
+from provisioner import api
+from provisioner.config import Config, TrainConfig
+from provisioner.pg import script as sqlscript
+
+
+def train(path: Path, name: str) -> Path:
+    if name == "tpch":
+        from tpch_load import ensure
+
+        api.train_bundle(Config(source=ensure(admin_url(), "tpch_sf01", 0.1), seed=1, train=TrainConfig(time_budget=180)), path)
+        return path
+    with scratch_db(f"{name}_source") as source:
+        sqlscript.load_sql_script(source, dataset(f"{name}.sql"))
+        api.train_bundle(Config(source=source, seed=1, train=TrainConfig(epochs=1)), path)
+    return path
+
+
+def provision(bundle: Path, target: str, scale: float) -> tuple[float, int]:
+    started = time.perf_counter()
+    result = api.load_bundle(bundle, Config(target=target, seed=2, scale=scale))
+    return time.perf_counter() - started, sum(result.synthetic_rows.values())
+
+
+def restore(dump: Path, target: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(["pg_restore", "--no-owner", "-d", target, str(dump)], check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", choices=["chinook", "northwind", "tpch"], default="chinook")
+    parser.add_argument("--scale", type=float, default=None, help="default 10 (chinook, northwind), 1 (tpch)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--bundle", type=Path, default=None, help="reuse (or write) this bundle")
+    args = parser.parse_args()
+    scale = args.scale or (1.0 if args.dataset == "tpch" else 10.0)
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = args.bundle if args.bundle and args.bundle.exists() else train(args.bundle or Path(tmp) / "b.bundle", args.dataset)
+        dump = Path(tmp) / "rows.dump"
+        with scratch_db("restore_seed") as seed_db:
+            _, rows = provision(bundle, seed_db, scale)
+            subprocess.run(["pg_dump", "-Fc", "-f", str(dump), seed_db], check=True)
+        ours, theirs = [], []
+        for i in range(args.repeats):
+            with scratch_db(f"restore_a{i}") as target:
+                ours.append(provision(bundle, target, scale)[0])
+            with scratch_db(f"restore_b{i}") as target:
+                theirs.append(restore(dump, target))
+    emit("dataset", args.dataset)
+    emit("rows", rows)
+    emit("bundle_load_seconds", median(ours))
+    emit("pg_restore_seconds", median(theirs))
+    emit("bundle_vs_restore", median(ours) / median(theirs))
+
+
+if __name__ == "__main__":
+    main()
