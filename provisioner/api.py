@@ -146,8 +146,12 @@ def provision(
     resample_violations: bool = False,
     stream: bool | None = None,
     replace: bool = False,
+    dry_run: bool = False,
 ) -> ProvisionResult:
     """Every stage; the privacy gate runs before the first write to the target.
+
+    ``dry_run``: reflect and decide every table's method, PII and row count (no model is fitted),
+    look at the target with reads only, and return the plan in ``report["plan"]``; nothing is written.
 
     ``resample_violations``: when the gate names offending rows, redraw their learnt
     columns and re-check (see :mod:`provisioner.privacy.gate`) before giving up.
@@ -164,6 +168,9 @@ def provision(
         snapshot = _timed(seconds, "reflect", progress, lambda: reflect(source, config.schemas, progress))
         sizing.check_source_rows({t.key: t.row_count for t in snapshot.tables}, config)
         warnings = _row_security(source, snapshot, progress)
+        if dry_run:
+            planned = _timed(seconds, "plan", progress, lambda: train(source, snapshot, config, progress, fit=False))
+            return _dry_run(planned.bundle, config, target_url, seconds, warnings)
         trained = _timed(seconds, "train", progress, lambda: train(source, snapshot, config, progress))
         trained = _finish_training(trained, source, config, warnings)
     finally:
@@ -192,6 +199,28 @@ def provision(
     report = build_report(model, loaded.tables, loaded.notes + warnings, verdict.report.to_dict(), loaded, seconds, config.seed)
     write_json(report_path, report)
     return ProvisionResult(snapshot, loaded.tables, verdict.report.to_dict(), loaded, seconds, report)
+
+
+def _dry_run(model: ModelBundle, config: Config, target_url: URL, seconds: dict[str, float], notes: tuple[str, ...]) -> ProvisionResult:
+    """The plan of a provision: tables, methods, rows, PII, and what the target would undergo."""
+    from provisioner.load.migrate import preview
+
+    rows = shards.estimate_rows(model, config)
+    target = db.target_engine(target_url)
+    try:
+        with target.connect() as conn:
+            changes = preview(conn, model.snapshot)
+    finally:
+        target.dispose()
+    tables = {
+        key: {"method": tm.method, "reason": tm.reason, "source_rows": tm.source_rows, "rows": int(rows.get(key, 0)),
+              "pii_columns": list(tm.pii_columns),
+              "generated_text": [f.column for f in tm.fills if f.category == "text"] if tm.method != "copy" else []}
+        for key, tm in model.tables.items()
+    }
+    plan_report = {"dry_run": True, "tables": tables, "target": changes.describe(), "notes": list(notes),
+                   "streamed": sorted(shards.make_plan(model, config).streamed), "written": False}
+    return ProvisionResult(model.snapshot, {k: v["rows"] for k, v in tables.items()}, None, None, seconds, {"plan": plan_report})
 
 
 def _stream_plan(model: ModelBundle, config: Config, stream: bool | None) -> shards.StreamPlan:

@@ -61,6 +61,12 @@ def _json(payload: dict[str, Any]) -> None:
     guard.emit_json(payload)
 
 
+def _plan_text(plan: dict[str, Any]) -> str:
+    from provisioner.report.summary import render_plan
+
+    return render_plan(plan)
+
+
 def _summary(report: dict[str, Any], verb: str) -> str:
     from provisioner.report.summary import render_text
 
@@ -126,6 +132,7 @@ def main() -> None:
 @click.option("--executor", type=click.Choice(["auto", "serial", "local", "ray"]), help="Where table models are fitted (default auto: a process pool for 2+ GANs).")
 @click.option("--ray-address", help="With --executor ray: the Ray cluster address (default: start a local Ray).")
 @click.option("--stream/--no-stream", default=None, help="Sample and COPY every table that can be shard by shard (flat memory), or none; default: tables of 200k+ rows.")
+@click.option("--dry-run", is_flag=True, help="Print the plan (tables, methods, rows, PII, what the target would undergo); fit and write nothing.")
 @_replace_option
 @_max_rows_option
 @_common
@@ -133,7 +140,7 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
               scale: float | None, report_path: str | None, bundle_path: str | None, epochs: int | None, html_path: str | None,
               as_json: bool, strict: bool | None = None, resample_violations: bool = False, executor: str | None = None,
               ray_address: str | None = None, time_budget: str | None = None, stream: bool | None = None,
-              replace: bool = False, max_rows: int | None = None) -> None:
+              replace: bool = False, max_rows: int | None = None, dry_run: bool = False) -> None:
     """Run every stage: reflect, train, sample, privacy gate, load.
 
     The privacy gate runs before the first write: if it fails, nothing is
@@ -144,12 +151,16 @@ def provision(config: Config, progress: Progress, quiet: bool, source: str | Non
     Example:
       provisioner provision --source postgresql://ro@prod:5432/shop \\
           --target postgresql://dev@localhost/shop_staging --scale 0.5 --seed 7 --report report.json
+      provisioner provision --source postgresql://ro@prod:5432/shop --target postgresql://dev@localhost/shop_staging --dry-run
     """
     config = config.with_overrides(source=source, target=target, schemas=schemas or None, scale=scale, epochs=epochs,
                                    strict=strict or None, executor=executor, ray_address=ray_address, time_budget=time_budget,
                                    max_rows=max_rows)
     result = api.provision(config, bundle_path=bundle_path, report_path=report_path, progress=progress, key=api.bundle_key(),
-                           html_path=html_path, resample_violations=resample_violations, stream=stream, replace=replace)
+                           html_path=html_path, resample_violations=resample_violations, stream=stream, replace=replace,
+                           dry_run=dry_run)
+    if dry_run:
+        return _json(result.report["plan"]) if as_json else _say(quiet, _plan_text(result.report["plan"]))
     if as_json:
         return _json(jsonout.provision_json(result, config.target, "provision"))
     _say(quiet, _summary(result.report, f"provisioned into {urls.display(config.target or '')}:"))

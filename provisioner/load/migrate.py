@@ -171,6 +171,41 @@ def upgrade(
     return MigrationResult(revision, previous, True, len(statements), str(folder), replaced)
 
 
+@dataclass(frozen=True)
+class MigrationPreview:
+    """What :func:`upgrade` would do to the target, found with reads only (``--dry-run``)."""
+
+    revision: str
+    previous: str | None
+    action: str  # "create" | "reload" | "upgrade"
+    creates: tuple[str, ...]  # tables the revision creates (empty for a reload)
+    drops: tuple[str, ...]  # provisioner's own objects dropped first (a new revision replaces them)
+    clashes: tuple[str, ...]  # objects of the same name provisioner did not create: refused without --replace
+    blockers: tuple[str, ...]  # users' foreign keys or views on provisioner's tables: refused without --replace
+
+    def describe(self) -> list[str]:
+        what = {"create": f"create {len(self.creates)} tables (revision {self.revision})",
+                "reload": f"empty and reload provisioner's {len(self.creates) or 'existing'} tables (revision {self.revision} is there)",
+                "upgrade": f"replace provisioner's revision {self.previous} by {self.revision}: drop {len(self.drops)} objects it "
+                           f"created, create {len(self.creates)} tables"}[self.action]
+        lines = [f"target: {what}"]
+        lines += [f"target: refused without --replace: {c} (provisioner did not create it)" for c in self.clashes]
+        lines += [f"target: refused without --replace: {b}" for b in self.blockers]
+        return lines
+
+
+def preview(conn: Connection, snapshot: SchemaSnapshot) -> MigrationPreview:
+    """:func:`upgrade`'s decision, without changing anything (no lock, no DDL)."""
+    revision, previous = revision_id(snapshot), current_revision(conn)
+    mine = owned_oids(conn)
+    clashes = tuple(t.label for t in planned_clashes(conn, snapshot) if (t.kind, t.oid) not in mine)
+    tables = tuple(t.key for t in snapshot.tables)
+    if previous == revision and not clashes and _complete(conn, snapshot, mine):
+        return MigrationPreview(revision, previous, "reload", tables, (), (), tuple(_foreign_references(conn, mine)))
+    drops = tuple(t.label for t in owned(conn))
+    return MigrationPreview(revision, previous, "upgrade" if drops else "create", tables, drops, clashes, ())
+
+
 def _schemas(snapshot: SchemaSnapshot) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*snapshot.schemas, BOOKKEEPING_SCHEMA)))
 

@@ -76,8 +76,10 @@ def reusable(previous: ModelBundle, snapshot: SchemaSnapshot, changed: tuple[str
 
 def train(
     engine: Engine, snapshot: SchemaSnapshot, config: Config, progress: Progress = silent,
-    reuse: Mapping[str, TableModel] | None = None,
+    reuse: Mapping[str, TableModel] | None = None, fit: bool = True,
 ) -> TrainResult:
+    """Read the source, decide every table's method and fit the models; with ``fit`` False everything
+    is decided (methods, PII, keys, child counts) but no model is fitted: what ``--dry-run`` shows."""
     started = time.perf_counter()
     order = load_order(snapshot)
     _validate_table_config(snapshot, config)
@@ -109,7 +111,8 @@ def train(
             if rows is not None:
                 real[key] = rows
             progress.info(f"{key}: {model.method} ({model.reason})")
-    _fit_pending(models, config, progress, started)
+    if fit:
+        _fit_pending(models, config, progress, started)
     _refuse_skipped_parents(snapshot, models)
     settings = {"scale": config.scale, "train": config.train.__dict__, "privacy": config.privacy.__dict__}
     bundle = ModelBundle(snapshot=snapshot, tables=models, order=order, seed=config.seed, settings=settings)

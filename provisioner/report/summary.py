@@ -78,3 +78,19 @@ def _privacy_cell(privacy: Mapping[str, Any]) -> str:
     if status == "from bundle":
         return "checked when the bundle was made"
     return "passed" if privacy.get("passed") else "FAILED"
+
+
+def render_plan(plan: Mapping[str, Any]) -> str:
+    """``provision --dry-run``: what each table would get, and what the target would undergo; nothing was written."""
+    tables = plan.get("tables", {})
+    width = max((len(k) for k in tables), default=5)
+    lines = [f"  {'table':<{width}}  {'rows':>9}  {'method':<16} PII (Faker) / generated text"]
+    for key, entry in tables.items():
+        generated = ", ".join(entry["pii_columns"] + [f"{c} (text)" for c in entry["generated_text"]])
+        lines.append(f"  {key:<{width}}  {entry['rows']:>9,}  {entry['method']:<16} {generated}")
+    lines += list(plan.get("target", []))
+    if plan.get("streamed"):
+        lines.append(f"streamed shard by shard: {', '.join(plan['streamed'])}")
+    lines += [f"note: {n}" for n in plan.get("notes", [])]
+    lines.append(f"dry run: {sum(int(e['rows']) for e in tables.values()):,} rows planned in {len(tables)} tables; nothing was fitted or written")
+    return "\n".join(lines)
