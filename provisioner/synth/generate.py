@@ -1,18 +1,26 @@
 """Rule-based values for columns no tabular model learns, and for empty tables.
 
 Values come from the column's type, its constraints and a few aggregate
-statistics (null rate, range, mean length). Types without a rule get NULL
-where allowed; a NOT NULL column of an unknown type is an error that names it.
+statistics (null rate, range, mean length), or from what was learnt about the
+column: the shape of arrays, JSON and hstore (:mod:`provisioner.synth.shaped`),
+the frequency profile of an external key (:func:`external_keys`), the share of
+special values (:func:`with_specials`: ``infinity``, ``NaN``, BC dates, at their
+source rate, for learnt columns too). Types without a rule get NULL where allowed;
+a NOT NULL column of an unknown type is an error that names it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from provisioner.errors import SchemaError
 from provisioner.model.profile import ColumnStats
-from provisioner.model.relations.relational import KeyShape, make_keys
+from provisioner.model.relations.relational import Degree, KeyShape, make_keys
+from provisioner.model.shapes import ValueShape
+from provisioner.synth import shaped
 from provisioner.schema.snapshot import (
     INTEGER_KINDS,
     NUMERIC_KINDS,
@@ -27,13 +35,88 @@ _SPAN_SECONDS = 10 * 365 * 86_400
 
 
 def values_for(table: Table, col: Column, n: int, stats: ColumnStats | None, rng: np.random.Generator) -> pd.Series:
-    """``n`` values for ``col`` by rule, with the source's null rate."""
+    """``n`` values for ``col`` by rule, with the source's null rate and special values."""
+    if stats is not None and stats.frequency is not None:
+        return external_keys(col, n, stats, rng)
+    if stats is not None and isinstance(stats.shape, ValueShape) and col.kind in _SHAPED:
+        return shaped.column_values(col, stats.shape, n, rng)
     series = _base(table, col, n, stats, rng)
     null_rate = stats.null_rate if stats else 0.0
-    if col.nullable and null_rate > 0 and n:
+    missing = null_rate + _special_share(stats)
+    if (col.nullable or _special_share(stats)) and missing > 0 and n:
         series = series.astype(object) if series.dtype.kind in "iub" else series
-        series = series.mask(rng.random(n) < null_rate)
-    return series.reset_index(drop=True)
+        series = series.mask(rng.random(n) < missing)
+    return with_specials(series.reset_index(drop=True), stats, rng)
+
+
+_SHAPED = frozenset({"array", "json", "jsonb", "hstore"})
+
+
+def _special_share(stats: ColumnStats | None) -> float:
+    return sum(share for _, share in stats.specials) if stats is not None and stats.specials else 0.0
+
+
+def with_specials(series: pd.Series, stats: ColumnStats | None, rng: np.random.Generator) -> pd.Series:
+    """Turn the share of NULLs that stood for special values back into them: a missing value is a special
+    one with probability (special share) / (NULL share + special share), the special value by its share."""
+    special = _special_share(stats)
+    if not special:
+        return series
+    missing = series.isna().to_numpy()
+    chosen = missing & (rng.random(len(series)) < special / (special + stats.null_rate))  # type: ignore[union-attr]
+    if not chosen.any():
+        return series
+    tokens = [t for t, _ in stats.specials]  # type: ignore[union-attr]
+    weights = np.asarray([s for _, s in stats.specials], dtype=float)  # type: ignore[union-attr]
+    out = series.astype(object).where(series.notna(), None)
+    out[chosen] = np.asarray(tokens, dtype=object)[rng.choice(len(tokens), size=int(chosen.sum()), p=weights / weights.sum())]
+    return out
+
+
+def apply_specials(frame: pd.DataFrame, names: Iterable[str], stats: Mapping[str, ColumnStats], rng: np.random.Generator) -> None:
+    """Special values of learnt columns (the model sampled them as NULL): see :func:`with_specials`."""
+    for name in names:
+        if name in frame and stats.get(name) is not None and stats[name].specials:
+            frame[name] = with_specials(frame[name], stats[name], rng).to_numpy()
+
+
+def external_keys(col: Column, n: int, stats: ColumnStats, rng: np.random.Generator) -> pd.Series:
+    """New values for an external key with the source's frequency profile: as many values shared by
+    1, 2, ... rows as the source had (scaled to ``n``), none of them a source value by design."""
+    present = ~(rng.random(n) < stats.null_rate) if col.nullable and stats.null_rate > 0 else np.ones(n, dtype=bool)
+    rows = int(present.sum())
+    counts = _multiplicities(stats.frequency, rows, rng)  # type: ignore[arg-type]
+    ids = _new_ids(col, len(counts), stats, rng)
+    values = np.empty(n, dtype=object)
+    values[:] = None
+    values[present] = rng.permutation(np.repeat(ids, counts)) if rows else values[present]
+    series = pd.Series(values, dtype=object)
+    return series.astype("Int64") if col.kind in INTEGER_KINDS else series
+
+
+def _multiplicities(degree: Degree, rows: int, rng: np.random.Generator) -> np.ndarray:
+    if rows == 0:
+        return np.zeros(0, dtype=np.int64)
+    mean = max(degree.mean, 1.0)
+    drawn = np.maximum(degree.draw(rng, int(np.ceil(rows / mean)) + 8), 1)
+    while drawn.sum() < rows:
+        drawn = np.concatenate([drawn, np.maximum(degree.draw(rng, 8), 1)])
+    cut = int(np.searchsorted(np.cumsum(drawn), rows))
+    counts = drawn[:cut + 1].copy()
+    counts[-1] -= int(counts.sum()) - rows
+    return counts[counts > 0]
+
+
+def _new_ids(col: Column, k: int, stats: ColumnStats, rng: np.random.Generator) -> np.ndarray:
+    if col.kind == "uuid":
+        return make_keys(KeyShape("uuid"), col, k, rng).to_numpy(dtype=object)
+    low = int(stats.min_value) if stats.min_value is not None else 1
+    high = max(int(stats.max_value) if stats.max_value is not None else low, low + 2 * k)
+    high = min(high, _INT_LIMITS.get(col.kind, _INT_LIMITS["bigint"]))
+    if high - low < 1_000_000:
+        return rng.choice(np.arange(low, high + 1, dtype=np.int64), size=k, replace=False)
+    ids = np.unique(rng.integers(low, high + 1, size=2 * k + 16, dtype=np.int64))
+    return rng.permutation(ids)[:k]
 
 
 def _base(table: Table, col: Column, n: int, stats: ColumnStats | None, rng: np.random.Generator) -> pd.Series:
@@ -89,6 +172,9 @@ def _literal(table: Table, col: Column, n: int, stats: ColumnStats | None, rng: 
         inner = rng.integers(1, 100, size=(n, 3)) if col.element_kind in INTEGER_KINDS | NUMERIC_KINDS else None
         if inner is not None:
             return pd.Series(["{" + ",".join(map(str, row)) + "}" for row in inner], dtype=object)
+        if col.element_kind == "enum" and col.enum_values:
+            labels = np.asarray(col.enum_values, dtype=object)[rng.integers(0, len(col.enum_values), size=n)]
+            return pd.Series(["{" + str(v) + "}" for v in labels], dtype=object)
         if col.element_kind in TEXT_KINDS:
             words = np.array("alpha beta gamma delta north south river stone cloud maple".split())
             sizes = rng.integers(0, 4, size=n)
@@ -107,7 +193,7 @@ def _literal(table: Table, col: Column, n: int, stats: ColumnStats | None, rng: 
         return pd.Series(rng.integers(0, 86_400, size=n).astype(float))
     if kind == "range":
         return _ranges(col, n, rng)
-    if kind == "tsvector":
+    if kind in ("tsvector", "hstore"):
         return pd.Series([""] * n, dtype=object)
     if kind == "macaddr":
         octets = rng.integers(0, 256, size=(n, 6))

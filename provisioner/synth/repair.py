@@ -117,8 +117,6 @@ def repair(
 
 _FALLBACKS = {
     "tsvector": "written empty",
-    "json": 'written as {"id": n} objects (JSON content is not learnt)',
-    "jsonb": 'written as {"id": n} objects (JSON content is not learnt)',
     "other": "written NULL (no generator for this type)",
     "bit": "written NULL (no generator for this type)",
 }
@@ -307,6 +305,21 @@ def one_per_parent(table: Table, fk: ForeignKey, picks: np.ndarray, parents: int
     extra = min(len(valid) - len(kept), len(free))
     moved = rng.choice(free, size=extra, replace=False) if extra else np.zeros(0, dtype=np.int64)
     return np.concatenate([np.sort(np.concatenate([kept, moved])), nulls]).astype(np.int64)
+
+
+def unique_picks(table: Table, fk: ForeignKey, picks: np.ndarray, parents: int, rng: np.random.Generator) -> np.ndarray:
+    """Parent picks of rows already made, for a foreign key that must be unique (a department's manager):
+    a parent picked twice moves to a parent nobody picked, as long as there is one."""
+    if not any(set(u) <= set(fk.columns) for u in table.uniques):
+        return picks
+    out = picks.copy()
+    valid = np.flatnonzero(out >= 0)
+    _, first = np.unique(out[valid], return_index=True)
+    repeated = np.setdiff1d(valid, valid[first])
+    free = rng.permutation(np.setdiff1d(np.arange(parents, dtype=np.int64), out[valid]))
+    moved = min(len(repeated), len(free))
+    out[repeated[:moved]] = free[:moved]
+    return out
 
 
 def shortfall(table: Table, wanted: int | None, made: int) -> list[str]:
