@@ -71,7 +71,7 @@ def bundle_key(environ: Mapping[str, str] | None = None) -> bytes | None:
 def reflect_source(config: Config, out_dir: str | Path | None = "schemas", progress: Progress = silent) -> tuple[SchemaSnapshot, Path | None]:
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
-        snapshot = reflect(engine, config.schemas, progress)
+        snapshot = reflect(engine, config.schemas, progress, config.foreign_keys, config.where)
     finally:
         engine.dispose()
     path = save_snapshot(snapshot, out_dir, engine.url.database or "source") if out_dir else None
@@ -87,7 +87,7 @@ def train_bundle(
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
         progress.stage("reflect")
-        snapshot = reflect(engine, config.schemas, progress)
+        snapshot = reflect(engine, config.schemas, progress, config.foreign_keys, config.where)
         reuse = None
         if only_changed:
             from provisioner.model.train import reusable
@@ -131,7 +131,8 @@ def provision(
     target_url = urls.parse(_require(config.target, "target", "--target"), "target")
     try:
         db.refuse_same_database(source, target_url)
-        snapshot = _timed(seconds, "reflect", progress, lambda: reflect(source, config.schemas, progress))
+        snapshot = _timed(seconds, "reflect", progress, lambda: reflect(source, config.schemas, progress, config.foreign_keys, config.where))
+        _preflight(target_url, snapshot)
         trained = _timed(seconds, "train", progress, lambda: train(source, snapshot, config, progress))
     finally:
         source.dispose()
@@ -157,6 +158,19 @@ def provision(
     report = build_report(model, loaded.tables, loaded.notes, verdict.report.to_dict(), loaded, seconds, config.seed)
     write_json(report_path, report)
     return ProvisionResult(snapshot, loaded.tables, verdict.report.to_dict(), loaded, seconds, report)
+
+
+def _preflight(target_url: URL, snapshot: SchemaSnapshot) -> None:
+    """The target's server has every extension the source uses (exit 2 before training otherwise)."""
+    from sqlalchemy import create_engine
+
+    from provisioner.load.loader import preflight
+
+    probe = create_engine(target_url, connect_args={"application_name": "provisioner-target"})
+    try:
+        preflight(probe, snapshot)
+    finally:
+        probe.dispose()
 
 
 def _stream_plan(model: ModelBundle, config: Config, stream: bool | None) -> shards.StreamPlan:
@@ -204,7 +218,7 @@ def check_bundle(path: str | Path, config: Config, progress: Progress = silent, 
     model = bundle_io.load(path, key)
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
-        snapshot = reflect(engine, model.snapshot.schemas, progress)
+        snapshot = reflect(engine, model.snapshot.schemas, progress, config.foreign_keys, config.where)
         if snapshot.structure_hash != model.schema_hash:
             bundle_io.load(path, key, expect_schema=snapshot.structure_hash)
         real = real_rows(engine, model, config, progress)
@@ -289,7 +303,7 @@ def diff_bundle(bundle_path: str | Path, config: Config, key: bytes | None = Non
     model = bundle_io.load(bundle_path, key)
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
-        now = reflect(engine, model.snapshot.schemas)
+        now = reflect(engine, model.snapshot.schemas, foreign_keys=config.foreign_keys, where=config.where)
     finally:
         engine.dispose()
     return diff(model.snapshot, now)

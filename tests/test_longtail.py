@@ -176,3 +176,55 @@ def test_second_load_into_the_same_target(longtail: dict[str, Any]) -> None:
     again = CliRunner().invoke(main, longtail["args"], catch_exceptions=False)
     assert again.exit_code == 0, again.output
     assert dbcheck.all_constraints_valid(longtail["target"], SCHEMAS) == []
+
+
+def _engine(url: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import create_engine
+
+    return create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+
+
+def _empty_source(snapshot: Any) -> Any:
+    import pandas as pd
+
+    from provisioner.schema.graph import load_order
+    from provisioner.synth.sample import SyntheticTables
+    from provisioner.synth.shards import MemorySource
+
+    tables = {t.key: pd.DataFrame({"id": pd.array([1, 2], dtype="Int64")}) for t in snapshot.tables}
+    return MemorySource(SyntheticTables(tables, load_order(snapshot), 0, (), 0.0))
+
+
+def test_missing_extension_exits_2_naming_it(fresh_db: Any) -> None:
+    from provisioner.errors import LoadError
+    from provisioner.load.loader import load
+    from provisioner.schema.snapshot import SchemaSnapshot
+
+    snapshot = SchemaSnapshot(schemas=("public",), tables=(), extensions=("hstore", "provisioner_no_such_extension"))
+    engine = _engine(fresh_db("noext"))
+    try:
+        with pytest.raises(LoadError) as failed:
+            load(engine, snapshot, _empty_source(snapshot))
+    finally:
+        engine.dispose()
+    assert failed.value.exit_code == 2
+    assert "lacks the extension provisioner_no_such_extension" in str(failed.value) and "hstore" not in str(failed.value)
+
+
+def test_policy_for_a_role_the_target_lacks_is_noted_not_dropped_silently(fresh_db: Any) -> None:
+    from provisioner.load.loader import load
+    from provisioner.schema.snapshot import Column, Policy, SchemaSnapshot, Table
+
+    ghost = unique_name("ghost_role")
+    table = Table("public", "doc", (Column("id", "integer", "integer"),), row_security=True, policies=(
+        Policy("doc_ghost", "SELECT", True, (ghost,), "true"), Policy("doc_all", "ALL", True, ("public",), "(id > 0)")))
+    snapshot = SchemaSnapshot(schemas=("public",), tables=(table,))
+    url = fresh_db("ghost")
+    engine = _engine(url)
+    try:
+        result = load(engine, snapshot, _empty_source(snapshot))
+    finally:
+        engine.dispose()
+    assert any(f"policy doc_ghost is not re-created: role {ghost} does not exist" in n for n in result.notes)
+    assert dbcheck.scalar(url, "SELECT string_agg(polname, ',') FROM pg_policy") == "doc_all"
+    assert dbcheck.scalar(url, "SELECT relrowsecurity FROM pg_class WHERE relname = 'doc'") is True

@@ -143,6 +143,16 @@ def check_extensions(conn: Connection, snapshot: SchemaSnapshot) -> None:
         )
 
 
+def preflight(engine: Engine, snapshot: SchemaSnapshot) -> None:
+    """Before training: what the load needs of the target's server (its extensions), so a missing one
+    is found in seconds, not after the training. An unreachable target is left to the load to report."""
+    try:
+        with engine.connect() as conn:
+            check_extensions(conn, snapshot)
+    except DBAPIError:
+        return
+
+
 def missing_roles(conn: Connection, snapshot: SchemaSnapshot) -> frozenset[str]:
     """Roles the policies name that the target's server does not have."""
     named = sorted({r for t in snapshot.tables for p in t.policies for r in p.roles if r != "public"})

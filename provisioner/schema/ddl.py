@@ -99,12 +99,14 @@ def foreign_key_adds(snapshot: SchemaSnapshot) -> list[str]:
 
 
 def foreign_key_add(table: Table, fk: ForeignKey) -> list[str]:
+    if fk.virtual:
+        return []
     return [f"ALTER TABLE {on} ADD CONSTRAINT {_q(name)} {fk.definition}" for on, name in _fk_homes(table, fk)]
 
 
 def foreign_key_drops(snapshot: SchemaSnapshot) -> list[str]:
     return [f"ALTER TABLE {on} DROP CONSTRAINT IF EXISTS {_q(name)}"
-            for table in snapshot.tables for fk in table.foreign_keys for on, name in _fk_homes(table, fk)]
+            for table in snapshot.tables for fk in table.foreign_keys if not fk.virtual for on, name in _fk_homes(table, fk)]
 
 
 def _fk_homes(table: Table, fk: ForeignKey) -> list[tuple[str, str]]:

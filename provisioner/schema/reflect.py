@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from provisioner.errors import SchemaError
 from provisioner.pg.connect import connect, run
 from provisioner.progress import Progress, silent
 from provisioner.schema import catalog, types
+from provisioner.schema.virtual import with_virtual_keys
 from provisioner.schema.objects import (
     functions_of,
     partition_foreign_keys,
@@ -105,8 +106,16 @@ _KINDS: Sequence[tuple[str, str]] = (
 )
 
 
-def reflect(engine: Engine, schemas: Sequence[str] = ("public",), progress: Progress = silent) -> SchemaSnapshot:
-    """Read every table of ``schemas`` from a (read-only) source engine."""
+def reflect(
+    engine: Engine, schemas: Sequence[str] = ("public",), progress: Progress = silent,
+    foreign_keys: Sequence[str] = (), where: Callable[[str], str] | None = None,
+) -> SchemaSnapshot:
+    """Read every table of ``schemas`` from a (read-only) source engine; ``foreign_keys`` are the
+    config's virtual foreign keys (schema/virtual.py), ``where`` names a config key's file and line."""
+    return with_virtual_keys(_reflect(engine, schemas, progress), foreign_keys, where or (lambda key: "config"))
+
+
+def _reflect(engine: Engine, schemas: Sequence[str], progress: Progress) -> SchemaSnapshot:
     with connect(engine) as conn:
         insp = inspect(conn)
         known = set(insp.get_schema_names())

@@ -75,6 +75,7 @@ class ForeignKey:
     definition: str  # pg_get_constraintdef() text
     # declared on the partitions of a partitioned table rather than on the table: (schema, partition, name)
     on_partitions: tuple[tuple[str, str, str], ...] = ()
+    virtual: bool = False  # declared in the config (``foreign_keys``), not in the database: modelled, never created
 
     @property
     def label(self) -> str:
@@ -329,6 +330,7 @@ class SchemaSnapshot:
         """SHA-256 of the structure (row counts and server version excluded)."""
         data = self.to_dict(with_counts=False)
         data.pop("server_version", None)
+        data.pop("skipped", None)  # notes on what is not re-created, not structure
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def to_json(self) -> str:
@@ -372,7 +374,7 @@ class SchemaSnapshot:
 #: Fields added after snapshot format 1: written only when set, so that a snapshot of a schema
 #: without these features (and its structure hash, the target's revision) stays as it was.
 _OPTIONAL = frozenset({
-    "part_of", "on_partitions", "row_security", "force_row_security", "policies", "depends",
+    "part_of", "on_partitions", "virtual", "row_security", "force_row_security", "policies", "depends",
     "composites", "sequences", "views", "comments", "extension_schemas", "skipped",
 })
 
