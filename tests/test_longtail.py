@@ -119,6 +119,11 @@ def test_composite_array_hstore_json_values_are_filled_and_valid(longtail: dict[
     json_keys = "SELECT string_agg(DISTINCT k, ',' ORDER BY k) FROM measurement, jsonb_object_keys(payload) k"
     assert _both(longtail, json_keys)[1] == "level,note,ok,source"
     assert dbcheck.scalar(target, "SELECT count(*) FROM app.department WHERE name IS NULL") == 0
+    spread = "SELECT round(avg(coordinates[0])::numeric, -1)::float, count(DISTINCT coordinates[1]) > 50 FROM app.airport"
+    assert _both(longtail, spread)[0] == _both(longtail, spread)[1], "points are learnt (two part columns), not invented"
+    assert dbcheck.scalar(target, "SELECT count(*) FROM app.film WHERE fulltext = ''::tsvector") == 0, "the trigger fills the tsvector"
+    assert dbcheck.scalar(target, "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'app.film'::regclass AND attname = 'views'") == '"bıgınt"'
+    assert dbcheck.scalar(target, "SELECT length(titles) > 100 FROM app.film_titles"), "a view over the schema's own aggregate"
 
 
 def test_ranges_follow_the_rows_dates(longtail: dict[str, Any]) -> None:
@@ -228,3 +233,24 @@ def test_policy_for_a_role_the_target_lacks_is_noted_not_dropped_silently(fresh_
     assert any(f"policy doc_ghost is not re-created: role {ghost} does not exist" in n for n in result.notes)
     assert dbcheck.scalar(url, "SELECT string_agg(polname, ',') FROM pg_policy") == "doc_all"
     assert dbcheck.scalar(url, "SELECT relrowsecurity FROM pg_class WHERE relname = 'doc'") is True
+
+
+def test_schema_change_recreates_types_sequences_and_views(longtail: dict[str, Any]) -> None:
+    """A new revision drops what the last one made (tables, enums, domains) and creates it all again:
+    composite types, standalone sequences and views that survive those drops are replaced too."""
+    import psycopg
+
+    with psycopg.connect(**sqlscript.connect_kwargs(longtail["source"]), autocommit=True) as conn:
+        conn.execute("ALTER TABLE app.invoice ADD COLUMN memo text")
+        conn.execute("CREATE VIEW app.constant AS SELECT 1 AS one")
+    try:
+        again = CliRunner().invoke(main, longtail["args"], catch_exceptions=False)
+    finally:
+        with psycopg.connect(**sqlscript.connect_kwargs(longtail["source"]), autocommit=True) as conn:
+            conn.execute("DROP VIEW app.constant")
+            conn.execute("ALTER TABLE app.invoice DROP COLUMN memo")
+    assert again.exit_code == 0, again.output
+    target = longtail["target"]
+    assert dbcheck.scalar(target, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'memo'") == 1
+    assert dbcheck.scalar(target, "SELECT one FROM app.constant") == 1
+    assert dbcheck.all_constraints_valid(target, SCHEMAS) == []

@@ -148,13 +148,16 @@ def _structured(value: Any, col: Column) -> Any:
 
 
 def split_parts(series: pd.Series, col: Column, parts: tuple[Column, ...]) -> dict[str, pd.Series]:
-    """The raw values of each part column of a range or composite column."""
+    """The raw values of each part column of a range, point or composite column."""
     values = series.to_numpy(dtype=object).tolist()
     if col.kind == "range":
         pairs = [_range_parts(v) for v in values]
         return {parts[0].name: pd.Series([p[0] for p in pairs], index=series.index, dtype=object),
                 parts[1].name: pd.Series([p[1] for p in pairs], index=series.index, dtype=object)}
-    records = [parse_record(v) if isinstance(v, str) else [] for v in values]
+    if col.kind == "point":  # '(1.5,-2)'
+        records = [v.strip("()").split(",") if isinstance(v, str) else [] for v in values]
+    else:
+        records = [parse_record(v) if isinstance(v, str) else [] for v in values]
     out = {}
     for i, part in enumerate(parts):
         raw = [r[i] if i < len(r) else None for r in records]

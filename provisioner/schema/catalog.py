@@ -38,6 +38,15 @@ def views_of(conn: Connection, schemas: Sequence[str]) -> tuple[tuple[View, ...]
              AND d.refclassid = 'pg_class'::regclass
         JOIN pg_class rc ON rc.oid = d.refobjid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
         WHERE r.ev_class = ANY(:oids) AND d.refobjid <> r.ev_class"""), {"oids": [int(r["oid"]) for r in rows]}).mappings().all()
+    calls = conn.execute(text("""
+        SELECT DISTINCT r.ev_class AS view, pn.nspname AS schema, p.proname AS name, a.aggkind AS aggkind
+        FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+             AND d.refclassid = 'pg_proc'::regclass
+        JOIN pg_proc p ON p.oid = d.refobjid JOIN pg_namespace pn ON pn.oid = p.pronamespace
+        LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid
+        WHERE r.ev_class = ANY(:oids) AND pn.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')
+    """), {"oids": [int(r["oid"]) for r in rows]}).mappings().all()
     by_oid = {int(r["oid"]): r for r in rows}
     deps: dict[int, set[int]] = {oid: set() for oid in by_oid}
     outside: dict[int, str] = {}
@@ -46,6 +55,9 @@ def views_of(conn: Connection, schemas: Sequence[str]) -> tuple[tuple[View, ...]
             deps[int(ref["view"])].add(int(ref["ref"]))
         elif ref["ref_schema"] not in schemas and ref["ref_schema"] not in ("pg_catalog", "information_schema"):
             outside.setdefault(int(ref["view"]), f"{ref['ref_schema']}.{ref['ref_name']}")
+    for call in calls:  # a function provisioner does not re-create (another schema, an ordered-set aggregate)
+        if call["schema"] not in schemas or call["aggkind"] not in (None, "n"):
+            outside.setdefault(int(call["view"]), f"function {call['schema']}.{call['name']}")
     order, notes = _ordered(deps, outside, by_oid)
     views = tuple(
         View(r["nspname"], r["relname"], r["query"].strip().rstrip(";"), bool(r["materialized"]), tuple(r["options"]), tuple(r["indexes"]))
@@ -69,8 +81,8 @@ def _ordered(deps: dict[int, set[int]], outside: dict[int, str], rows: dict[int,
             pending.pop(oid)
             if reason is not None:
                 bad[oid] = reason
-                notes.append(f"view {_name(rows[oid])} is not re-created: it reads {reason}, which is not reflected "
-                             "(add its schema with --schema)")
+                notes.append(f"not re-created: view {_name(rows[oid])}, which reads {reason}, which provisioner does not "
+                             "re-create (add its schema with --schema)")
             else:
                 order.append(oid)
     return order, notes
@@ -169,8 +181,8 @@ UNION ALL
 SELECT 'extended statistics ' || n.nspname || '.' || s.stxname FROM pg_statistic_ext s
  JOIN pg_namespace n ON n.oid = s.stxnamespace WHERE n.nspname = ANY(:schemas)
 UNION ALL
-SELECT CASE p.prokind WHEN 'a' THEN 'aggregate ' ELSE 'window function ' END || n.nspname || '.' || p.proname
- FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind IN ('a', 'w') AND n.nspname = ANY(:schemas)
+SELECT 'window function ' || n.nspname || '.' || p.proname
+ FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.prokind = 'w' AND n.nspname = ANY(:schemas)
  AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')
 UNION ALL
 SELECT 'privileges (GRANT) on ' || n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -194,6 +206,10 @@ SELECT 'trigger ' || g.tgname || ' declared on partition ' || n.nspname || '.' |
  FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relispartition AND NOT g.tgisinternal AND g.tgparentid = 0 AND n.nspname = ANY(:schemas)
 UNION ALL
+SELECT 'trigger ' || g.tgname || ' on view ' || n.nspname || '.' || c.relname
+ FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind = 'v' AND NOT g.tgisinternal AND n.nspname = ANY(:schemas)
+UNION ALL
 SELECT 'publication ' || pubname FROM pg_publication
 UNION ALL
 SELECT 'event trigger ' || evtname FROM pg_event_trigger
@@ -202,5 +218,13 @@ SELECT 'event trigger ' || evtname FROM pg_event_trigger
 
 def skipped_of(conn: Connection, schemas: Sequence[str]) -> list[str]:
     """What the source has that provisioner does not re-create, one line each."""
-    rows = conn.execute(text(_SKIPPED), {"schemas": list(schemas)}).scalars().all()
-    return [f"not re-created: {r}" for r in sorted(set(rows))]
+    rows = sorted(set(conn.execute(text(_SKIPPED), {"schemas": list(schemas)}).scalars().all()))
+    grants = [r.removeprefix(_GRANTS) for r in rows if r.startswith(_GRANTS)]
+    lines = [f"not re-created: {r}" for r in rows if not r.startswith(_GRANTS)]
+    if grants:
+        shown = ", ".join(grants[:5]) + (f" and {len(grants) - 5} more" if len(grants) > 5 else "")
+        lines.append(f"not re-created: privileges (GRANT) on {len(grants)} relations ({shown}); grant them in the target")
+    return lines
+
+
+_GRANTS = "privileges (GRANT) on "

@@ -35,14 +35,16 @@ def create_statements(snapshot: SchemaSnapshot) -> list[str]:
     stmts += _extensions(snapshot)
     for enum in snapshot.enums:
         labels = ", ".join("'" + v.replace("'", "''") + "'" for v in enum.values)
-        stmts.append(f"CREATE TYPE {_qualified(enum.schema, enum.name)} AS ENUM ({labels})")
-    ordered = order_types([*snapshot.domains, *snapshot.composites])
-    stmts += [f"DROP TYPE IF EXISTS {_qualified(t.schema, t.name)}" for t in reversed(ordered) if t in snapshot.composites]
-    stmts += [t.definition if t in snapshot.domains else _composite(t) for t in ordered]  # type: ignore[union-attr, arg-type]
+        stmts.append(_shared(snapshot, enum.schema, f"CREATE TYPE {_qualified(enum.schema, enum.name)} AS ENUM ({labels})"))
+    ordered = order_types([*snapshot.domains, *snapshot.composites, *snapshot.range_types])
+    stmts += [f"DROP TYPE IF EXISTS {_qualified(t.schema, t.name)}" for t in reversed(ordered)
+              if t in snapshot.composites and t.schema in snapshot.schemas]
+    stmts += [_shared(snapshot, t.schema, _composite(t) if t in snapshot.composites else t.definition) for t in ordered]  # type: ignore[union-attr]
     stmts += [s for seq in snapshot.sequences for s in _create_sequence(seq)]
-    if snapshot.functions:
+    if snapshot.functions or snapshot.aggregates:
         stmts.append("SET LOCAL check_function_bodies = off")  # bodies may name tables created below
         stmts += [f.definition for f in snapshot.functions]
+        stmts += [a.definition for a in snapshot.aggregates]
     for table in snapshot.tables:
         stmts += _sequences(table, snapshot)
         stmts.append(_create_table(table))
@@ -60,8 +62,17 @@ def create_statements(snapshot: SchemaSnapshot) -> list[str]:
     return stmts
 
 
+def _shared(snapshot: SchemaSnapshot, schema: str, statement: str) -> str:
+    """A type of a schema that is not reflected (a domain in public used by app's tables) may exist in
+    the target already: created unless it does."""
+    if schema in snapshot.schemas:
+        return statement
+    return f"DO $provisioner$ BEGIN {statement}; EXCEPTION WHEN duplicate_object THEN NULL; END $provisioner$"
+
+
 def _schemas(snapshot: SchemaSnapshot) -> list[str]:
-    extra = [s.schema for s in snapshot.sequences] + [schema for _, schema in snapshot.extension_schemas]
+    types = [*snapshot.enums, *snapshot.domains, *snapshot.composites, *snapshot.range_types]
+    extra = [s.schema for s in snapshot.sequences] + [schema for _, schema in snapshot.extension_schemas] + [t.schema for t in types]
     return [s for s in dict.fromkeys([*snapshot.schemas, *extra]) if s != "public"]
 
 
@@ -87,10 +98,13 @@ def _create_sequence(seq: DbSequence) -> list[str]:
 
 
 def _create_view(view: View) -> list[str]:
+    """A view that reads no table survives the drops of an earlier revision: dropped first."""
     options = f" WITH ({', '.join(view.options)})" if view.options else ""
+    kind = "MATERIALIZED VIEW" if view.materialized else "VIEW"
+    drop = f"DROP {kind} IF EXISTS {view.sql_name} CASCADE"
     if not view.materialized:
-        return [f"CREATE VIEW {view.sql_name}{options} AS {view.query}"]
-    return [f"CREATE MATERIALIZED VIEW {view.sql_name}{options} AS {view.query} WITH NO DATA", *view.indexes]
+        return [drop, f"CREATE VIEW {view.sql_name}{options} AS {view.query}"]
+    return [drop, f"CREATE MATERIALIZED VIEW {view.sql_name}{options} AS {view.query} WITH NO DATA", *view.indexes]
 
 
 def foreign_key_adds(snapshot: SchemaSnapshot) -> list[str]:

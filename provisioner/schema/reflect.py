@@ -39,6 +39,7 @@ from provisioner.schema.snapshot import (
     Index,
     SchemaSnapshot,
     Table,
+    TypeDef,
 )
 
 _TYPE_SQL = """
@@ -103,6 +104,7 @@ _KINDS: Sequence[tuple[str, str]] = (
     (r"^json$", "json"), (r"^bytea$", "bytea"), (r"^(inet|cidr)$", "inet"), (r"^tsvector$", "tsvector"),
     (r"^(int4|int8|num|ts|tstz|date)range$", "range"), (r"^money$", "numeric"), (r"^(citext|name)$", "text"),
     (r"^(macaddr|macaddr8)$", "macaddr"), (r"^bit", "bit"), (r"^xml$", "text"), (r"^hstore$", "hstore"),
+    (r"^point$", "point"), (r"^(box|circle|lseg|line|path|polygon)$", "geometric"),
 )
 
 
@@ -126,12 +128,20 @@ def _reflect(engine: Engine, schemas: Sequence[str], progress: Progress) -> Sche
         enums: list[EnumType] = []
         domains: list[Domain] = []
         composites: list[Composite] = []
+        ranges: list[TypeDef] = []
         for schema in schemas:
             enum_map = {(e["schema"], e["name"]): tuple(e["labels"]) for e in insp.get_enums(schema=schema)}
             enums += [EnumType(s, n, v) for (s, n), v in sorted(enum_map.items())]
             domains += types.domains_of(conn, schema)
             composites += types.composites_of(conn, schema)
+            ranges += types.ranges_of(conn, schema)
             tables += _reflect_schema(conn, schema, progress)
+        for schema, names in sorted(types.foreign_types(conn, schemas).items()):  # a domain in public used by app's tables
+            enums += types.enums_of(conn, schema, names)
+            domains += types.domains_of(conn, schema, names)
+            composites += types.composites_of(conn, schema, names)
+            ranges += types.ranges_of(conn, schema, names)
+        aggregates, aggregate_notes = types.aggregates_of(conn, schemas)
         version = conn.execute(text("SHOW server_version")).scalar_one()
         extensions, extension_schemas = types.extensions_of(conn)
         views, view_notes = catalog.views_of(conn, schemas)
@@ -150,7 +160,9 @@ def _reflect(engine: Engine, schemas: Sequence[str], progress: Progress) -> Sche
             views=views,
             comments=catalog.comments_of(conn, schemas, dropped),
             extension_schemas=extension_schemas,
-            skipped=tuple(view_notes) + tuple(catalog.skipped_of(conn, schemas)),
+            skipped=tuple(view_notes) + tuple(aggregate_notes) + tuple(catalog.skipped_of(conn, schemas)),
+            range_types=tuple(ranges),
+            aggregates=aggregates,
         )
 
 
@@ -278,7 +290,8 @@ _RANGE_LENGTH = {"date": ("integer", "integer"), "timestamp": ("interval", "inte
 
 
 def _parts(conn: Connection, col: Column, row: Any, enum_values: dict[int, tuple[str, ...]]) -> list[Column]:
-    """Part columns: learnt like any other column, then put together into ``col`` (synth/parts.py)."""
+    """Part columns: learnt like any other column, then put together into ``col`` (synth/parts.py):
+    a range's lower bound and length, a point's x and y, a composite's attributes."""
     if not col.insertable:
         return []
     if col.kind == "range" and row["range_subtype"]:
@@ -286,6 +299,8 @@ def _parts(conn: Connection, col: Column, row: Any, enum_values: dict[int, tuple
         length_type, length_kind = _RANGE_LENGTH.get(lower, (row["range_subtype"], lower))
         return [Column(f"{col.name}.lower", row["range_subtype"], lower, part_of=col.name),
                 Column(f"{col.name}.length", length_type, length_kind, part_of=col.name)]
+    if col.kind == "point":
+        return [Column(f"{col.name}.{axis}", "double precision", "double", part_of=col.name) for axis in ("x", "y")]
     if col.kind == "composite" and row["type_relid"]:
         attrs = conn.execute(_ATTRIBUTES_SQL, {"relid": int(row["type_relid"])}).mappings().all()
         return [dataclasses.replace(_column(a, enum_values), name=f"{col.name}.{a['name']}", nullable=True, default=None,

@@ -17,6 +17,7 @@ from typing import Any
 from psycopg import sql
 
 from provisioner.errors import SchemaError
+from provisioner.schema.extras import Comment, Composite, DbSequence, Policy, TypeDef, View  # noqa: F401 (re-exported)
 
 SNAPSHOT_FORMAT = 1
 
@@ -115,18 +116,6 @@ class Partition:
 
 
 @dataclass(frozen=True)
-class Policy:
-    """A row-level security policy (``CREATE POLICY``)."""
-
-    name: str
-    command: str  # ALL | SELECT | INSERT | UPDATE | DELETE
-    permissive: bool
-    roles: tuple[str, ...]  # role names; "public" for PUBLIC
-    using: str | None = None
-    check: str | None = None
-
-
-@dataclass(frozen=True)
 class Routine:
     schema: str
     name: str
@@ -222,58 +211,6 @@ class Domain:
 
 
 @dataclass(frozen=True)
-class Composite:
-    """A composite type (``CREATE TYPE name AS (attr type, ...)``)."""
-
-    schema: str
-    name: str
-    attributes: tuple[tuple[str, str], ...]  # (name, format_type spelling)
-    depends: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class DbSequence:
-    """A sequence of the reflected schemas (identity sequences belong to their column instead)."""
-
-    schema: str
-    name: str
-    data_type: str = "bigint"
-    start: int = 1
-    increment: int = 1
-    min_value: int | None = None
-    max_value: int | None = None
-    cache: int = 1
-    cycle: bool = False
-    owned_by: tuple[str, str] | None = None  # (table key, column)
-
-    @property
-    def sql_name(self) -> str:
-        return sql.Identifier(self.schema, self.name).as_string(None)
-
-
-@dataclass(frozen=True)
-class View:
-    """A view or materialized view, re-created after the tables (materialized ones refreshed after the load)."""
-
-    schema: str
-    name: str
-    query: str  # pg_get_viewdef()
-    materialized: bool = False
-    options: tuple[str, ...] = ()  # reloptions: security_barrier=true, check_option=local, ...
-    indexes: tuple[str, ...] = ()  # index definitions of a materialized view
-
-    @property
-    def sql_name(self) -> str:
-        return sql.Identifier(self.schema, self.name).as_string(None)
-
-
-@dataclass(frozen=True)
-class Comment:
-    target: str  # the object as COMMENT ON names it: TABLE "app"."t", COLUMN "app"."t"."c", ...
-    text: str
-
-
-@dataclass(frozen=True)
 class SchemaSnapshot:
     schemas: tuple[str, ...]
     tables: tuple[Table, ...]
@@ -288,6 +225,8 @@ class SchemaSnapshot:
     comments: tuple[Comment, ...] = ()
     extension_schemas: tuple[tuple[str, str], ...] = ()  # (extension, schema) where not public
     skipped: tuple[str, ...] = ()  # objects of the source that are not re-created (listed in the report's notes)
+    range_types: tuple[TypeDef, ...] = ()
+    aggregates: tuple[Routine, ...] = ()  # CREATE AGGREGATE statements (after the functions they call)
     format: int = SNAPSHOT_FORMAT
     _index: dict[str, Table] = field(default_factory=dict, compare=False, repr=False)
 
@@ -361,6 +300,8 @@ class SchemaSnapshot:
             comments=tuple(Comment(**c) for c in data.get("comments", [])),
             extension_schemas=_tuple(data.get("extension_schemas", [])),
             skipped=tuple(data.get("skipped", [])),
+            range_types=tuple(_make(TypeDef, t) for t in data.get("range_types", [])),
+            aggregates=tuple(Routine(**r) for r in data.get("aggregates", [])),
         )
 
     @classmethod
@@ -375,7 +316,7 @@ class SchemaSnapshot:
 #: without these features (and its structure hash, the target's revision) stays as it was.
 _OPTIONAL = frozenset({
     "part_of", "on_partitions", "virtual", "row_security", "force_row_security", "policies", "depends",
-    "composites", "sequences", "views", "comments", "extension_schemas", "skipped",
+    "composites", "sequences", "views", "comments", "extension_schemas", "skipped", "range_types", "aggregates",
 })
 
 

@@ -16,24 +16,24 @@ from collections.abc import Sequence
 from psycopg import sql
 from sqlalchemy import Connection, text
 
-from provisioner.schema.snapshot import Composite, DbSequence, Domain, EnumType
+from provisioner.schema.snapshot import Composite, DbSequence, Domain, EnumType, Routine, TypeDef
 
 _USER_TYPE = """
     (SELECT array_agg(DISTINCT un.nspname || '.' || ut.typname) FROM pg_type ut JOIN pg_namespace un ON un.oid = ut.typnamespace
-     WHERE ut.oid = ANY(:oids) AND ut.typtype IN ('e', 'd', 'c') AND un.nspname NOT IN ('pg_catalog', 'information_schema')
+     WHERE ut.oid = ANY(:oids) AND ut.typtype IN ('e', 'd', 'c', 'r') AND un.nspname NOT IN ('pg_catalog', 'information_schema')
        AND (ut.typtype <> 'c' OR (SELECT relkind FROM pg_class WHERE oid = ut.typrelid) = 'c'))
 """
 
 
-def enums_of(conn: Connection, schema: str) -> list[EnumType]:
+def enums_of(conn: Connection, schema: str, names: set[str] | None = None) -> list[EnumType]:
     rows = conn.execute(text("""
         SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_type t
         JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
         WHERE n.nspname = :schema GROUP BY t.typname ORDER BY t.typname"""), {"schema": schema}).all()
-    return [EnumType(schema, name, tuple(labels)) for name, labels in rows]
+    return [EnumType(schema, name, tuple(labels)) for name, labels in rows if names is None or name in names]
 
 
-def domains_of(conn: Connection, schema: str) -> list[Domain]:
+def domains_of(conn: Connection, schema: str, names: set[str] | None = None) -> list[Domain]:
     """Every domain of ``schema``: ``CREATE DOMAIN`` text and the user types it is built on."""
     rows = conn.execute(text("""
         SELECT t.typname, format_type(t.typbasetype, t.typtypmod), t.typdefault, t.typnotnull, t.typbasetype,
@@ -44,6 +44,8 @@ def domains_of(conn: Connection, schema: str) -> list[Domain]:
         WHERE n.nspname = :schema AND t.typtype = 'd' ORDER BY t.typname"""), {"schema": schema}).all()
     out = []
     for name, base, default, notnull, base_oid, elem, checks in rows:
+        if names is not None and name not in names:
+            continue
         parts = [f"CREATE DOMAIN {sql.Identifier(schema, name).as_string(None)} AS {base}"]
         if default is not None:
             parts.append(f"DEFAULT {default}")
@@ -55,7 +57,7 @@ def domains_of(conn: Connection, schema: str) -> list[Domain]:
     return out
 
 
-def composites_of(conn: Connection, schema: str) -> list[Composite]:
+def composites_of(conn: Connection, schema: str, names: set[str] | None = None) -> list[Composite]:
     """Composite types made with ``CREATE TYPE ... AS (...)`` (not the row types of tables)."""
     rows = conn.execute(text("""
         SELECT t.typname, array_agg(a.attname ORDER BY a.attnum), array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum),
@@ -65,9 +67,88 @@ def composites_of(conn: Connection, schema: str) -> list[Composite]:
         JOIN pg_type at ON at.oid = a.atttypid
         WHERE n.nspname = :schema AND t.typtype = 'c' GROUP BY t.typname ORDER BY t.typname"""), {"schema": schema}).all()
     return [
-        Composite(schema, name, tuple(zip(names, types)), _user_types(conn, [int(o) for o in oids if o], f"{schema}.{name}"))
-        for name, names, types, oids in rows
+        Composite(schema, name, tuple(zip(attrs, types)), _user_types(conn, [int(o) for o in oids if o], f"{schema}.{name}"))
+        for name, attrs, types, oids in rows if names is None or name in names
     ]
+
+
+def ranges_of(conn: Connection, schema: str, names: set[str] | None = None) -> list[TypeDef]:
+    """Range types made with ``CREATE TYPE ... AS RANGE`` (subtype, difference function, multirange name)."""
+    rows = conn.execute(text("""
+        SELECT t.typname, format_type(r.rngsubtype, NULL), NULLIF(r.rngsubdiff, 0)::regproc::text,
+               CASE WHEN oc.opcdefault THEN NULL ELSE quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname) END,
+               (SELECT format('%I.%I', mn.nspname, m.typname) FROM pg_type m JOIN pg_namespace mn ON mn.oid = m.typnamespace
+                WHERE m.oid = r.rngmultitypid), r.rngsubtype
+        FROM pg_range r JOIN pg_type t ON t.oid = r.rngtypid JOIN pg_namespace n ON n.oid = t.typnamespace
+        JOIN pg_opclass oc ON oc.oid = r.rngsubopc JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace
+        WHERE n.nspname = :schema ORDER BY t.typname"""), {"schema": schema}).all()
+    out = []
+    for name, subtype, diff, opclass, multi, sub_oid in rows:
+        if names is not None and name not in names:
+            continue
+        options = [f"SUBTYPE = {subtype}"] + [f"{k} = {v}" for k, v in (("SUBTYPE_OPCLASS", opclass), ("SUBTYPE_DIFF", diff),
+                                                                         ("MULTIRANGE_TYPE_NAME", multi)) if v]
+        definition = f"CREATE TYPE {sql.Identifier(schema, name).as_string(None)} AS RANGE ({', '.join(options)})"
+        out.append(TypeDef(schema, name, definition, _user_types(conn, [int(sub_oid)], f"{schema}.{name}")))
+    return out
+
+
+def aggregates_of(conn: Connection, schemas: Sequence[str]) -> tuple[tuple[Routine, ...], list[str]]:
+    """(``CREATE AGGREGATE`` of the schemas' plain aggregates, notes on those that are not re-created)."""
+    rows = conn.execute(text("""
+        SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), a.aggkind, a.aggtransfn::regproc::text,
+               format_type(a.aggtranstype, NULL), NULLIF(a.aggfinalfn, 0)::regproc::text, a.agginitval,
+               NULLIF(a.aggcombinefn, 0)::regproc::text, NULLIF(a.aggsortop, 0)::regoperator::text
+        FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = ANY(:schemas)
+          AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid AND e.deptype = 'e')
+        ORDER BY 1, 2, 3"""), {"schemas": list(schemas)}).all()
+    out, notes = [], []
+    for nsp, name, args, kind, sfunc, stype, final, init, combine, sortop in rows:
+        if kind != "n":
+            notes.append(f"not re-created: ordered-set aggregate {nsp}.{name}({args})")
+            continue
+        options = [f"SFUNC = {sfunc}", f"STYPE = {stype}"]
+        options += [f"FINALFUNC = {final}"] if final else []
+        options += [f"COMBINEFUNC = {combine}"] if combine else []
+        options += [f"INITCOND = {sql.Literal(init).as_string(None)}"] if init is not None else []
+        options += [f"SORTOP = {sortop.split('(')[0]}"] if sortop else []
+        definition = f"CREATE OR REPLACE AGGREGATE {sql.Identifier(nsp, name).as_string(None)}({args or '*'}) ({', '.join(options)})"
+        out.append(Routine(nsp, name, definition))
+    return tuple(out), notes
+
+
+def foreign_types(conn: Connection, schemas: Sequence[str]) -> dict[str, set[str]]:
+    """User types of other schemas that the reflected columns use (a domain in public used by a table
+    in sales), and the types those are built on: {schema: {type names}}."""
+    seen: set[int] = set()
+    frontier = set(conn.execute(text("""
+        SELECT DISTINCT a.atttypid::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ANY(:schemas) AND c.relkind IN ('r', 'p', 'v', 'm', 'c') AND a.attnum > 0 AND NOT a.attisdropped"""),
+        {"schemas": list(schemas)}).scalars())
+    out: dict[str, set[str]] = {}
+    while frontier:
+        seen |= frontier
+        rows = conn.execute(text(f"""
+            SELECT t.oid::int, n.nspname, t.typname, t.typtype, c.relkind,
+                   ARRAY[NULLIF(t.typelem, 0)::int, NULLIF(t.typbasetype, 0)::int,
+                         (SELECT rngsubtype::int FROM pg_range WHERE rngtypid = t.oid)]
+                   || ARRAY(SELECT a.atttypid::int FROM pg_attribute a WHERE a.attrelid = t.typrelid AND c.relkind = 'c' AND a.attnum > 0),
+                   {_NOT_EXTENSION_TYPE}
+            FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace LEFT JOIN pg_class c ON c.oid = t.typrelid
+            WHERE t.oid = ANY(:oids)"""), {"oids": list(frontier)}).all()
+        frontier = set()
+        for _, nsp, name, typtype, relkind, inner, own in rows:
+            user = typtype in ("e", "d", "r") or (typtype == "c" and relkind == "c")
+            if user and own and nsp not in schemas and nsp not in ("pg_catalog", "information_schema"):
+                out.setdefault(nsp, set()).add(name)
+            frontier |= {o for o in inner if o} - seen
+    return out
+
+
+_NOT_EXTENSION_TYPE = ("NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_type'::regclass AND e.objid = t.oid "
+                       "AND e.deptype = 'e')")
 
 
 def _user_types(conn: Connection, oids: list[int], own: str) -> tuple[str, ...]:
@@ -131,10 +212,10 @@ def split_name(name: str) -> list[str]:
     return [quoted.replace('""', '"') if quoted else bare.lower() for quoted, bare in parts]
 
 
-def order_types(items: Sequence[Domain | Composite]) -> list[Domain | Composite]:
+def order_types(items: Sequence[Domain | Composite | TypeDef]) -> list[Domain | Composite | TypeDef]:
     """Domains and composites so that every type comes after the types it is built on."""
     by_name = {f"{t.schema}.{t.name}": t for t in items}
-    done: dict[str, Domain | Composite] = {}
+    done: dict[str, Domain | Composite | TypeDef] = {}
 
     def visit(key: str, path: frozenset[str]) -> None:
         if key in done or key not in by_name or key in path:

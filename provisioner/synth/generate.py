@@ -38,7 +38,7 @@ def values_for(table: Table, col: Column, n: int, stats: ColumnStats | None, rng
     """``n`` values for ``col`` by rule, with the source's null rate and special values."""
     if stats is not None and stats.frequency is not None:
         return external_keys(col, n, stats, rng)
-    if stats is not None and isinstance(stats.shape, ValueShape) and col.kind in _SHAPED:
+    if stats is not None and isinstance(stats.shape, ValueShape) and col.kind in _SHAPED and _shaped_element(col):
         return shaped.column_values(col, stats.shape, n, rng)
     series = _base(table, col, n, stats, rng)
     null_rate = stats.null_rate if stats else 0.0
@@ -50,6 +50,12 @@ def values_for(table: Table, col: Column, n: int, stats: ColumnStats | None, rng
 
 
 _SHAPED = frozenset({"array", "json", "jsonb", "hstore"})
+_ELEMENTS = INTEGER_KINDS | NUMERIC_KINDS | TEXT_KINDS | {"enum", "boolean", "date", "timestamp", "timestamptz", "uuid", "json", "jsonb"}
+
+
+def _shaped_element(col: Column) -> bool:
+    """Arrays of the element kinds a shape can make values of (not of composites, ranges, bytea, ...)."""
+    return col.kind != "array" or col.element_kind in _ELEMENTS
 
 
 def _special_share(stats: ColumnStats | None) -> float:
@@ -195,6 +201,12 @@ def _literal(table: Table, col: Column, n: int, stats: ColumnStats | None, rng: 
         return _ranges(col, n, rng)
     if kind in ("tsvector", "hstore"):
         return pd.Series([""] * n, dtype=object)
+    if kind == "bit":
+        width = col.max_length or 1
+        sizes = np.full(n, width) if col.type.startswith("bit(") or col.type == "bit" else rng.integers(1, width + 1, size=n)
+        return pd.Series(["".join("01"[b] for b in rng.integers(0, 2, size=k)) for k in sizes], dtype=object)
+    if kind == "geometric":
+        return pd.Series([_GEOMETRIC.get(col.type.split("(")[0].strip(), None)] * n, dtype=object)
     if kind == "macaddr":
         octets = rng.integers(0, 256, size=(n, 6))
         return pd.Series([":".join(f"{o:02x}" for o in row) for row in octets], dtype=object)
@@ -204,6 +216,10 @@ def _literal(table: Table, col: Column, n: int, stats: ColumnStats | None, rng: 
         f"table {table.key}: column {col.name} has type {col.type}, which provisioner cannot synthesise; "
         f"make it nullable, or set a model for table {table.key} in the config"
     )
+
+
+_GEOMETRIC = {"box": "(1,1),(0,0)", "circle": "<(0,0),1>", "lseg": "[(0,0),(1,1)]", "line": "{1,-1,0}",
+              "path": "((0,0),(1,1),(1,0))", "polygon": "((0,0),(1,1),(1,0))"}
 
 
 def _ranges(col: Column, n: int, rng: np.random.Generator) -> pd.Series:

@@ -37,6 +37,8 @@ def finish(frame: pd.DataFrame, table: Table, stats: Mapping[str, ColumnStats], 
             continue
         if col.kind == "range":
             frame[col.name] = _ranges(frame, col, parts, stats.get(col.name)).to_numpy()
+        elif col.kind == "point":
+            frame[col.name] = _points(frame, col, parts).to_numpy()
         else:
             frame[col.name] = _records(frame, col, parts, stats.get(col.name), rng).to_numpy()
     return route(frame, table, rng)
@@ -55,6 +57,14 @@ def records(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
             column[present] = rebuilt
             frame = frame.assign(**{col.name: column})
     return frame
+
+
+def _points(frame: pd.DataFrame, col: Column, parts: tuple[Column, ...]) -> pd.Series:
+    x, y = (pd.to_numeric(frame[p.name], errors="coerce") for p in parts)
+    missing = (x.isna() | y.isna()).to_numpy()
+    text = [f"({a!r},{b!r})" for a, b in zip(x.fillna(0.0).astype(float).tolist(), y.fillna(0.0).astype(float).tolist())]
+    out = pd.Series(text, index=frame.index, dtype=object)
+    return out.mask(missing, None) if col.nullable else out
 
 
 def _records(frame: pd.DataFrame, col: Column, parts: tuple[Column, ...], stats: ColumnStats | None, rng: np.random.Generator) -> pd.Series:

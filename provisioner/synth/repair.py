@@ -118,7 +118,7 @@ def repair(
 _FALLBACKS = {
     "tsvector": "written empty",
     "other": "written NULL (no generator for this type)",
-    "bit": "written NULL (no generator for this type)",
+    "geometric": "written as one fixed shape (geometry is not learnt; points are)",
 }
 
 

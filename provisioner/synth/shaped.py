@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -77,7 +78,16 @@ def _arrays(shape: ArrayShape, n: int, rng: np.random.Generator, labels: tuple[s
     for length in lengths:
         out.append(items[at:at + length])
         at += length
-    return out
+    return _rectangular(out) if shape.element.kind == "array" else out
+
+
+def _rectangular(arrays: list[Any]) -> list[Any]:
+    """A multidimensional array must be rectangular: every inner array gets the most common inner length."""
+    widths = Counter(len(x) for a in arrays for x in a if isinstance(x, list) and x)
+    if not widths:
+        return arrays
+    width = widths.most_common(1)[0][0]
+    return [[(x * width)[:width] if isinstance(x, list) and x else x for x in a] for a in arrays]
 
 
 def _objects(shape: ObjectShape, n: int, rng: np.random.Generator) -> list[Any]:

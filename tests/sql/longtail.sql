@@ -225,6 +225,37 @@ CREATE TABLE app.session_2 PARTITION OF app.session FOR VALUES WITH (MODULUS 3, 
 INSERT INTO app.session SELECT md5('s' || g)::uuid, 1 + (g * 17) % 97, timestamp '2024-01-01' + g * interval '1 hour' + random() * interval '50 minutes'
 FROM generate_series(1, 450) g;
 
+-- a film catalogue: a domain with a non-ASCII name, a tsvector kept by a built-in trigger function, an
+-- aggregate of the schema's own (its view is re-created after it); airports with a point and jsonb names
+CREATE DOMAIN "bıgınt" AS bigint;
+CREATE TABLE app.film (
+    film_id serial PRIMARY KEY,
+    title text NOT NULL,
+    description text,
+    views "bıgınt" NOT NULL,
+    special_features text[],
+    fulltext tsvector NOT NULL
+);
+CREATE TRIGGER film_fulltext BEFORE INSERT OR UPDATE ON app.film
+    FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger(fulltext, 'pg_catalog.english', title, description);
+INSERT INTO app.film (title, description, views, special_features)
+SELECT 'Film ' || g, 'A story of ' || (ARRAY['love', 'war', 'robots', 'the sea'])[1 + g % 4] || ' number ' || g, (random() * 100000)::bigint,
+       (ARRAY['Trailers', 'Commentaries', 'Deleted Scenes', 'Behind the Scenes'])[1 + g % 4:1 + g % 4 + g % 3]
+FROM generate_series(1, 200) g;
+CREATE FUNCTION app._concat(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce($1 || ', ', '') || $2 $$;
+CREATE AGGREGATE app.concat_all(text) (SFUNC = app._concat, STYPE = text);
+CREATE VIEW app.film_titles AS SELECT app.concat_all(title ORDER BY title) AS titles FROM app.film;
+CREATE TABLE app.airport (
+    code char(3) PRIMARY KEY,
+    name jsonb NOT NULL,
+    coordinates point NOT NULL,
+    timezone text NOT NULL
+);
+INSERT INTO app.airport
+SELECT chr(65 + g % 26) || chr(65 + (g / 26) % 26) || chr(65 + g % 7), jsonb_build_object('en', 'Airport ' || g, 'ru', 'Аэропорт ' || g),
+       point(30 + (g % 40) + random(), 20 + (g % 90) + random()), (ARRAY['Europe/Moscow', 'Asia/Yekaterinburg', 'Asia/Novosibirsk'])[1 + g % 3]
+FROM generate_series(1, 104) g;
+
 -- views (one on another, one with an option), a materialized view with an index, row-level security
 CREATE VIEW app.current_customer AS SELECT customer_key, customer_id, segment FROM app.customer_dim WHERE valid_to = 'infinity';
 COMMENT ON VIEW app.current_customer IS 'the current version of every customer';
