@@ -76,6 +76,7 @@ def test_not_null_and_deferrable_cycles_load(longtail: dict[str, Any]) -> None:
     ("app.customer_dim", "valid_to = 'infinity'"),
     ("app.customer_dim", "first_seen = '-infinity'"),
     ("app.customer_dim", "first_seen < '0001-01-01'"),
+    ("app.dim_date", "retired_on = '9999-12-31'"),
     ("measurement", "reading = 'NaN'"),
     ("measurement", "reading = 'Infinity'"),
     ("measurement", "reading = '-Infinity'"),

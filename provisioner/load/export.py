@@ -53,7 +53,7 @@ def _plain_objects(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for name in out.columns:
         if out[name].dtype == object and out[name].map(type).nunique() > 1:
-            out[name] = out[name].map(lambda v: None if v is None or v is pd.NaT or v != v else str(v))
+            out[name] = out[name].map(lambda v: None if not isinstance(v, str) and pd.isna(v) else str(v))
     return out
 
 

@@ -37,7 +37,7 @@ from provisioner.pg.connect import first_line, run
 from provisioner.progress import Progress, silent
 from provisioner.schema import ddl
 from provisioner.schema.graph import LoadOrder
-from provisioner.schema.snapshot import SchemaSnapshot, Table
+from provisioner.schema.snapshot import SchemaSnapshot
 from provisioner.synth import parts
 from provisioner.synth.shards import RowSource
 

@@ -128,7 +128,7 @@ def shape_of(series: pd.Series, col: Column, personal: Callable[[list[str]], boo
         values = [_structured(v, col) for v in series.to_numpy(dtype=object)]
         return shapes.learn(values, personal)
     if col.kind == "range":
-        present = [v for v in series.to_numpy(dtype=object) if v is not None and v == v]
+        present = [v for v in series.to_numpy(dtype=object) if not (v is None or (isinstance(v, float) and np.isnan(v)))]
         if not present:
             return None
         empty = sum(1 for v in present if str(v) == "empty") / len(present)

@@ -18,7 +18,16 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from provisioner.schema.snapshot import Column, DbSequence, ForeignKey, Partition, Policy, SchemaSnapshot, Table, View
+from provisioner.schema.snapshot import (
+    Column,
+    DbSequence,
+    ForeignKey,
+    Partition,
+    Policy,
+    SchemaSnapshot,
+    Table,
+    View,
+)
 from provisioner.schema.types import nextval_sequence, order_types
 
 
@@ -92,8 +101,8 @@ def _create_sequence(seq: DbSequence) -> list[str]:
     cycle = " CYCLE" if seq.cycle else " NO CYCLE"
     return [
         f"DROP SEQUENCE IF EXISTS {seq.sql_name}",
-        f"CREATE SEQUENCE {seq.sql_name} AS {seq.data_type} INCREMENT BY {seq.increment}{bounds} "
-        f"START WITH {seq.start} CACHE {seq.cache}{cycle}",
+        (f"CREATE SEQUENCE {seq.sql_name} AS {seq.data_type} INCREMENT BY {seq.increment}{bounds} "
+         f"START WITH {seq.start} CACHE {seq.cache}{cycle}"),
     ]
 
 

@@ -21,7 +21,6 @@ from provisioner.errors import SchemaError
 from provisioner.pg.connect import connect, run
 from provisioner.progress import Progress, silent
 from provisioner.schema import catalog, types
-from provisioner.schema.virtual import with_virtual_keys
 from provisioner.schema.objects import (
     functions_of,
     partition_foreign_keys,
@@ -41,6 +40,7 @@ from provisioner.schema.snapshot import (
     Table,
     TypeDef,
 )
+from provisioner.schema.virtual import with_virtual_keys
 
 _TYPE_SQL = """
 SELECT c.relname AS table_name, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,

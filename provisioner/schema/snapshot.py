@@ -17,7 +17,14 @@ from typing import Any
 from psycopg import sql
 
 from provisioner.errors import SchemaError
-from provisioner.schema.extras import Comment, Composite, DbSequence, Policy, TypeDef, View  # noqa: F401 (re-exported)
+from provisioner.schema.extras import (
+    Comment,
+    Composite,
+    DbSequence,
+    Policy,
+    TypeDef,
+    View,
+)
 
 SNAPSHOT_FORMAT = 1
 

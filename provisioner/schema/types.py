@@ -16,7 +16,14 @@ from collections.abc import Sequence
 from psycopg import sql
 from sqlalchemy import Connection, text
 
-from provisioner.schema.snapshot import Composite, DbSequence, Domain, EnumType, Routine, TypeDef
+from provisioner.schema.snapshot import (
+    Composite,
+    DbSequence,
+    Domain,
+    EnumType,
+    Routine,
+    TypeDef,
+)
 
 _USER_TYPE = """
     (SELECT array_agg(DISTINCT un.nspname || '.' || ut.typname) FROM pg_type ut JOIN pg_namespace un ON un.oid = ut.typnamespace

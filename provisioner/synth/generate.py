@@ -20,7 +20,6 @@ from provisioner.errors import SchemaError
 from provisioner.model.profile import ColumnStats
 from provisioner.model.relations.relational import Degree, KeyShape, make_keys
 from provisioner.model.shapes import ValueShape
-from provisioner.synth import shaped
 from provisioner.schema.snapshot import (
     INTEGER_KINDS,
     NUMERIC_KINDS,
@@ -28,6 +27,7 @@ from provisioner.schema.snapshot import (
     Column,
     Table,
 )
+from provisioner.synth import shaped
 
 _INT_LIMITS = {"smallint": 32_767, "integer": 2_147_483_647, "bigint": 9_223_372_036_854_775_807}
 _EPOCH = np.datetime64("2015-01-01T00:00:00")
@@ -161,7 +161,7 @@ def _numeric_max(col: Column) -> float:
 
 
 def _words(col: Column, n: int, stats: ColumnStats | None, rng: np.random.Generator) -> pd.Series:
-    vocabulary = np.array("alpha beta gamma delta north south river stone cloud maple cedar harbor".split())
+    vocabulary = np.array(["alpha", "beta", "gamma", "delta", "north", "south", "river", "stone", "cloud", "maple", "cedar", "harbor"])
     count = max(1, int(round((stats.mean_length or 12) / 6))) if stats else 2
     picks = vocabulary[rng.integers(0, len(vocabulary), size=(n, count))]
     words = pd.Series([" ".join(row) for row in picks], dtype=object)
@@ -182,7 +182,7 @@ def _literal(table: Table, col: Column, n: int, stats: ColumnStats | None, rng: 
             labels = np.asarray(col.enum_values, dtype=object)[rng.integers(0, len(col.enum_values), size=n)]
             return pd.Series(["{" + str(v) + "}" for v in labels], dtype=object)
         if col.element_kind in TEXT_KINDS:
-            words = np.array("alpha beta gamma delta north south river stone cloud maple".split())
+            words = np.array(["alpha", "beta", "gamma", "delta", "north", "south", "river", "stone", "cloud", "maple"])
             sizes = rng.integers(0, 4, size=n)
             return pd.Series(["{" + ",".join(words[rng.integers(0, len(words), size=k)]) + "}" for k in sizes], dtype=object)
         return pd.Series(["{}"] * n, dtype=object)

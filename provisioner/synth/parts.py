@@ -73,7 +73,7 @@ def _records(frame: pd.DataFrame, col: Column, parts: tuple[Column, ...], stats:
         return texts
     empty = frame[[p.name for p in parts]].isna().all(axis=1).to_numpy()
     rate = stats.null_rate if stats is not None else float(empty.mean())
-    wanted = int(round(rate * len(frame)))
+    wanted = round(rate * len(frame))
     nulls = np.flatnonzero(empty)[:wanted]
     if len(nulls) < wanted:  # the rest at random among the rows that have values
         others = np.flatnonzero(~empty)
@@ -98,7 +98,7 @@ def _texts(series: pd.Series, col: Column) -> list[Any]:
         elif isinstance(value, pd.Timestamp):
             out.append(value.strftime("%Y-%m-%d") if col.kind == "date" else value.isoformat(sep=" "))
         elif isinstance(value, (float, np.floating)) and col.kind in INTEGER_KINDS:
-            out.append(str(int(round(value))))
+            out.append(str(round(value)))
         else:
             out.append(str(value))
     return out
@@ -120,13 +120,13 @@ def _ranges(frame: pd.DataFrame, col: Column, parts: tuple[Column, ...], stats: 
         start = pd.to_numeric(lower, errors="coerce")
         end = start + pd.to_numeric(length, errors="coerce").abs()
         integer = kind in INTEGER_KINDS
-        low_text = start.map(lambda v: None if pd.isna(v) else str(int(round(v))) if integer else repr(float(v)))
-        high_text = end.map(lambda v: None if pd.isna(v) else str(int(round(v))) if integer else repr(float(v)))
+        low_text = start.map(lambda v: None if pd.isna(v) else str(round(v)) if integer else repr(float(v)))
+        high_text = end.map(lambda v: None if pd.isna(v) else str(round(v)) if integer else repr(float(v)))
     out = []
     for lo, hi in zip(low_text.tolist(), high_text.tolist()):
-        if lo is None or lo != lo:
+        if lo is None or pd.isna(lo):
             out.append(None if col.nullable else "empty" if shape.empty else "(,)")
-        elif hi is None or hi != hi:
+        elif hi is None or pd.isna(hi):
             out.append(f"{shape.bounds[0]}{lo},)")
         else:
             out.append(f'{shape.bounds[0]}"{lo}","{hi}"{shape.bounds[1]}' if " " in lo else f"{shape.bounds[0]}{lo},{hi}{shape.bounds[1]}")
@@ -184,7 +184,7 @@ def _fits(frame: pd.DataFrame, table: Table, partition_key: str, parent: tuple[s
     return fits
 
 
-_LITERAL = re.compile(r"'((?:[^']|'')*)'(?:::[\w\s\"\.]+)?|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)|(MINVALUE|MAXVALUE|NULL|true|false)", re.I)
+_LITERAL = re.compile(r"'((?:[^']|'')*)'(?:::[\w\s\"\.]+)?|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)|(MINVALUE|MAXVALUE|NULL|true|false)", re.IGNORECASE)
 
 
 def _inside(values: pd.Series, bound: str, col: Column) -> np.ndarray:
@@ -195,7 +195,7 @@ def _inside(values: pd.Series, bound: str, col: Column) -> np.ndarray:
         keep = [v for v in items if v is not None]
         inside = _comparable(values, col).isin(keep).to_numpy()
         return inside | (values.isna().to_numpy() if any(v is None for v in items) else False)
-    match = re.search(r"FROM \((.*)\) TO \((.*)\)", bound, re.I | re.S)
+    match = re.search(r"FROM \((.*)\) TO \((.*)\)", bound, re.IGNORECASE | re.DOTALL)
     if not match:
         return np.zeros(len(values), dtype=bool)
     low = [_literal(m, col) for m in _LITERAL.finditer(match[1])]

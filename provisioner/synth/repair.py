@@ -307,6 +307,24 @@ def one_per_parent(table: Table, fk: ForeignKey, picks: np.ndarray, parents: int
     return np.concatenate([np.sort(np.concatenate([kept, moved])), nulls]).astype(np.int64)
 
 
+def spread_times(frame: pd.DataFrame, unique: list[str], name: str, kind: str, rounds: int = 20) -> pd.Series:
+    """A unique set ending in a date or timestamp (a date dimension's date, a flight's number and departure):
+    the k-th repeat of a value moves k days (dates) or seconds later, until no repeat is left."""
+    unit = pd.Timedelta(days=1) if kind == "date" else pd.Timedelta(seconds=1)
+    out = frame[list(unique)].copy()
+    special = out[name].map(lambda v: isinstance(v, str))  # 'infinity' and other special values stay as they are
+    for _ in range(rounds):
+        dups = out.duplicated() & out.notna().all(axis=1) & ~special
+        if not dups.any():
+            break
+        steps = out.groupby(list(unique), dropna=False, sort=False).cumcount()
+        moved = pd.to_datetime(out.loc[dups, name], errors="coerce", utc=kind == "timestamptz") + unit * steps[dups]
+        column = out[name].astype(object)
+        column[dups] = moved.to_numpy(dtype=object) if kind != "date" else moved.dt.normalize().to_numpy(dtype=object)
+        out[name] = column.infer_objects() if not special.any() else column
+    return out[name]
+
+
 def unique_picks(table: Table, fk: ForeignKey, picks: np.ndarray, parents: int, rng: np.random.Generator) -> np.ndarray:
     """Parent picks of rows already made, for a foreign key that must be unique (a department's manager):
     a parent picked twice moves to a parent nobody picked, as long as there is one."""

@@ -282,6 +282,8 @@ def _dedupe_values(frame: pd.DataFrame, table: Table, model: TableModel) -> pd.D
         if col.kind in INTEGER_KINDS or col.kind in NUMERIC_KINDS:
             top = pd.to_numeric(frame[name], errors="coerce").max()
             frame.loc[dups, name] = np.arange(1, int(dups.sum()) + 1) + (0 if pd.isna(top) else int(top))
+        elif col.kind in ("date", "timestamp", "timestamptz"):
+            frame[name] = repair.spread_times(frame, list(unique), name, col.kind).to_numpy()
         elif col.kind in TEXT_KINDS:
             suffix = pd.Series(np.arange(1, int(dups.sum()) + 1), index=frame.index[dups]).astype(str)
             width = (col.max_length or 10_000) - suffix.str.len() - 1

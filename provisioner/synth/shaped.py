@@ -22,7 +22,7 @@ from provisioner.model.shapes import ArrayShape, ObjectShape, ValueShape
 from provisioner.schema.snapshot import Column
 from provisioner.schema.values import format_array, format_hstore
 
-_WORDS = np.array("alpha beta gamma delta north south river stone cloud maple cedar harbor amber field lake pine".split())
+_WORDS = np.array(["alpha", "beta", "gamma", "delta", "north", "south", "river", "stone", "cloud", "maple", "cedar", "harbor", "amber", "field", "lake", "pine"])
 _EPOCH = dt.datetime(1970, 1, 1)
 
 
@@ -123,7 +123,7 @@ def _categories(shape: ValueShape, n: int, rng: np.random.Generator, labels: tup
         values = [v for v in values if v in labels] or list(labels)
         weights = [s for v, s in shape.categories if v in labels] or [1.0] * len(values)
     picked = _pick(values + [None], weights + [other], n, rng) if values else [None] * n
-    words = max(1, int(round(shape.mean_length / 6)))
+    words = max(1, round(shape.mean_length / 6))
     out = [v if v is not None else " ".join(_WORDS[rng.integers(0, len(_WORDS), size=words)]) for v in picked]
     if shape.kind == "boolean" and not shape.as_text:
         return [bool(v) if not isinstance(v, str) else v in ("true", "t") for v in out]

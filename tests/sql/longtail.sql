@@ -101,6 +101,19 @@ SELECT c, (ARRAY['retail', 'smb', 'enterprise'])[1 + (c + v) % 3],
             WHEN c % 20 = 2 THEN NULL ELSE date '2010-01-01' + c * 9 END
 FROM (SELECT c, 1 + c % 3 AS n FROM generate_series(1, 250) c) s, generate_series(1, 3) v WHERE v <= n;
 
+-- a date dimension: a unique date, and a sentinel date pandas cannot hold (9999-12-31)
+CREATE TABLE app.dim_date (
+    date_key integer PRIMARY KEY,
+    full_date date NOT NULL UNIQUE,
+    weekday text NOT NULL,
+    is_holiday boolean NOT NULL,
+    retired_on date NOT NULL DEFAULT '9999-12-31'
+);
+INSERT INTO app.dim_date
+SELECT to_char(d, 'YYYYMMDD')::int, d, to_char(d, 'Dy'), extract(dow FROM d) = 0,
+       CASE WHEN extract(doy FROM d)::int % 5 = 0 THEN d + 400 ELSE date '9999-12-31' END
+FROM (SELECT date '2022-01-01' + g AS d FROM generate_series(0, 399) g) days;
+
 -- sensor readings: NaN and +-Infinity, hstore and jsonb with key sets, a tsrange that follows taken_at,
 -- an external uuid key, a standalone sequence default
 CREATE TABLE measurement (
