@@ -43,9 +43,9 @@ def longtail(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     target = sqlscript.create_database(pg_admin_url, unique_name("lt_stage"))
     sqlscript.load_sql_script(source, LONGTAIL)
     args = ["provision", "--source", source, "--target", target, "--schema", "public", "--schema", "app",
-            "--config", str(work / "cfg.yaml"), "--report", str(work / "report.json"), "--quiet"]
+            "--config", str(work / "cfg.yaml"), "--report", str(work / "report.json"), "--bundle", str(work / "lt.bundle"), "--quiet"]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
-    yield {"source": source, "target": target, "result": result, "report": work / "report.json", "args": args}
+    yield {"source": source, "target": target, "result": result, "report": work / "report.json", "args": args, "work": work}
     for url in (source, target):
         sqlscript.drop_database(pg_admin_url, url.rsplit("/", 1)[1])
 
@@ -175,6 +175,15 @@ def test_external_keys_keep_the_frequency_profile_not_the_values(longtail: dict[
     same = "SELECT count(*) FROM measurement WHERE sensor_ref = ANY(ARRAY[{}]::uuid[])"
     reals = [r[0] for r in dbcheck._rows(longtail["source"], "SELECT DISTINCT sensor_ref::text FROM measurement")]
     assert dbcheck.scalar(longtail["target"], same.format(",".join(f"'{u}'" for u in reals))) == 0
+
+
+def test_leak_scan_reads_composite_attributes(longtail: dict[str, Any]) -> None:
+    """A composite's PII attribute (an address's street) is searched for as ``(home).street``."""
+    work = longtail["work"]
+    result = CliRunner().invoke(main, ["audit", "--source", longtail["source"], "--target", longtail["target"],
+                                       "--bundle", str(work / "lt.bundle"), "--report", str(work / "audit.json")])
+    assert result.exit_code == 0, result.output
+    assert "app.employee.home.street" in (work / "audit.json").read_text()
 
 
 def test_second_load_into_the_same_target(longtail: dict[str, Any]) -> None:

@@ -270,7 +270,7 @@ def _refs(snapshot: SchemaSnapshot, refs: Sequence[str], which: str) -> list[tup
     """Parse ``table.column`` (or ``schema.table.column``) entries, checking that they exist."""
     out = []
     for ref in refs:
-        key, _, name = ref.rpartition(".")
+        key, name = _split_ref(snapshot, ref)
         if not key or not name:
             raise ConfigError(f"pii {which} entry {ref!r} must be written table.column")
         if not snapshot.has_table(key):
@@ -282,6 +282,16 @@ def _refs(snapshot: SchemaSnapshot, refs: Sequence[str], which: str) -> list[tup
             raise ConfigError(f"pii add entry {ref!r} is a key column; keys are never replaced")
         out.append((key, name))
     return out
+
+
+def _split_ref(snapshot: SchemaSnapshot, ref: str) -> tuple[str, str]:
+    """``table.column`` where a table key may hold a dot (``sales.order``) and so may a column (a
+    composite's attribute, ``home.street``): the longest known table on the left wins."""
+    for at in reversed([i for i, ch in enumerate(ref) if ch == "."]):
+        if snapshot.has_table(ref[:at]):
+            return ref[:at], ref[at + 1:]
+    key, _, name = ref.rpartition(".")
+    return key, name
 
 
 def _key_columns(table: Table) -> set[str]:

@@ -122,6 +122,7 @@ class Columns:
     ident: sql.Identifier  # the table's qualified name
     searched: Mapping[str, str]  # column -> PII category, or "text"
     public: tuple[str, ...] = ()  # learnt category columns, every text column of a copied lookup table
+    parts: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # a composite's attribute -> (column, attribute)
 
 
 def columns_of_bundle(bundle: ModelBundle) -> dict[str, Columns]:
@@ -134,7 +135,9 @@ def columns_of_bundle(bundle: ModelBundle) -> dict[str, Columns]:
         searched = {f.column: f.category for f in model.fills}
         searched.update({c: r for c, r in model.roles.items() if r in ("pii", "text") and c not in searched})
         learnt = tuple(c for c in model.model_columns if table.column(c).kind in TEXT_KINDS | {"enum"})
-        out[key] = Columns(table.ident, searched, learnt)
+        parts = {c.name: (c.part_of, c.name[len(c.part_of) + 1:]) for c in table.columns if c.part_of and table.column(c.part_of).kind == "composite"}
+        searched = {c: v for c, v in searched.items() if c in parts or table.column(c).part_of is None}
+        out[key] = Columns(table.ident, searched, tuple(c for c in learnt if c in parts or table.column(c).part_of is None), parts)
     return out
 
 
@@ -145,17 +148,20 @@ def needles(source: Engine, tables: Mapping[str, Columns]) -> tuple[list[Needle]
     with connect(source) as conn:
         for key, cols in tables.items():
             for column, category in cols.searched.items():
-                values = _distinct(conn, cols.ident, column)
+                values = _distinct(conn, cols.ident, column, cols.parts.get(column))
                 if category == "text":
                     values = [v for v in values if len(v) > MIN_TEXT_LENGTH]
                 found += [Needle(v, f"{key}.{column}", category) for v in values]
             for column in cols.public:
-                learnt.update(_distinct(conn, cols.ident, column))
+                learnt.update(_distinct(conn, cols.ident, column, cols.parts.get(column)))
     return found, learnt
 
 
-def _distinct(conn: Connection, table: sql.Identifier, column: str) -> list[str]:
-    name = sql.Identifier(column)
+def _distinct(conn: Connection, table: sql.Identifier, column: str, part: tuple[str, str] | None = None) -> list[str]:
+    """Distinct text of a column, or of a composite column's attribute (``(home).street``)."""
+    name: sql.Composable = sql.Identifier(column)
+    if part is not None:
+        name = sql.SQL("({}).{}").format(sql.Identifier(part[0]), sql.Identifier(part[1]))
     rows = run(conn, sql.SQL("SELECT DISTINCT {}::text FROM {} WHERE {} IS NOT NULL").format(name, table, name)).fetchall()
     return [str(r[0]) for r in rows if str(r[0]).strip()]
 
