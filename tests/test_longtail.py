@@ -125,6 +125,8 @@ def test_composite_array_hstore_json_values_are_filled_and_valid(longtail: dict[
     assert dbcheck.scalar(target, "SELECT count(*) FROM app.film WHERE fulltext = ''::tsvector") == 0, "the trigger fills the tsvector"
     assert dbcheck.scalar(target, "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'app.film'::regclass AND attname = 'views'") == '"bıgınt"'
     assert dbcheck.scalar(target, "SELECT length(titles) > 100 FROM app.film_titles"), "a view over the schema's own aggregate"
+    band = "SELECT round(avg(upper(rating_band) - lower(rating_band))::numeric, 0)::float FROM app.film"
+    assert _both(longtail, band)[0] == _both(longtail, band)[1], "a range type of the schema's own, learnt as its bounds"
 
 
 def test_ranges_follow_the_rows_dates(longtail: dict[str, Any]) -> None:
@@ -264,3 +266,47 @@ def test_schema_change_recreates_types_sequences_and_views(longtail: dict[str, A
     assert dbcheck.scalar(target, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'memo'") == 1
     assert dbcheck.scalar(target, "SELECT one FROM app.constant") == 1
     assert dbcheck.all_constraints_valid(target, SCHEMAS) == []
+
+
+@pytest.mark.skipif(__import__("shutil").which("psql") is None, reason="needs psql")
+def test_sample_sql_script_loads_every_feature(longtail: dict[str, Any], fresh_db: Any) -> None:
+    """`sample --format sql`: one script for psql -1 -f into an empty database, cycles, partitions,
+    special values, types, views and policies included."""
+    import subprocess
+
+    work = longtail["work"]
+    result = CliRunner().invoke(main, ["sample", "--bundle", str(work / "lt.bundle"), "--format", "sql", "--out", str(work / "sql"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    target = fresh_db("lt_script")
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f", str(work / "sql" / "synthetic.sql"), target],
+                   check=True, capture_output=True, text=True)
+    assert dbcheck.all_constraints_valid(target, SCHEMAS) == []
+    assert dbcheck.scalar(target, "SELECT count(*) FROM app.customer_dim WHERE valid_to = 'infinity'") > 0
+    assert dbcheck.scalar(target, "SELECT count(*) FROM pg_policy") == 3
+    assert dbcheck.scalar(target, "SELECT sum(orders) FROM app.region_total") == dbcheck.scalar(target, "SELECT count(*) FROM app.orders")
+
+
+def test_a_load_error_names_the_table_and_the_column(fresh_db: Any) -> None:
+    import pandas as pd
+
+    from provisioner.errors import LoadError
+    from provisioner.load.loader import load
+    from provisioner.schema.graph import load_order
+    from provisioner.schema.snapshot import Column, SchemaSnapshot, Table
+    from provisioner.synth.sample import SyntheticTables
+    from provisioner.synth.shards import MemorySource
+
+    table = Table("public", "reading", (Column("id", "integer", "integer"), Column("taken_on", "date", "date")))
+    snapshot = SchemaSnapshot(schemas=("public",), tables=(table,))
+    frame = pd.DataFrame({"id": pd.array([1, 2], dtype="Int64"), "taken_on": ["2024-01-01", "not a date"]})
+    source = MemorySource(SyntheticTables({"reading": frame}, load_order(snapshot), 0, (), 0.0))
+    url = fresh_db("load_error")
+    engine = _engine(url)
+    try:
+        with pytest.raises(LoadError) as failed:
+            load(engine, snapshot, source)
+    finally:
+        engine.dispose()
+    message = str(failed.value)
+    assert "reading" in message and "column taken_on" in message and "rolled back" in message
+    assert dbcheck.scalar(url, "SELECT count(*) FROM pg_tables WHERE tablename = 'reading'") == 0, "the target is as it was"

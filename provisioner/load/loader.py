@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import psycopg
 from psycopg import sql
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -89,7 +90,7 @@ def load(
             check_extensions(conn, snapshot)
             migration = upgrade(conn, snapshot, versions_dir)
             notes = _load_rows(conn, snapshot, source, progress, step)
-    except DBAPIError as exc:
+    except (DBAPIError, psycopg.Error) as exc:  # COPY runs on the driver: its errors are psycopg's own
         raise LoadError(f"load failed at {step[0]}, the target was rolled back: {describe_error(exc)}") from None
     notes = tuple(dict.fromkeys([*source.notes, *snapshot.skipped, *notes]))
     return LoadResult(urls.display(engine.url), dict(source.rows), migration, time.perf_counter() - started, notes, streamed)
@@ -162,10 +163,10 @@ def missing_roles(conn: Connection, snapshot: SchemaSnapshot) -> frozenset[str]:
     return frozenset(set(named) - present)
 
 
-def describe_error(exc: DBAPIError) -> str:
+def describe_error(exc: DBAPIError | psycopg.Error) -> str:
     """PostgreSQL's first line, with the table and column it names (COPY context, constraint fields)."""
     text = first_line(exc)
-    diag = getattr(exc.orig, "diag", None)
+    diag = getattr(getattr(exc, "orig", exc), "diag", None)
     context = getattr(diag, "context", None) or ""
     found = re.search(r"COPY (\S+), line (\d+), column ([^:]+):", context)
     extra = []

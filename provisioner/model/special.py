@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 from psycopg.types.datetime import DateLoader, TimestampLoader, TimestamptzLoader
+from psycopg.types.range import Range
 from sqlalchemy import Connection
 
 from provisioner.model import shapes
@@ -151,7 +153,7 @@ def split_parts(series: pd.Series, col: Column, parts: tuple[Column, ...]) -> di
     """The raw values of each part column of a range, point or composite column."""
     values = series.to_numpy(dtype=object).tolist()
     if col.kind == "range":
-        pairs = [_range_parts(v) for v in values]
+        pairs = [_range_parts(_range_of(v, parts[0]) if isinstance(v, str) else v) for v in values]
         return {parts[0].name: pd.Series([p[0] for p in pairs], index=series.index, dtype=object),
                 parts[1].name: pd.Series([p[1] for p in pairs], index=series.index, dtype=object)}
     if col.kind == "point":  # '(1.5,-2)'
@@ -163,6 +165,18 @@ def split_parts(series: pd.Series, col: Column, parts: tuple[Column, ...]) -> di
         raw = [r[i] if i < len(r) else None for r in records]
         out[part.name] = pd.Series([_typed(v, part) for v in raw], index=series.index, dtype=object)
     return out
+
+
+_RANGE_TEXT = re.compile(r'^\s*[\[(]\s*"?([^",]*?)"?\s*,\s*"?([^",]*?)"?\s*[\])]\s*$')
+
+
+def _range_of(text: str, lower: Column) -> Any:
+    """A range the driver hands back as text (a range type of the schema's own): its bounds, typed."""
+    match = _RANGE_TEXT.match(text)
+    if match is None:
+        return None
+    low, high = (_typed(bound, lower) if bound else None for bound in (match[1], match[2]))
+    return Range(None if isinstance(low, str) else low, None if isinstance(high, str) else high)
 
 
 def _range_parts(value: Any) -> tuple[Any, Any]:

@@ -47,7 +47,7 @@ def create_statements(snapshot: SchemaSnapshot) -> list[str]:
         stmts.append(_shared(snapshot, enum.schema, f"CREATE TYPE {_qualified(enum.schema, enum.name)} AS ENUM ({labels})"))
     ordered = order_types([*snapshot.domains, *snapshot.composites, *snapshot.range_types])
     stmts += [f"DROP TYPE IF EXISTS {_qualified(t.schema, t.name)}" for t in reversed(ordered)
-              if t in snapshot.composites and t.schema in snapshot.schemas]
+              if (t in snapshot.composites or t in snapshot.range_types) and t.schema in snapshot.schemas]
     stmts += [_shared(snapshot, t.schema, _composite(t) if t in snapshot.composites else t.definition) for t in ordered]  # type: ignore[union-attr]
     stmts += [s for seq in snapshot.sequences for s in _create_sequence(seq)]
     if snapshot.functions or snapshot.aggregates:

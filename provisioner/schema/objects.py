@@ -3,7 +3,8 @@
 Partitioned tables are reflected once, as the parent (rows are read and loaded
 through it); their partitions are kept as names and bounds so the target gets
 the same layout. Functions are the schemas' own (extension members such as
-btree_gist's are left to ``CREATE EXTENSION``), so trigger functions come along.
+btree_gist's are left to ``CREATE EXTENSION``, a range type's constructors to ``CREATE TYPE``),
+so trigger functions come along.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def functions_of(conn: Connection, schemas: Sequence[str]) -> tuple[Routine, ...
         SELECT n.nspname, p.proname, pg_get_functiondef(p.oid)
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname = ANY(:schemas) AND p.prokind IN ('f', 'p')
-          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype IN ('e', 'i'))
         ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)"""), {"schemas": list(schemas)}).all()
     return tuple(Routine(s, n, d) for s, n, d in rows)
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from psycopg import sql
 
+from provisioner.columns import codec
 from provisioner.schema.checkexpr import Node, Unsupported, parse
 from provisioner.schema.snapshot import (
     INTEGER_KINDS,
@@ -197,6 +198,7 @@ def _aligned(a: pd.Series, b: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _to_time(series: pd.Series, tz: object) -> pd.Series:
+    series = codec.without_specials(series)  # 'infinity', a BC date: NULL here (never a failing row)
     out = pd.to_datetime(series, errors="coerce", utc=tz is not None)
     return out
 

@@ -241,19 +241,22 @@ FROM generate_series(1, 450) g;
 -- a film catalogue: a domain with a non-ASCII name, a tsvector kept by a built-in trigger function, an
 -- aggregate of the schema's own (its view is re-created after it); airports with a point and jsonb names
 CREATE DOMAIN "bıgınt" AS bigint;
+CREATE TYPE app.floatrange AS RANGE (SUBTYPE = float8, SUBTYPE_DIFF = float8mi);
 CREATE TABLE app.film (
     film_id serial PRIMARY KEY,
     title text NOT NULL,
     description text,
     views "bıgınt" NOT NULL,
     special_features text[],
+    rating_band app.floatrange,
     fulltext tsvector NOT NULL
 );
 CREATE TRIGGER film_fulltext BEFORE INSERT OR UPDATE ON app.film
     FOR EACH ROW EXECUTE FUNCTION tsvector_update_trigger(fulltext, 'pg_catalog.english', title, description);
-INSERT INTO app.film (title, description, views, special_features)
+INSERT INTO app.film (title, description, views, special_features, rating_band)
 SELECT 'Film ' || g, 'A story of ' || (ARRAY['love', 'war', 'robots', 'the sea'])[1 + g % 4] || ' number ' || g, (random() * 100000)::bigint,
-       (ARRAY['Trailers', 'Commentaries', 'Deleted Scenes', 'Behind the Scenes'])[1 + g % 4:1 + g % 4 + g % 3]
+       (ARRAY['Trailers', 'Commentaries', 'Deleted Scenes', 'Behind the Scenes'])[1 + g % 4:1 + g % 4 + g % 3],
+       app.floatrange((g % 50) / 10.0, (g % 50) / 10.0 + 0.5 + random())
 FROM generate_series(1, 200) g;
 CREATE FUNCTION app._concat(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce($1 || ', ', '') || $2 $$;
 CREATE AGGREGATE app.concat_all(text) (SFUNC = app._concat, STYPE = text);
