@@ -45,7 +45,7 @@ from provisioner.model.train import choose_method, table_seed
 from provisioner.pg.connect import connect, run
 from provisioner.schema.graph import load_order
 from provisioner.schema.reflect import reflect
-from provisioner.schema.snapshot import TEXT_KINDS
+from provisioner.schema.snapshot import TEXT_KINDS, Table
 
 MIN_TEXT_LENGTH = 6  # text-column values longer than this are needles
 PLACE_CATEGORIES = frozenset({"city", "state", "country"})  # public place names, not identifying alone
@@ -130,15 +130,22 @@ def columns_of_bundle(bundle: ModelBundle) -> dict[str, Columns]:
     for key, model in bundle.tables.items():
         table = bundle.snapshot.table(key)
         if model.method == "copy":  # copied verbatim by design: its values are public, not leaks
-            out[key] = Columns(table.ident, {}, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS))
+            out[key] = _columns(table, {}, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS))
             continue
         searched = {f.column: f.category for f in model.fills}
         searched.update({c: r for c, r in model.roles.items() if r in ("pii", "text") and c not in searched})
         learnt = tuple(c for c in model.model_columns if table.column(c).kind in TEXT_KINDS | {"enum"})
-        parts = {c.name: (c.part_of, c.name[len(c.part_of) + 1:]) for c in table.columns if c.part_of and table.column(c.part_of).kind == "composite"}
-        searched = {c: v for c, v in searched.items() if c in parts or table.column(c).part_of is None}
-        out[key] = Columns(table.ident, searched, tuple(c for c in learnt if c in parts or table.column(c).part_of is None), parts)
+        out[key] = _columns(table, searched, learnt)
     return out
+
+
+def _columns(table: Table, searched: Mapping[str, str], public: tuple[str, ...]) -> Columns:
+    """The scan of one table; a composite's attribute is read as ``(column).attribute``, other part
+    columns (a range's bounds, a point's x and y) are not text and are left out."""
+    parts = {c.name: (c.part_of, c.name[len(c.part_of) + 1:]) for c in table.columns
+             if c.part_of and table.column(c.part_of).kind == "composite"}
+    keep = lambda name: name in parts or table.column(name).part_of is None  # noqa: E731
+    return Columns(table.ident, {c: v for c, v in searched.items() if keep(c)}, tuple(c for c in public if keep(c)), parts)
 
 
 def needles(source: Engine, tables: Mapping[str, Columns]) -> tuple[list[Needle], set[str]]:
@@ -299,11 +306,11 @@ def columns_of_source(engine: Engine, config: Config) -> dict[str, Columns]:
         roles, _ = roles_of(table, frames[key], frozenset(d.column for d in found))
         if choose_method(table, frames[key], roles, bool(found), copied, config)[0] == "copy":
             copied.add(key)
-            out[key] = Columns(table.ident, {}, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS))
+            out[key] = _columns(table, {}, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS))
             continue
         searched = {d.column: d.category for d in found} | {c: "text" for c, r in roles.items() if r == "text"}
         learnt = tuple(c for c, r in roles.items() if r == "model" and table.column(c).kind in TEXT_KINDS | {"enum"})
-        out[key] = Columns(table.ident, searched, learnt)
+        out[key] = _columns(table, searched, learnt)
     return out
 
 
