@@ -3,11 +3,11 @@
 The load is a *plan* first (tables in order, rows, deferred foreign keys), so
 ``--dry-run`` can print it. Executing it opens one transaction on the target and
 restores the way ``pg_dump`` does: Alembic creates or upgrades the schema, every
-table is emptied, the foreign keys are dropped, every table is COPY-loaded from a
+table is emptied, the foreign keys of a cycle are dropped (:func:`lifted`), every table is COPY-loaded from a
 :class:`~provisioner.synth.shards.RowSource` (tables sampled beforehand, or sampled
 shard by shard while the load runs; a table whose cycle-closing foreign key is
 filled last is loaded once it is), rows breaking a check only PostgreSQL can
-evaluate are redrawn (:mod:`provisioner.load.pgcheck`), then the foreign keys are
+evaluate are redrawn (:mod:`provisioner.load.pgcheck`), then those foreign keys are
 added back (PostgreSQL validates them: any cycle, NOT NULL or DEFERRABLE, loads),
 sequences are set after the largest loaded value, materialized views refreshed,
 row-level security and its policies created, and only then does it commit. Any
@@ -97,12 +97,13 @@ def load(
 
 
 def _load_rows(conn: Connection, snapshot: SchemaSnapshot, source: RowSource, progress: Progress, step: list[str]) -> list[str]:
-    """Empty the tables, drop the foreign keys, COPY, add the keys back, then what follows the rows."""
+    """Empty the tables, drop the foreign keys a cycle needs dropped, COPY, add them back, then what follows the rows."""
     _truncate(conn, snapshot)
     step[0] = "dropping foreign keys"
-    for statement in ddl.foreign_key_drops(snapshot) + ddl.pre_load_statements(snapshot):
-        run(conn, statement)
     held = {key for key, _ in source.order.deferred}
+    dropped = lifted(snapshot, held)
+    for statement in ddl.foreign_key_drops(snapshot, dropped) + ddl.pre_load_statements(snapshot):
+        run(conn, statement)
     for key in progress.iter(source.order.tables, "load", unit="table"):
         step[0] = key
         if key in held:
@@ -114,7 +115,7 @@ def _load_rows(conn: Connection, snapshot: SchemaSnapshot, source: RowSource, pr
         step[0] = key
         _copy_table(conn, snapshot, key, iter([frame]))
     for table in snapshot.tables:
-        for fk in table.foreign_keys:
+        for fk in (fk for fk in table.foreign_keys if (table.key, fk.name) in dropped):
             step[0] = f"foreign key {fk.name} of {table.key} ({', '.join(fk.columns)})"
             for statement in ddl.foreign_key_add(table, fk):
                 run(conn, statement)
@@ -127,6 +128,14 @@ def _load_rows(conn: Connection, snapshot: SchemaSnapshot, source: RowSource, pr
         step[0] = statement.split(" ON ", 1)[0] if statement.startswith("CREATE POLICY") else statement
         run(conn, statement)
     return notes
+
+
+def lifted(snapshot: SchemaSnapshot, held: set[str]) -> set[tuple[str, str]]:
+    """The foreign keys that are off while the rows go in: those of the tables loaded last (their
+    cycle-closing key is filled once every table is made) and those pointing at them. PostgreSQL
+    validates each when it is added back, as it does for a ``pg_dump`` restore; the others are
+    checked row by row, parents being loaded first."""
+    return {(t.key, fk.name) for t in snapshot.tables for fk in t.foreign_keys if t.key in held or fk.ref_table in held}
 
 
 def check_extensions(conn: Connection, snapshot: SchemaSnapshot) -> None:

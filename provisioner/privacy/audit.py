@@ -144,7 +144,7 @@ def _columns(table: Table, searched: Mapping[str, str], public: tuple[str, ...])
     columns (a range's bounds, a point's x and y) are not text and are left out."""
     parts = {c.name: (c.part_of, c.name[len(c.part_of) + 1:]) for c in table.columns
              if c.part_of and table.column(c.part_of).kind == "composite"}
-    keep = lambda name: name in parts or table.column(name).part_of is None  # noqa: E731
+    keep = lambda name: name in parts or table.column(name).part_of is None
     return Columns(table.ident, {c: v for c, v in searched.items() if keep(c)}, tuple(c for c in public if keep(c)), parts)
 
 

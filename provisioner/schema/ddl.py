@@ -10,8 +10,8 @@ handles cycles), triggers, views and materialized views (created empty), comment
 
 What must follow the rows (:func:`post_load_statements`): refreshing materialized
 views, row-level security and its policies. The loader also drops the foreign
-keys before the COPY and adds them back after it (:func:`foreign_key_drops`,
-:func:`foreign_key_adds`), as ``pg_dump`` does, so any graph of foreign keys loads.
+keys of a cycle before the COPY and adds them back after it (:func:`foreign_key_drops`,
+:func:`foreign_key_add`), as ``pg_dump`` does, so any graph of foreign keys loads.
 """
 
 from __future__ import annotations
@@ -127,9 +127,11 @@ def foreign_key_add(table: Table, fk: ForeignKey) -> list[str]:
     return [f"ALTER TABLE {on} ADD CONSTRAINT {_q(name)} {fk.definition}" for on, name in _fk_homes(table, fk)]
 
 
-def foreign_key_drops(snapshot: SchemaSnapshot) -> list[str]:
+def foreign_key_drops(snapshot: SchemaSnapshot, which: set[tuple[str, str]] | None = None) -> list[str]:
+    """``DROP CONSTRAINT`` for the foreign keys ``which`` holds as (table key, name), or all of them."""
     return [f"ALTER TABLE {on} DROP CONSTRAINT IF EXISTS {_q(name)}"
-            for table in snapshot.tables for fk in table.foreign_keys if not fk.virtual for on, name in _fk_homes(table, fk)]
+            for table in snapshot.tables for fk in table.foreign_keys
+            if not fk.virtual and (which is None or (table.key, fk.name) in which) for on, name in _fk_homes(table, fk)]
 
 
 def _fk_homes(table: Table, fk: ForeignKey) -> list[tuple[str, str]]:
