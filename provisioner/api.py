@@ -72,7 +72,7 @@ def bundle_key(environ: Mapping[str, str] | None = None) -> bytes | None:
 def reflect_source(config: Config, out_dir: str | Path | None = "schemas", progress: Progress = silent) -> tuple[SchemaSnapshot, Path | None]:
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
-        snapshot = reflect(engine, config.schemas, progress)
+        snapshot = reflect(engine, config.schemas, progress, config.foreign_keys, config.where)
     finally:
         engine.dispose()
     path = save_snapshot(snapshot, out_dir, engine.url.database or "source") if out_dir else None
@@ -88,7 +88,7 @@ def train_bundle(
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
         progress.stage("reflect")
-        snapshot = reflect(engine, config.schemas, progress)
+        snapshot = reflect(engine, config.schemas, progress, config.foreign_keys, config.where)
         reuse = None
         if only_changed:
             from provisioner.model.train import reusable
@@ -165,9 +165,10 @@ def provision(
     target_url = urls.parse(_require(config.target, "target", "--target"), "target")
     try:
         db.refuse_same_database(source, target_url)
-        snapshot = _timed(seconds, "reflect", progress, lambda: reflect(source, config.schemas, progress))
+        snapshot = _timed(seconds, "reflect", progress, lambda: reflect(source, config.schemas, progress, config.foreign_keys, config.where))
         sizing.check_source_rows({t.key: t.row_count for t in snapshot.tables}, config)
         warnings = _row_security(source, snapshot, progress)
+        _preflight(target_url, snapshot)
         if dry_run:
             planned = _timed(seconds, "plan", progress, lambda: train(source, snapshot, config, progress, fit=False))
             return _dry_run(planned.bundle, config, target_url, seconds, warnings)
@@ -223,6 +224,19 @@ def _dry_run(model: ModelBundle, config: Config, target_url: URL, seconds: dict[
     return ProvisionResult(model.snapshot, {k: v["rows"] for k, v in tables.items()}, None, None, seconds, {"plan": plan_report})
 
 
+def _preflight(target_url: URL, snapshot: SchemaSnapshot) -> None:
+    """The target's server has every extension the source uses (exit 2 before training otherwise)."""
+    from sqlalchemy import create_engine
+
+    from provisioner.load.loader import preflight
+
+    probe = create_engine(target_url, connect_args={"application_name": "provisioner-target"})
+    try:
+        preflight(probe, snapshot)
+    finally:
+        probe.dispose()
+
+
 def _stream_plan(model: ModelBundle, config: Config, stream: bool | None) -> shards.StreamPlan:
     """Which tables stream: by size (None), every streamable one (True), none (False)."""
     if stream is False:
@@ -276,7 +290,7 @@ def check_bundle(
     sizing.check(model, config, what="check")
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
-        snapshot = reflect(engine, model.snapshot.schemas, progress)
+        snapshot = reflect(engine, model.snapshot.schemas, progress, config.foreign_keys, config.where)
         if snapshot.structure_hash != model.schema_hash:
             bundle_io.load(path, key, expect_schema=snapshot.structure_hash)
         _row_security(engine, snapshot, progress)
@@ -382,7 +396,7 @@ def diff_bundle(bundle_path: str | Path, config: Config, key: bytes | None = Non
     model = bundle_io.load(bundle_path, key)
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
-        now = reflect(engine, model.snapshot.schemas)
+        now = reflect(engine, model.snapshot.schemas, foreign_keys=config.foreign_keys, where=config.where)
     finally:
         engine.dispose()
     return diff(model.snapshot, now)

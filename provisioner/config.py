@@ -108,6 +108,7 @@ class Config:
     pii_add: tuple[str, ...] = ()
     pii_remove: tuple[str, ...] = ()
     tables: Mapping[str, TableConfig] = field(default_factory=dict)
+    foreign_keys: tuple[str, ...] = ()  # virtual foreign keys: "table.column -> table.column" (schema/virtual.py)
     file: str | None = field(default=None, compare=False)  # the YAML file this came from, if any
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)  # "tables.x" / "pii.add[0]" -> line
 
@@ -289,6 +290,7 @@ def _build(data: dict[str, Any], where: Any) -> Config:
         if model is not None and model not in models():
             raise ConfigError(f"{where(f'tables.{name}.model')}: model must be one of {', '.join(models())}, not {model!r}")
     schemas = data.get("schemas", ["public"])
+    foreign_keys = _typed(data.get("foreign_keys") or [], (list,), "foreign_keys", where)
     return Config(
         source=_typed(data.get("source"), (str, type(None)), "source", where),
         target=_typed(data.get("target"), (str, type(None)), "target", where),
@@ -301,6 +303,7 @@ def _build(data: dict[str, Any], where: Any) -> Config:
         pii_add=tuple(pii.get("add") or ()),
         pii_remove=tuple(pii.get("remove") or ()),
         tables=tables,
+        foreign_keys=tuple(_typed(v, (str,), f"foreign_keys[{i}]", where) for i, v in enumerate(foreign_keys)),
     )
 
 

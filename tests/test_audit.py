@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 import pytest
 from click.testing import CliRunner, Result
+from psycopg import sql
 
 from provisioner import api
 from provisioner.cli import main

@@ -5,6 +5,13 @@ numbers as floats, dates and timestamps as seconds since 1970 (UTC), intervals
 and times as seconds, everything else (categories, enums, booleans, lookup keys)
 as the Python values themselves. :func:`decode` turns sampled values back into
 the column's type, rounded to its stored precision.
+
+*Special values* are values no model computes with: ``infinity`` and ``-infinity``
+(dates, timestamps, numbers), ``NaN``, BC dates and dates beyond what pandas holds
+(``9999-12-31``). Frames carry them as their PostgreSQL text (a ``str`` in a date or
+number column: :func:`special_mask`); :func:`encode` hands them to the model as NULL,
+so a model learns "NULL or special" as one share, and the sampler turns that share
+back into the special values at their learnt rates (:mod:`provisioner.synth.generate`).
 """
 
 from __future__ import annotations
@@ -30,11 +37,31 @@ def is_categorical(col: Column) -> bool:
     return not is_numeric(col)
 
 
+def special_mask(series: pd.Series) -> np.ndarray:
+    """Cells of a date or number column that hold a special value's text ('infinity', 'NaN', a BC date)."""
+    if series.dtype != object:
+        return np.zeros(len(series), dtype=bool)
+    return np.fromiter((type(v) is str for v in series.to_numpy()), dtype=bool, count=len(series))
+
+
+def without_specials(series: pd.Series) -> pd.Series:
+    """The column with its special values as NULL (what a model and a statistic see)."""
+    mask = special_mask(series)
+    if not mask.any():
+        return series
+    out = series.copy()
+    out[mask] = None
+    return out
+
+
 def encode(frame: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFrame:
-    """Numbers as floats, datetimes as epoch seconds, the rest as Python objects (None for NULL)."""
+    """Numbers as floats, datetimes as epoch seconds, the rest as Python objects (None for NULL);
+    special values (:func:`special_mask`) as NULL."""
     out = pd.DataFrame(index=frame.index)
     for name, col in columns.items():
         series = frame[name]
+        if is_numeric(col):
+            series = without_specials(series)
         if col.kind in DATETIMES:
             stamps = pd.to_datetime(series, errors="coerce", utc=True)
             out[name] = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()

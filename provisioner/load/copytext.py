@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from psycopg import sql
 
+from provisioner.columns import codec
 from provisioner.schema.snapshot import INTEGER_KINDS, Column, Table
 from provisioner.schema.values import literal
 
@@ -73,6 +74,10 @@ _PASS_OBJECTS = frozenset({"json", "jsonb", "interval", "time"})
 
 def _prepared(series: pd.Series, col: Column) -> pd.Series:
     """:func:`column_text` where a type needs it; plain objects go to :func:`_objects` as they are."""
+    if series.dtype == object and codec.is_numeric(col) and col.kind not in INTEGER_KINDS:
+        specials = codec.special_mask(series)
+        if specials.any():  # 'infinity', 'NaN', BC dates among values: the values the fast way, then the text
+            return _with_specials(series, col, specials)
     if col.kind == "date" and series.dtype.kind == "M":
         text = np.datetime_as_string(series.to_numpy(), unit="D").astype(object)
         text[series.isna().to_numpy()] = None
@@ -80,6 +85,19 @@ def _prepared(series: pd.Series, col: Column) -> pd.Series:
     if series.dtype == object and col.kind not in INTEGER_KINDS and col.kind not in _PASS_OBJECTS:
         return series
     return column_text(series, col)
+
+
+def _with_specials(series: pd.Series, col: Column, specials: np.ndarray) -> pd.Series:
+    rest = series.where(~specials, None)
+    if col.kind in codec.DATETIMES:
+        values = pd.to_datetime(rest, errors="coerce", utc=col.kind == "timestamptz")
+        values = values.dt.tz_convert("UTC") if col.kind == "timestamptz" else values
+    else:
+        values = pd.to_numeric(rest, errors="coerce")
+    text = np.asarray(column_strings(_prepared(values, col)), dtype=object)
+    text[specials] = series.to_numpy(dtype=object)[specials]
+    text[text == NULL] = None
+    return pd.Series(text, index=series.index, dtype=object)
 
 
 def column_strings(series: pd.Series) -> list[str]:

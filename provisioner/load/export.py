@@ -2,18 +2,24 @@
 
 The SQL script is self-contained: ``psql -v ON_ERROR_STOP=1 -1 -f synthetic.sql``
 into an empty database creates the schema, COPYs every table, then adds the
-foreign keys (so no load order or cycle handling is needed) and resets sequences.
+foreign keys (so no load order or cycle handling is needed), resets sequences,
+refreshes materialized views and turns on row-level security with its policies.
+Part columns (a range's bounds, a composite's attributes) are written into their
+column, never as columns of their own.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from provisioner import files
 from provisioner.errors import ConfigError
 from provisioner.load.copytext import copy_statement, to_copy_text
 from provisioner.schema import ddl
 from provisioner.schema.snapshot import SchemaSnapshot
+from provisioner.synth import parts
 from provisioner.synth.sample import SyntheticTables
 
 FORMATS = ("csv", "parquet", "sql")
@@ -22,15 +28,33 @@ FORMATS = ("csv", "parquet", "sql")
 def export(synthetic: SyntheticTables, snapshot: SchemaSnapshot, out_dir: str | Path, fmt: str = "csv") -> list[Path]:
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    tables = {key: stored(frame, snapshot, key) for key, frame in synthetic.tables.items()}
     if fmt == "csv":
-        return [files.write_with(folder / f"{key}.csv", lambda p, f=frame: f.to_csv(p, index=False)) for key, frame in synthetic.tables.items()]
+        return [files.write_with(folder / f"{key}.csv", lambda p, f=frame: f.to_csv(p, index=False)) for key, frame in tables.items()]
     if fmt == "parquet":
         _need_parquet()
-        return [files.write_with(folder / f"{key}.parquet", lambda p, f=frame: f.to_parquet(p, index=False)) for key, frame in synthetic.tables.items()]
+        return [files.write_with(folder / f"{key}.parquet", lambda p, f=frame: _plain_objects(f).to_parquet(p, index=False))
+                for key, frame in tables.items()]
     if fmt == "sql":
         path = folder / "synthetic.sql"
         return [files.write_bytes(path, sql_script(synthetic, snapshot))]
     raise ConfigError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def stored(frame: pd.DataFrame, snapshot: SchemaSnapshot, key: str) -> pd.DataFrame:
+    """The frame's columns PostgreSQL stores (part columns left out), in the table's order."""
+    table = snapshot.table(key)
+    frame = parts.records(frame, table)
+    return frame[[c.name for c in table.stored_columns if c.name in frame.columns]]
+
+
+def _plain_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns mixing values and special-value text ('infinity', 'NaN') as text, which Parquet can hold."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object and out[name].map(type).nunique() > 1:
+            out[name] = out[name].map(lambda v: None if not isinstance(v, str) and pd.isna(v) else str(v))
+    return out
 
 
 def _need_parquet() -> None:
@@ -42,15 +66,16 @@ def _need_parquet() -> None:
 
 def sql_script(synthetic: SyntheticTables, snapshot: SchemaSnapshot) -> bytes:
     statements = ddl.create_statements(snapshot)
-    foreign = [s for s in statements if s.startswith("ALTER TABLE") and " FOREIGN KEY " in s]
+    foreign = ddl.foreign_key_adds(snapshot)
     parts = ["-- synthetic data from provisioner; load with: psql -v ON_ERROR_STOP=1 -1 -f synthetic.sql\n".encode()]
     parts += [f"{s};\n".encode() for s in statements if s not in foreign]
     for key in synthetic.order.tables:
-        table, frame = snapshot.table(key), synthetic.tables[key]
+        table, frame = snapshot.table(key), stored(synthetic.tables[key], snapshot, key)
         if frame.empty:
             continue
         parts.append(f"\n{copy_statement(table.ident, list(frame.columns)).as_string(None)};\n".encode())
         parts.append(to_copy_text(frame, table) + b"\\.\n")
     parts += [f"{s};\n".encode() for s in foreign]
     parts += [f"{s.as_string(None)};\n".encode() for s in ddl.sequence_resets(snapshot)]
+    parts += [f"{s};\n".encode() for s in ddl.post_load_statements(snapshot)[0]]
     return b"".join(parts)

@@ -1,19 +1,25 @@
-"""Stage 5, load: Alembic schema, then COPY in foreign-key order, all or nothing.
+"""Stage 5, load: Alembic schema, then COPY, then foreign keys, all or nothing.
 
 The load is a *plan* first (tables in order, rows, deferred foreign keys), so
-``--dry-run`` can print it. Executing it opens one transaction on the target:
-Alembic creates or upgrades the schema, every table is emptied and COPY-loaded
-parents first from a :class:`~provisioner.synth.shards.RowSource` (tables sampled
-beforehand, or sampled shard by shard while the load runs), rows breaking a check
-only PostgreSQL can evaluate are redrawn (:mod:`provisioner.load.pgcheck`),
-cycle-closing foreign keys are filled by UPDATE, sequences are reset, and only
-then does it commit. Any error rolls everything back.
+``--dry-run`` can print it. Executing it opens one transaction on the target and
+restores the way ``pg_dump`` does: Alembic creates or upgrades the schema, every
+table is emptied, the foreign keys of a cycle are dropped (:func:`lifted`), every table is COPY-loaded from a
+:class:`~provisioner.synth.shards.RowSource` (tables sampled beforehand, or sampled
+shard by shard while the load runs; a table whose cycle-closing foreign key is
+filled last is loaded once it is), rows breaking a check only PostgreSQL can
+evaluate are redrawn (:mod:`provisioner.load.pgcheck`), then those foreign keys are
+added back (PostgreSQL validates them: any cycle, NOT NULL or DEFERRABLE, loads),
+sequences are set after the largest loaded value, materialized views refreshed,
+row-level security and its policies created, and only then does it commit. Any
+error rolls everything back and names the table (and the column, when PostgreSQL
+says which).
 """
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,15 +30,16 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from provisioner.errors import LoadError
-from provisioner.load import pgcheck
-from provisioner.load.copyio import copy_frame, copy_into_temp
+from provisioner.load import migrate, pgcheck
+from provisioner.load.copyio import copy_frame
 from provisioner.load.migrate import MigrationResult, upgrade
 from provisioner.pg import urls
 from provisioner.pg.connect import first_line, run
 from provisioner.progress import Progress, silent
 from provisioner.schema import ddl
 from provisioner.schema.graph import LoadOrder
-from provisioner.schema.snapshot import SchemaSnapshot, Table
+from provisioner.schema.snapshot import SchemaSnapshot
+from provisioner.synth import parts
 from provisioner.synth.shards import RowSource
 
 
@@ -40,7 +47,7 @@ from provisioner.synth.shards import RowSource
 class LoadStep:
     table: str
     rows: int
-    deferred: tuple[str, ...]  # FK names filled by UPDATE after every table is in
+    deferred: tuple[str, ...]  # FK names filled once every table is made (the table is loaded then)
 
 
 @dataclass(frozen=True)
@@ -48,9 +55,9 @@ class LoadPlan:
     steps: tuple[LoadStep, ...]
 
     def describe(self) -> str:
-        lines = [f"{i + 1:>3}. COPY {s.table} ({s.rows} rows)" + (f", then UPDATE {', '.join(s.deferred)}" if s.deferred else "")
+        lines = [f"{i + 1:>3}. COPY {s.table} ({s.rows} rows)" + (f", once {', '.join(s.deferred)} can be filled" if s.deferred else "")
                  for i, s in enumerate(self.steps)]
-        return "\n".join(lines)
+        return "\n".join(lines + ["     then add the foreign keys (validated), set sequences, refresh materialized views, row-level security"])
 
 
 @dataclass(frozen=True)
@@ -77,24 +84,108 @@ def load(
     versions_dir: str | Path | None = None, streamed: tuple[str, ...] = (), replace: bool = False,
 ) -> LoadResult:
     started = time.perf_counter()
-    current = "schema"
+    step = ["schema"]  # what runs now, for the error message
     try:
         with engine.connect() as conn, conn.begin():
+            check_extensions(conn, snapshot)
             migration = upgrade(conn, snapshot, versions_dir, replace=replace, progress=progress)
-            _truncate(conn, snapshot)
-            for key in progress.iter(source.order.tables, "load", unit="table"):
-                current = key
-                _copy_table(conn, snapshot, key, source)
-            current = "deferred keys"
-            for key, frame in source.deferred().items():
-                current = f"deferred keys of {key}"
-                _update_deferred(conn, snapshot.table(key), frame, source.order)
-            current = "sequences"
-            for statement in ddl.sequence_resets(snapshot):
+            notes = _load_rows(conn, snapshot, source, progress, step)
+    except (DBAPIError, psycopg.Error) as exc:  # COPY runs on the driver: its errors are psycopg's own
+        raise LoadError(f"load failed at {step[0]}, the target was rolled back: {describe_error(exc)}") from None
+    notes = tuple(dict.fromkeys([*source.notes, *snapshot.skipped, *notes]))
+    return LoadResult(urls.display(engine.url), dict(source.rows), migration, time.perf_counter() - started, notes, streamed)
+
+
+def _load_rows(conn: Connection, snapshot: SchemaSnapshot, source: RowSource, progress: Progress, step: list[str]) -> list[str]:
+    """Empty the tables, drop the foreign keys a cycle needs dropped, COPY, add them back, then what follows the rows."""
+    _truncate(conn, snapshot)
+    step[0] = "dropping foreign keys"
+    held = {key for key, _ in source.order.deferred}
+    dropped = lifted(snapshot, held)
+    before = migrate.existing(conn, snapshot)
+    for statement in ddl.foreign_key_drops(snapshot, dropped) + ddl.pre_load_statements(snapshot):
+        run(conn, statement)
+    for key in progress.iter(source.order.tables, "load", unit="table"):
+        step[0] = key
+        if key in held:
+            for _ in source.frames(key):
+                pass  # made now; loaded below, once the foreign keys that close its cycle are filled
+            continue
+        _copy_table(conn, snapshot, key, source.frames(key))
+    for key, frame in source.deferred().items():
+        step[0] = key
+        _copy_table(conn, snapshot, key, iter([frame]))
+    for table in snapshot.tables:
+        for fk in (fk for fk in table.foreign_keys if (table.key, fk.name) in dropped):
+            step[0] = f"foreign key {fk.name} of {table.key} ({', '.join(fk.columns)})"
+            for statement in ddl.foreign_key_add(table, fk):
                 run(conn, statement)
-    except (DBAPIError, psycopg.Error) as exc:
-        raise LoadError(f"load failed at {current}, the target was rolled back: {first_line(exc)}") from None
-    return LoadResult(urls.display(engine.url), dict(source.rows), migration, time.perf_counter() - started, source.notes, streamed)
+    step[0] = "sequences"
+    for reset in ddl.sequence_resets(snapshot):
+        run(conn, reset)
+    step[0] = "materialized views and row-level security"
+    statements, notes = ddl.post_load_statements(snapshot, missing_roles(conn, snapshot))
+    for statement in statements:
+        step[0] = statement.split(" ON ", 1)[0] if statement.startswith("CREATE POLICY") else statement
+        run(conn, statement)
+    migrate.record_created(conn, snapshot, before)
+    return notes
+
+
+def lifted(snapshot: SchemaSnapshot, held: set[str]) -> set[tuple[str, str]]:
+    """The foreign keys that are off while the rows go in: those of the tables loaded last (their
+    cycle-closing key is filled once every table is made) and those pointing at them. PostgreSQL
+    validates each when it is added back, as it does for a ``pg_dump`` restore; the others are
+    checked row by row, parents being loaded first."""
+    return {(t.key, fk.name) for t in snapshot.tables for fk in t.foreign_keys if t.key in held or fk.ref_table in held}
+
+
+def check_extensions(conn: Connection, snapshot: SchemaSnapshot) -> None:
+    """Every extension the source uses must be available on the target's server (exit 2 otherwise)."""
+    if not snapshot.extensions:
+        return
+    available = set(run(conn, "SELECT name FROM pg_available_extensions").fetchall())
+    missing = [e for e in snapshot.extensions if (e,) not in available]
+    if missing:
+        raise LoadError(
+            f"the target server lacks the extension {missing[0]}, which the source uses"
+            + (f" (also missing: {', '.join(missing[1:])})" if missing[1:] else "")
+            + "; install it on the target's server (contrib extensions come with the postgresql-contrib package), "
+            "or load into a server that has it"
+        )
+
+
+def preflight(engine: Engine, snapshot: SchemaSnapshot) -> None:
+    """Before training: what the load needs of the target's server (its extensions), so a missing one
+    is found in seconds, not after the training. An unreachable target is left to the load to report."""
+    try:
+        with engine.connect() as conn:
+            check_extensions(conn, snapshot)
+    except DBAPIError:
+        return
+
+
+def missing_roles(conn: Connection, snapshot: SchemaSnapshot) -> frozenset[str]:
+    """Roles the policies name that the target's server does not have."""
+    named = sorted({r for t in snapshot.tables for p in t.policies for r in p.roles if r != "public"})
+    if not named:
+        return frozenset()
+    present = {r[0] for r in run(conn, "SELECT rolname::text FROM pg_roles WHERE rolname = ANY(%s)", [named]).fetchall()}
+    return frozenset(set(named) - present)
+
+
+def describe_error(exc: DBAPIError | psycopg.Error) -> str:
+    """PostgreSQL's first line, with the table and column it names (COPY context, constraint fields)."""
+    text = first_line(exc)
+    diag = getattr(getattr(exc, "orig", exc), "diag", None)
+    context = getattr(diag, "context", None) or ""
+    found = re.search(r"COPY (\S+), line (\d+), column ([^:]+):", context)
+    extra = []
+    if found:
+        extra.append(f"table {found[1]}, column {found[3]} (row {found[2]} of the COPY)")
+    elif getattr(diag, "column_name", None):
+        extra.append(f"table {diag.table_name}, column {diag.column_name}")
+    return text + (f" [{'; '.join(extra)}]" if extra else "")
 
 
 def _truncate(conn: Connection, snapshot: SchemaSnapshot) -> None:
@@ -102,29 +193,13 @@ def _truncate(conn: Connection, snapshot: SchemaSnapshot) -> None:
         run(conn, sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(t.ident for t in snapshot.tables)))
 
 
-def _copy_table(conn: Connection, snapshot: SchemaSnapshot, key: str, source: RowSource) -> None:
-    """COPY the table's frames; cycle-closing FK columns go in NULL (set by UPDATE at the end)."""
+def _copy_table(conn: Connection, snapshot: SchemaSnapshot, key: str, frames: Iterator[pd.DataFrame]) -> None:
+    """COPY the table's frames (its stored columns; part columns were put together into theirs)."""
     table = snapshot.table(key)
-    deferred = {c for fk in table.foreign_keys if source.order.is_deferred(key, fk) for c in fk.columns}
+    stored = [c.name for c in table.stored_columns]
     raw = conn.connection.driver_connection
-    for frame in source.frames(key):
+    for frame in frames:
         if frame.empty:
             continue
-        frame = pgcheck.conform(conn, snapshot, key, frame)
-        copy_frame(raw, table, frame.assign(**{c: None for c in deferred}) if deferred else frame)
-
-
-def _update_deferred(conn: Connection, table: Table, frame: pd.DataFrame, order: LoadOrder) -> None:
-    fks = [fk for fk in table.foreign_keys if order.is_deferred(table.key, fk)]
-    if not fks or frame.empty:
-        return
-    if not table.primary_key:
-        raise LoadError(f"table {table.key} closes a foreign-key cycle but has no primary key to update it by; "
-                        "give it a primary key, or make another foreign key of the cycle nullable")
-    fk_cols = [c for fk in fks for c in fk.columns]
-    keys = list(table.primary_key)
-    columns = [table.column(c) for c in dict.fromkeys(keys + fk_cols)]
-    temp = copy_into_temp(conn.connection.driver_connection, "_provisioner_deferred", columns, frame)
-    sets = sql.SQL(", ").join(sql.SQL("{} = s.{}").format(sql.Identifier(c), sql.Identifier(c)) for c in fk_cols)
-    match = sql.SQL(" AND ").join(sql.SQL("t.{} = s.{}").format(sql.Identifier(c), sql.Identifier(c)) for c in keys)
-    run(conn, sql.SQL("UPDATE {} t SET {} FROM {} s WHERE {}").format(table.ident, sets, temp, match))
+        frame = parts.records(pgcheck.conform(conn, snapshot, key, frame), table)  # a redrawn attribute is in its composite
+        copy_frame(raw, table, frame[[c for c in stored if c in frame.columns]])

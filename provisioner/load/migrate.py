@@ -242,7 +242,7 @@ _TYPE_WORDS = {"e": "enum type", "d": "domain", "r": "range type", "m": "multira
 
 
 def _thing(kind: str, oid: int, schema: str, name: str, code: str) -> Thing:
-    words = {"relation": _KINDS, "type": _TYPE_WORDS}.get(kind, {})
+    words = {"relation": _KINDS, "type": _TYPE_WORDS, "function": {"a": "aggregate"}}.get(kind, {})
     return Thing(kind, int(oid), schema, name, words.get(code, "function" if kind == "function" else kind))
 
 
@@ -250,6 +250,17 @@ def catalog(conn: Connection, schemas: Iterable[str]) -> list[Thing]:
     """Every table, index, sequence, view, type and function of ``schemas`` (extension members left out)."""
     rows = run(conn, _CATALOG, {"schemas": list(schemas)}).fetchall()
     return [_thing(*row) for row in rows]
+
+
+def existing(conn: Connection, snapshot: SchemaSnapshot) -> set[int]:
+    """Oids of every object in the snapshot's schemas now (to tell afterwards what a step created)."""
+    return {t.oid for t in catalog(conn, _schemas(snapshot))}
+
+
+def record_created(conn: Connection, snapshot: SchemaSnapshot, before: set[int]) -> None:
+    """Record as provisioner's the objects created since ``before`` (views, materialized views,
+    functions made after the rows): a later run may replace them, as it replaces its tables."""
+    _record(conn, [t for t in catalog(conn, _schemas(snapshot)) if t.oid not in before])
 
 
 def owned_oids(conn: Connection) -> set[tuple[str, int]]:
@@ -372,11 +383,11 @@ def _drop_clashes(conn: Connection, clashes: list[Thing]) -> tuple[str, ...]:
 
 def _drop(conn: Connection, things: list[Thing], cascade: bool) -> None:
     tail = sql.SQL(" CASCADE" if cascade else "")
-    groups = (
-        ("DROP TABLE IF EXISTS {}{}", [t for t in things if t.kind == "relation" and t.what in ("table", "partitioned table")]),
-        ("DROP FOREIGN TABLE IF EXISTS {}{}", [t for t in things if t.kind == "relation" and t.what == "foreign table"]),
+    groups = (  # views first: one of provisioner's views on one of its tables is dropped with it, not in its way
         ("DROP MATERIALIZED VIEW IF EXISTS {}{}", [t for t in things if t.kind == "relation" and t.what == "materialized view"]),
         ("DROP VIEW IF EXISTS {}{}", [t for t in things if t.kind == "relation" and t.what == "view"]),
+        ("DROP TABLE IF EXISTS {}{}", [t for t in things if t.kind == "relation" and t.what in ("table", "partitioned table")]),
+        ("DROP FOREIGN TABLE IF EXISTS {}{}", [t for t in things if t.kind == "relation" and t.what == "foreign table"]),
         ("DROP SEQUENCE IF EXISTS {}{}", [t for t in things if t.kind == "relation" and t.what == "sequence"]),
         ("DROP INDEX IF EXISTS {}{}", [t for t in things if t.kind == "relation" and t.what == "index"]),
         ("DROP TYPE IF EXISTS {}{}", [t for t in things if t.kind == "type" or (t.kind == "relation" and t.what == "type")]),
@@ -386,10 +397,12 @@ def _drop(conn: Connection, things: list[Thing], cascade: bool) -> None:
         if live:
             names = sql.SQL(", ").join(sql.Identifier(t.schema, t.name) for t in live)
             run(conn, sql.SQL(statement).format(names, tail))
-    for routine in _still_there(conn, [t for t in things if t.kind == "function"]):
+    routines = [t for t in things if t.kind == "function"]
+    for routine in _still_there(conn, sorted(routines, key=lambda t: t.what != "aggregate")):  # aggregates before their functions
         signature = run(conn, "SELECT pg_get_function_identity_arguments(%s::oid)", (routine.oid,)).fetchone()[0]
         # the argument list is PostgreSQL's own rendering of the routine's signature (every name quoted by it)
-        run(conn, sql.SQL("DROP ROUTINE IF EXISTS {}({}){}").format(sql.Identifier(routine.schema, routine.name), sql.SQL(signature), tail))
+        verb = "DROP AGGREGATE IF EXISTS {}({}){}" if routine.what == "aggregate" else "DROP ROUTINE IF EXISTS {}({}){}"
+        run(conn, sql.SQL(verb).format(sql.Identifier(routine.schema, routine.name), sql.SQL(signature), tail))
 
 
 def _still_there(conn: Connection, things: list[Thing]) -> list[Thing]:

@@ -36,12 +36,14 @@ from provisioner.model.pii import PiiColumn
 from provisioner.model.profile import ColumnStats
 from provisioner.model.relations.inherit import Inherit
 from provisioner.model.relations.relational import Degree, ForeignKeyModel, KeyShape
+from provisioner.model.shapes import ArrayShape, ObjectShape, RangeShape, ValueShape
 from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import Column, ForeignKey, SchemaSnapshot
 
 CLASSES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency)
+    for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency,
+                ValueShape, ArrayShape, ObjectShape, RangeShape)
 }
 
 
@@ -111,7 +113,7 @@ def _cell(value: Any) -> Any:
     if isinstance(value, (str, bool, int, float, np.generic, pd.Timestamp, dt.date, dt.time, dt.timedelta, decimal.Decimal,
                           bytes, bytearray, memoryview, uuid.UUID, list, tuple, dict)):
         return value
-    from provisioner.pg.copytext import literal
+    from provisioner.schema.values import literal
 
     return literal(value)
 

@@ -10,7 +10,9 @@ table's model, or shard ``k`` of a table, is the same whichever worker made it.
 
 ``LocalExecutor`` (the default) uses ``spawn`` processes: CTGAN's torch state and
 fork do not mix. Each worker pays the SDV/torch import once (seconds), so it
-pays off for fits of many seconds, not for tiny tables. ``RayExecutor`` needs
+pays off for fits of many seconds, not for tiny tables. A worker watches the
+process that started it and ends itself as soon as that process is gone (killed,
+crashed): no orphan keeps training. ``RayExecutor`` needs
 the optional extra (``pip install provisioner[ray]``).
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -80,7 +83,7 @@ class LocalExecutor:
         if self._pool is None:
             threads = max(1, (os.cpu_count() or 1) // self.workers)
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_share_cores, initargs=(threads,)
+                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(threads, os.getpid())
             )
         return self._pool
 
@@ -88,6 +91,29 @@ class LocalExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)  # results are in; workers exit on their own (~1.3 s saved)
             self._pool = None
+
+
+def _start_worker(threads: int, parent: int) -> None:
+    watch_parent(parent)
+    _share_cores(threads)
+
+
+PARENT_POLL_SECONDS = 0.2
+
+
+def watch_parent(parent: int, interval: float = PARENT_POLL_SECONDS) -> threading.Thread:
+    """End this process as soon as ``parent`` is no longer its parent (it died and the worker was
+    re-parented): a daemon thread polls, so a worker in the middle of a fit stops within ``interval``."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    thread = threading.Thread(target=watch, name="provisioner-parent-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 def _share_cores(threads: int) -> None:

@@ -10,24 +10,41 @@ synthetic values:
 ``model``      everything a tabular model can learn (numbers, dates, booleans,
                low-cardinality categories and enums).
 ``lookup``     FK columns into a copied lookup table: learnt as categories.
-``rule``       types no tabular model handles (uuid, json, arrays, bytea, ranges,
-               inet, tsvector): generated from the type and simple statistics.
+``external``   an integer or uuid column named like a key (``*_id``, ``*_uuid``,
+               ``*_ref``) with no declared foreign key: a key into another system.
+               New values with the source's frequency profile (how many rows share
+               a value), never its values; never given to a model or the gate.
+``parts``      a range or composite column, made of its *part* columns (a range's
+               lower bound and length, a composite's attributes), which get roles of
+               their own and are put together after sampling (synth/parts.py).
+``rule``       types no tabular model handles (uuid, json, hstore, arrays, bytea,
+               inet, tsvector): generated from the learnt shape (array lengths and
+               elements, JSON and hstore key sets) or the type.
 ``computed``   STORED generated columns: PostgreSQL computes them; never written.
+
+Partition-key columns of LIST and RANGE partitioned tables are always ``model``
+(unless they alone are the primary key), so every partition, DEFAULT included,
+gets its share. Special values (``infinity``, BC dates, ``NaN``) are read as their
+PostgreSQL text and kept as a share of the column (:mod:`provisioner.columns.codec`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import decimal
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from psycopg import sql
 from sqlalchemy import Connection
 
-from provisioner.pg.connect import run
+from provisioner.columns import codec
+from provisioner.model import pii, special
+from provisioner.model.relations.relational import Degree
 from provisioner.schema.snapshot import (
     INTEGER_KINDS,
     NUMERIC_KINDS,
@@ -35,6 +52,7 @@ from provisioner.schema.snapshot import (
     Column,
     Table,
 )
+from provisioner.schema.values import literal
 
 MODEL_KINDS = NUMERIC_KINDS | {"boolean", "date", "timestamp", "timestamptz", "time", "interval", "enum"} | TEXT_KINDS
 HIGH_CARD_SHARE = 0.5
@@ -52,11 +70,14 @@ class ColumnStats:
     distinct_share: float | None = None
     min_value: float | None = None
     max_value: float | None = None
+    specials: tuple[tuple[str, float], ...] = ()  # special values ('infinity', 'NaN', a BC date) and their share of rows
+    shape: Any = None  # the learnt shape of arrays, JSON, hstore (shapes.ValueShape) or a range's bounds (shapes.RangeShape)
+    frequency: Degree | None = None  # external keys: how many distinct values are shared by 1, 2, ... rows
 
 
 def read_rows(conn: Connection, table: Table, cap: int, seed: int) -> pd.DataFrame:
     """Up to ``cap`` rows, a repeatable random sample when the table is larger (every name quoted by psycopg)."""
-    names = [c.name for c in table.columns if c.insertable]
+    names = [c.name for c in table.columns if c.stored]
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in names)
     order = sql.SQL(", ").join(sql.Identifier(c) for c in table.primary_key) if table.primary_key else sql.SQL("1")
     if table.row_count <= cap:
@@ -65,15 +86,21 @@ def read_rows(conn: Connection, table: Table, cap: int, seed: int) -> pd.DataFra
         share = min(100.0, 100.0 * cap * 1.2 / max(table.row_count, 1))
         query = sql.SQL("SELECT {} FROM {} TABLESAMPLE BERNOULLI ({}) REPEATABLE ({}) ORDER BY {} LIMIT {}").format(
             cols, table.ident, sql.Literal(round(share, 6)), sql.Literal(seed % 2_147_483_647), order, sql.Literal(int(cap)))
-    frame = pd.DataFrame(run(conn, query).fetchall(), columns=names)
+    frame = pd.DataFrame(special.fetch(conn, query), columns=names, dtype=object)  # keeps NaN apart from NULL
     return normalise(frame, table)
 
 
 def normalise(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """Turn driver objects (Decimal, date, timedelta) into pandas dtypes."""
+    """Turn driver objects (Decimal, date, timedelta, ranges, records) into pandas dtypes; special values
+    become their text (columns/codec.py); range and composite columns get their part columns."""
     out = frame.copy()
     for col in table.columns:
-        if col.name not in out:
+        if col.name not in out or col.part_of is not None:
+            continue
+        if table.parts(col.name):
+            for name, values in special.split_parts(out[col.name], col, table.parts(col.name)).items():
+                out[name] = _normalise_series(values, table.column(name))
+            out[col.name] = out[col.name].map(literal)
             continue
         out[col.name] = _normalise_series(out[col.name], col)
     return out
@@ -82,18 +109,16 @@ def normalise(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 def _normalise_series(series: pd.Series, col: Column) -> pd.Series:
     if col.kind in INTEGER_KINDS:
         return pd.to_numeric(series, errors="coerce").astype("Int64")
-    if col.kind in NUMERIC_KINDS:
-        return pd.to_numeric(series.map(lambda v: float(v) if isinstance(v, decimal.Decimal) else v), errors="coerce").astype(float)
-    if col.kind in ("date", "timestamp"):
-        return pd.to_datetime(series, errors="coerce")
-    if col.kind == "timestamptz":
-        return pd.to_datetime(series, errors="coerce", utc=True)
+    if col.kind in NUMERIC_KINDS or col.kind in ("date", "timestamp", "timestamptz"):
+        return special.numbers_and_times(series, col)
     if col.kind == "interval":
         return series.map(lambda v: v.total_seconds() if isinstance(v, dt.timedelta) else np.nan).astype(float)
     if col.kind == "time":
         return series.map(lambda v: v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6 if isinstance(v, dt.time) else np.nan).astype(float)
     if col.kind == "boolean":
-        return series.astype("boolean")
+        return series.map(lambda v: {"t": True, "f": False}.get(v, v) if isinstance(v, str) else v).astype("boolean")
+    if col.kind == "range":
+        return series.map(literal)
     return series
 
 
@@ -110,18 +135,21 @@ def split_holdout(frame: pd.DataFrame, share: float, min_rows: int, seed: int) -
 def stats_of(series: pd.Series, col: Column) -> ColumnStats:
     n = len(series)
     nulls = float(series.isna().mean()) if n else 0.0
-    present = series.dropna()
+    specials = special.shares(series) if col.kind in NUMERIC_KINDS or col.kind in ("date", "timestamp", "timestamptz") else ()
+    present = codec.without_specials(series).dropna() if specials else series.dropna()
     mean_len = None
     distinct = None
     lo = hi = None
-    if col.kind in TEXT_KINDS or col.kind in ("bytea", "json", "jsonb", "array"):
+    if col.kind in TEXT_KINDS or col.kind in ("bytea", "json", "jsonb", "array", "hstore"):
         lengths = present.map(lambda v: len(v) if hasattr(v, "__len__") else len(str(v)))
         mean_len = float(lengths.mean()) if len(lengths) else None
     if len(present):
         distinct = float(present.astype(str).nunique() / len(present)) if col.kind in TEXT_KINDS else None
         if col.kind in NUMERIC_KINDS:
-            lo, hi = float(present.min()), float(present.max())
-    return ColumnStats(null_rate=nulls, mean_length=mean_len, distinct_share=distinct, min_value=lo, max_value=hi)
+            numbers = pd.to_numeric(present, errors="coerce").dropna()
+            lo, hi = (float(numbers.min()), float(numbers.max())) if len(numbers) else (None, None)
+    return ColumnStats(null_rate=nulls, mean_length=mean_len, distinct_share=distinct, min_value=lo, max_value=hi,
+                       specials=specials, shape=special.shape_of(series, col, pii.looks_personal))
 
 
 def role_of(
@@ -131,15 +159,44 @@ def role_of(
         return "computed"
     if col.name in lookups:
         return "lookup"
+    if col.name in partition_model_columns(table):
+        return "model"
     if col.name in table.primary_key or col.name in table.fk_columns:
         return "key"
+    if table.parts(col.name):
+        return "parts"
     if col.name in pii_columns:
         return "pii"
+    if is_external(col, table):
+        return "external"
     if col.kind in TEXT_KINDS and _free_text(stats, n_rows):
         return "text"
     if col.kind in MODEL_KINDS:
         return "model"
     return "rule"
+
+
+EXTERNAL_SUFFIXES = frozenset({"id", "uuid", "ref", "guid"})
+
+
+def is_external(col: Column, table: Table) -> bool:
+    """An integer or uuid column named like a key (``user_id``, ``accountUuid``, ``order_ref``) that is
+    neither a primary nor a declared foreign key: a key into another system (an external key)."""
+    if col.kind not in INTEGER_KINDS and col.kind != "uuid" or col.part_of is not None:
+        return False
+    if col.name in table.primary_key or col.name in table.fk_columns:
+        return False
+    words = [w for w in re.split(r"[^a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", col.name).lower()) if w]
+    return (len(words) >= 2 and words[-1] in EXTERNAL_SUFFIXES) or (len(words) == 1 and words[0].endswith(("uuid", "guid")) and len(words[0]) > 4)
+
+
+def partition_model_columns(table: Table) -> frozenset[str]:
+    """Columns of a LIST or RANGE partition key, learnt as categories or values so each partition gets its
+    share; a column that alone is the primary key, or that is a foreign key, stays a key."""
+    if not table.partition_key or table.partition_key.upper().startswith("HASH"):
+        return frozenset()
+    lone_key = tuple(table.primary_key) if len(table.primary_key) == 1 else ()
+    return frozenset(c for c in table.partition_columns if c not in lone_key and c not in table.fk_columns)
 
 
 def _free_text(stats: ColumnStats, n_rows: int) -> bool:
@@ -171,4 +228,7 @@ def roles_of(
         c.name: role_of(c, table, stats.get(c.name, ColumnStats(0.0)), pii_columns, len(frame), lookups)
         for c in table.columns
     }
+    for name, role in roles.items():
+        if role == "external" and name in frame:
+            stats[name] = dataclasses.replace(stats[name], frequency=special.frequency(frame[name]))
     return roles, stats

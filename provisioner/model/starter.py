@@ -16,7 +16,7 @@ from provisioner import columns
 from provisioner.config import Config
 from provisioner.errors import ConfigError
 from provisioner.model import pii
-from provisioner.model.profile import read_rows, roles_of
+from provisioner.model.profile import is_external, read_rows, roles_of
 from provisioner.model.train import choose_method, table_seed
 from provisioner.pg import connect as db
 from provisioner.pg import urls
@@ -32,7 +32,7 @@ def starter_yaml(config: Config) -> str:
         raise ConfigError("no source database given; pass --source URL")
     engine = db.source_engine(config.source)
     try:
-        snapshot = reflect(engine, config.schemas)
+        snapshot = reflect(engine, config.schemas, foreign_keys=config.foreign_keys, where=config.where)
         with db.connect(engine) as conn:
             frames = {t.key: read_rows(conn, t, SAMPLE_ROWS, table_seed(config.seed, t.key, "read")) for t in snapshot.tables}
     finally:
@@ -63,10 +63,26 @@ def render(snapshot: SchemaSnapshot, frames: dict, detected: tuple[pii.PiiColumn
         "  # Missed a column? add it. A false positive? remove it.",
         "  add: []",
         "  remove: []",
-        "tables:",
     ]
+    lines += external_lines(snapshot)
+    lines += ["tables:"]
     lines += _table_lines(snapshot, frames, detected, config)
     return "\n".join(lines) + "\n"
+
+
+def external_lines(snapshot: SchemaSnapshot) -> list[str]:
+    """External keys: columns named like keys that no declared foreign key covers, to review."""
+    found = [f"{t.key}.{c.name}" for t in snapshot.tables for c in t.columns if is_external(c, t)]
+    if not found:
+        return ["foreign_keys: []                  # virtual foreign keys: table.column -> table.column"]
+    lines = [
+        "# External keys: integer or uuid columns named like a key with no declared foreign key. Each gets new",
+        "# values with the source's frequency profile (how many rows share a value), never the source's values.",
+        "# Where one points at a table provisioner loads too, make it a virtual foreign key (modelled, never",
+        "# created in the target), e.g.  - customer.support_rep_id -> employee.employee_id",
+    ]
+    lines += [f"#   {name:<40} external key" for name in found]
+    return lines + ["foreign_keys: []"]
 
 
 def _table_lines(snapshot: SchemaSnapshot, frames: dict, detected: tuple[pii.PiiColumn, ...], config: Config) -> list[str]:  # type: ignore[type-arg]

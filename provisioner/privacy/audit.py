@@ -46,7 +46,7 @@ from provisioner.model.train import choose_method, table_seed
 from provisioner.pg.connect import connect, run
 from provisioner.schema.graph import load_order
 from provisioner.schema.reflect import reflect
-from provisioner.schema.snapshot import TEXT_KINDS
+from provisioner.schema.snapshot import TEXT_KINDS, Table
 
 MIN_TEXT_LENGTH = 6  # text-column values longer than this are needles
 PLACE_CATEGORIES = frozenset({"city", "state", "country"})  # public place names, not identifying alone
@@ -123,6 +123,7 @@ class Columns:
     ident: sql.Identifier  # the table's qualified name
     searched: Mapping[str, str]  # column -> PII category, or "text"
     public: tuple[str, ...] = ()  # learnt category columns, every text column of a copied lookup table
+    parts: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # a composite's attribute -> (column, attribute)
 
 
 def columns_of_bundle(bundle: ModelBundle) -> dict[str, Columns]:
@@ -131,13 +132,22 @@ def columns_of_bundle(bundle: ModelBundle) -> dict[str, Columns]:
         table = bundle.snapshot.table(key)
         if model.method == "copy":  # copied verbatim by design, but its PII columns were masked: search those
             pii_cols = {f.column: f.category for f in model.fills if f.category != "text"}
-            out[key] = Columns(table.ident, pii_cols, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS and c.name not in pii_cols))
+            out[key] = _columns(table, pii_cols, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS and c.name not in pii_cols))
             continue
         searched = {f.column: f.category for f in model.fills}
         searched.update({c: r for c, r in model.roles.items() if r in ("pii", "text") and c not in searched})
         learnt = tuple(c for c in model.model_columns if table.column(c).kind in TEXT_KINDS | {"enum"})
-        out[key] = Columns(table.ident, searched, learnt)
+        out[key] = _columns(table, searched, learnt)
     return out
+
+
+def _columns(table: Table, searched: Mapping[str, str], public: tuple[str, ...]) -> Columns:
+    """The scan of one table; a composite's attribute is read as ``(column).attribute``, other part
+    columns (a range's bounds, a point's x and y) are not text and are left out."""
+    parts = {c.name: (c.part_of, c.name[len(c.part_of) + 1:]) for c in table.columns
+             if c.part_of and table.column(c.part_of).kind == "composite"}
+    keep = lambda name: name in parts or table.column(name).part_of is None
+    return Columns(table.ident, {c: v for c, v in searched.items() if keep(c)}, tuple(c for c in public if keep(c)), parts)
 
 
 def needles(source: Engine, tables: Mapping[str, Columns]) -> tuple[list[Needle], set[str]]:
@@ -147,17 +157,20 @@ def needles(source: Engine, tables: Mapping[str, Columns]) -> tuple[list[Needle]
     with connect(source) as conn:
         for key, cols in tables.items():
             for column, category in cols.searched.items():
-                values = _distinct(conn, cols.ident, column)
+                values = _distinct(conn, cols.ident, column, cols.parts.get(column))
                 if category == "text":
                     values = [v for v in values if len(v) > MIN_TEXT_LENGTH]
                 found += [Needle(v, f"{key}.{column}", category) for v in values]
             for column in cols.public:
-                learnt.update(_distinct(conn, cols.ident, column))
+                learnt.update(_distinct(conn, cols.ident, column, cols.parts.get(column)))
     return found, learnt
 
 
-def _distinct(conn: Connection, table: sql.Identifier, column: str) -> list[str]:
-    name = sql.Identifier(column)
+def _distinct(conn: Connection, table: sql.Identifier, column: str, part: tuple[str, str] | None = None) -> list[str]:
+    """Distinct text of a column, or of a composite column's attribute (``(home).street``)."""
+    name: sql.Composable = sql.Identifier(column)
+    if part is not None:
+        name = sql.SQL("({}).{}").format(sql.Identifier(part[0]), sql.Identifier(part[1]))
     rows = run(conn, sql.SQL("SELECT DISTINCT {}::text FROM {} WHERE {} IS NOT NULL").format(name, table, name)).fetchall()
     return [str(r[0]) for r in rows if str(r[0]).strip()]
 
@@ -297,11 +310,11 @@ def columns_of_source(engine: Engine, config: Config) -> dict[str, Columns]:
         if choose_method(table, frames[key], roles, bool(found), copied, config)[0] == "copy":
             copied.add(key)
             pii_cols = {d.column: d.category for d in found}  # masked in copied tables (synth/masking.py)
-            out[key] = Columns(table.ident, pii_cols, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS and c.name not in pii_cols))
+            out[key] = _columns(table, pii_cols, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS and c.name not in pii_cols))
             continue
         searched = {d.column: d.category for d in found} | {c: "text" for c, r in roles.items() if r == "text"}
         learnt = tuple(c for c, r in roles.items() if r == "model" and table.column(c).kind in TEXT_KINDS | {"enum"})
-        out[key] = Columns(table.ident, searched, learnt)
+        out[key] = _columns(table, searched, learnt)
     return out
 
 

@@ -10,7 +10,7 @@ from provisioner.schema.snapshot import ForeignKey, SchemaSnapshot, Table
 
 @dataclass(frozen=True)
 class LoadOrder:
-    """Tables parents-first; ``deferred`` FKs close a cycle and are loaded NULL, then updated."""
+    """Tables parents-first; ``deferred`` FKs close a cycle: they are filled once their parent table is made."""
 
     tables: tuple[str, ...]
     deferred: frozenset[tuple[str, str]]  # (table key, fk name)
@@ -24,7 +24,7 @@ def parents(table: Table) -> list[tuple[ForeignKey, str]]:
 
 
 def load_order(snapshot: SchemaSnapshot) -> LoadOrder:
-    """Kahn's algorithm; when only cycles remain, defer a nullable FK inside one."""
+    """Kahn's algorithm; when only cycles remain, defer a foreign key inside one (:func:`_breakable`)."""
     for table in snapshot.tables:
         for fk in table.foreign_keys:
             if not snapshot.has_table(fk.ref_table):
@@ -43,7 +43,7 @@ def load_order(snapshot: SchemaSnapshot) -> LoadOrder:
             for k in ready:
                 remaining.pop(k)
             continue
-        table, fk = _breakable(snapshot, remaining, set(order))
+        table, fk = _breakable(snapshot, remaining, deferred)
         deferred.add((table, fk.name))
         remaining[table] = remaining[table] - {fk.ref_table} | _still_needed(snapshot.table(table), deferred, fk.ref_table)
     return LoadOrder(tuple(order), frozenset(deferred))
@@ -54,19 +54,38 @@ def _still_needed(table: Table, deferred: set[tuple[str, str]], ref: str) -> set
     return {ref} if any(fk.ref_table == ref and (table.key, fk.name) not in deferred for fk in table.foreign_keys) else set()
 
 
-def _breakable(snapshot: SchemaSnapshot, remaining: dict[str, set[str]], done: set[str]) -> tuple[str, ForeignKey]:
-    for key in sorted(remaining):
+def _breakable(snapshot: SchemaSnapshot, remaining: dict[str, set[str]], deferred: set[tuple[str, str]]) -> tuple[str, ForeignKey]:
+    """A foreign key inside a cycle to fill last. Best one pointing at a table at least as large (a
+    department's manager, not an employee's department: the smaller table is made first and the
+    larger one's rows follow it), then a nullable one, then a deferrable one. Any will do: the loader
+    adds foreign keys after the rows, so NOT NULL cycles load too."""
+    pending = {k: {p for p in deps if p in remaining} for k, deps in remaining.items()}
+    candidates = [
+        (key, fk) for key in sorted(remaining) for fk in snapshot.table(key).foreign_keys
+        if fk.ref_table in pending[key] and fk.ref_table != key and (key, fk.name) not in deferred
+        and _reaches(pending, fk.ref_table, key)
+    ]
+
+    def rank(item: tuple[str, ForeignKey]) -> tuple[bool, bool, bool]:
+        key, fk = item
         table = snapshot.table(key)
-        for fk in table.foreign_keys:
-            pending = fk.ref_table in remaining and fk.ref_table != key
-            nullable = all(table.column(c).nullable for c in fk.columns)
-            if pending and nullable:
-                return key, fk
-    cycle = ", ".join(sorted(remaining))
-    raise SchemaError(
-        f"tables {cycle} form a cycle of NOT NULL foreign keys; provisioner needs one nullable foreign key "
-        "in every cycle to load it (make one column nullable or exclude a table)"
-    )
+        smaller = snapshot.table(fk.ref_table).row_count < table.row_count
+        return (smaller, not all(table.column(c).nullable for c in fk.columns), "DEFERRABLE" not in fk.definition)
+
+    return min(candidates, key=rank)
+
+
+def _reaches(edges: dict[str, set[str]], start: str, goal: str) -> bool:
+    """Whether ``goal`` is reachable from ``start`` (the foreign key ``goal -> start`` closes a cycle)."""
+    seen, stack = {start}, [start]
+    while stack:
+        for nxt in edges.get(stack.pop(), ()):
+            if nxt == goal:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return False
 
 
 def depth(snapshot: SchemaSnapshot) -> int:

@@ -3,7 +3,8 @@
 Partitioned tables are reflected once, as the parent (rows are read and loaded
 through it); their partitions are kept as names and bounds so the target gets
 the same layout. Functions are the schemas' own (extension members such as
-btree_gist's are left to ``CREATE EXTENSION``), so trigger functions come along.
+btree_gist's are left to ``CREATE EXTENSION``, a range type's constructors to ``CREATE TYPE``),
+so trigger functions come along.
 """
 
 from __future__ import annotations
@@ -51,6 +52,25 @@ def functions_of(conn: Connection, schemas: Sequence[str]) -> tuple[Routine, ...
         SELECT n.nspname, p.proname, pg_get_functiondef(p.oid)
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname = ANY(:schemas) AND p.prokind IN ('f', 'p')
-          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype IN ('e', 'i'))
         ORDER BY n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)"""), {"schemas": list(schemas)}).all()
     return tuple(Routine(s, n, d) for s, n, d in rows)
+
+
+def partition_foreign_keys(conn: Connection, schema: str, name: str) -> list[dict]:  # type: ignore[type-arg]
+    """Foreign keys declared on the partitions of ``schema.name`` (not inherited from a parent's FK)."""
+    rows = conn.execute(text(f"""
+        WITH RECURSIVE tree(oid) AS (
+            SELECT inhrelid FROM pg_inherits WHERE inhparent = {_OID}
+            UNION ALL SELECT i.inhrelid FROM pg_inherits i JOIN tree t ON i.inhparent = t.oid)
+        SELECT n.nspname AS part_schema, c.relname AS part_name, k.conname AS name, pg_get_constraintdef(k.oid) AS definition,
+               ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(n, i)
+                     JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.i) AS columns,
+               ARRAY(SELECT a.attname FROM unnest(k.confkey) WITH ORDINALITY u(n, i)
+                     JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.i) AS ref_columns,
+               rn.nspname AS ref_schema, r.relname AS ref_name
+        FROM tree t JOIN pg_class c ON c.oid = t.oid JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f' AND k.conparentid = 0
+        JOIN pg_class r ON r.oid = COALESCE(pg_partition_root(k.confrelid), k.confrelid) JOIN pg_namespace rn ON rn.oid = r.relnamespace
+        ORDER BY n.nspname, c.relname, k.conname"""), {"schema": schema, "name": name}).mappings().all()
+    return [dict(r) for r in rows]

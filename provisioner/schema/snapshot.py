@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
+import re
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from psycopg import sql
 
 from provisioner.errors import SchemaError
+from provisioner.schema.extras import (
+    Comment,
+    Composite,
+    DbSequence,
+    Policy,
+    TypeDef,
+    View,
+)
 
 SNAPSHOT_FORMAT = 1
 
@@ -50,13 +59,19 @@ class Column:
     precision: int | None = None
     scale: int | None = None
     enum_values: tuple[str, ...] | None = None
-    element_kind: str | None = None  # for arrays
+    element_kind: str | None = None  # for arrays ("enum" for an array of an enum: enum_values are its labels)
     sequence: str | None = None  # sequence behind a serial default
+    part_of: str | None = None  # a *part* of another column: a range's lower bound or length, a composite's attribute
 
     @property
     def insertable(self) -> bool:
         """Generated columns are computed by PostgreSQL and never written."""
         return self.generated is None
+
+    @property
+    def stored(self) -> bool:
+        """A column of the table in PostgreSQL that is written (not generated, not a part of another column)."""
+        return self.generated is None and self.part_of is None
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,9 @@ class ForeignKey:
     ref_table: str  # table key, see Table.key
     ref_columns: tuple[str, ...]
     definition: str  # pg_get_constraintdef() text
+    # declared on the partitions of a partitioned table rather than on the table: (schema, partition, name)
+    on_partitions: tuple[tuple[str, str, str], ...] = ()
+    virtual: bool = False  # declared in the config (``foreign_keys``), not in the database: modelled, never created
 
     @property
     def label(self) -> str:
@@ -125,6 +143,9 @@ class Table:
     partition_key: str | None = None  # pg_get_partkeydef() of a partitioned table: "RANGE (day)"
     partitions: tuple[Partition, ...] = ()  # re-created in the target; rows are loaded through the parent
     triggers: tuple[Trigger, ...] = ()  # re-created and fire during the load (e.g. a tsvector trigger)
+    row_security: bool = False  # ALTER TABLE ... ENABLE ROW LEVEL SECURITY
+    force_row_security: bool = False  # ALTER TABLE ... FORCE ROW LEVEL SECURITY
+    policies: tuple[Policy, ...] = ()  # created after the load, with the flags above
 
     @property
     def key(self) -> str:
@@ -156,6 +177,23 @@ class Table:
         return tuple(dict.fromkeys(s for s in sets if s))
 
     @property
+    def stored_columns(self) -> tuple[Column, ...]:
+        """The columns PostgreSQL stores and provisioner writes (see :attr:`Column.stored`)."""
+        return tuple(c for c in self.columns if c.stored)
+
+    def parts(self, name: str) -> tuple[Column, ...]:
+        """The part columns of column ``name`` (a range's bounds, a composite's attributes), in order."""
+        return tuple(c for c in self.columns if c.part_of == name)
+
+    @property
+    def partition_columns(self) -> tuple[str, ...]:
+        """Columns named in the partition key (``LIST (region)``, ``RANGE (lower(span), id)``)."""
+        if not self.partition_key:
+            return ()
+        body = self.partition_key.split("(", 1)[-1]
+        return tuple(c.name for c in self.columns if c.stored and _names_column(body, c.name))
+
+    @property
     def fk_columns(self) -> frozenset[str]:
         return frozenset(c for fk in self.foreign_keys for c in fk.columns)
 
@@ -176,6 +214,7 @@ class Domain:
     schema: str
     name: str
     definition: str  # full CREATE DOMAIN statement
+    depends: tuple[str, ...] = ()  # user types it is built on ("schema.name"), created first
 
 
 @dataclass(frozen=True)
@@ -187,6 +226,14 @@ class SchemaSnapshot:
     extensions: tuple[str, ...] = ()
     functions: tuple[Routine, ...] = ()  # user functions of the schemas (not extensions'), e.g. trigger functions
     server_version: str = ""
+    composites: tuple[Composite, ...] = ()
+    sequences: tuple[DbSequence, ...] = ()
+    views: tuple[View, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    extension_schemas: tuple[tuple[str, str], ...] = ()  # (extension, schema) where not public
+    skipped: tuple[str, ...] = ()  # objects of the source that are not re-created (listed in the report's notes)
+    range_types: tuple[TypeDef, ...] = ()
+    aggregates: tuple[Routine, ...] = ()  # CREATE AGGREGATE statements (after the functions they call)
     format: int = SNAPSHOT_FORMAT
     _index: dict[str, Table] = field(default_factory=dict, compare=False, repr=False)
 
@@ -217,7 +264,7 @@ class SchemaSnapshot:
         return replace(self, tables=tables, _index={})
 
     def to_dict(self, with_counts: bool = True) -> dict[str, Any]:
-        data = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+        data = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_") and not _unset(self, f)}
         out = json.loads(json.dumps({k: _plain(v) for k, v in data.items()}))
         if not with_counts:
             for table in out["tables"]:
@@ -229,6 +276,7 @@ class SchemaSnapshot:
         """SHA-256 of the structure (row counts and server version excluded)."""
         data = self.to_dict(with_counts=False)
         data.pop("server_version", None)
+        data.pop("skipped", None)  # notes on what is not re-created, not structure
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def to_json(self) -> str:
@@ -249,10 +297,18 @@ class SchemaSnapshot:
             schemas=tuple(data["schemas"]),
             tables=tables,
             enums=tuple(EnumType(e["schema"], e["name"], tuple(e["values"])) for e in data.get("enums", [])),
-            domains=tuple(Domain(**d) for d in data.get("domains", [])),
+            domains=tuple(_make(Domain, d) for d in data.get("domains", [])),
             extensions=tuple(data.get("extensions", [])),
             functions=tuple(Routine(**r) for r in data.get("functions", [])),
             server_version=data.get("server_version", ""),
+            composites=tuple(_make(Composite, c) for c in data.get("composites", [])),
+            sequences=tuple(_make(DbSequence, q) for q in data.get("sequences", [])),
+            views=tuple(_make(View, v) for v in data.get("views", [])),
+            comments=tuple(Comment(**c) for c in data.get("comments", [])),
+            extension_schemas=_tuple(data.get("extension_schemas", [])),
+            skipped=tuple(data.get("skipped", [])),
+            range_types=tuple(_make(TypeDef, t) for t in data.get("range_types", [])),
+            aggregates=tuple(Routine(**r) for r in data.get("aggregates", [])),
         )
 
     @classmethod
@@ -263,21 +319,43 @@ class SchemaSnapshot:
             raise SchemaError(f"cannot read schema snapshot {path}: {exc}; re-run `provisioner reflect`") from None
 
 
+#: Fields added after snapshot format 1: written only when set, so that a snapshot of a schema
+#: without these features (and its structure hash, the target's revision) stays as it was.
+_OPTIONAL = frozenset({
+    "part_of", "on_partitions", "virtual", "row_security", "force_row_security", "policies", "depends",
+    "composites", "sequences", "views", "comments", "extension_schemas", "skipped", "range_types", "aggregates",
+})
+
+
+def _unset(obj: Any, f: Any) -> bool:
+    return f.name in _OPTIONAL and getattr(obj, f.name) == f.default
+
+
 def _plain(value: Any) -> Any:
     if hasattr(value, "__dataclass_fields__"):
-        return {k: _plain(v) for k, v in asdict(value).items() if not k.startswith("_")}
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value) if not f.name.startswith("_") and not _unset(value, f)}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
 
 
 def _tuple(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+    """JSON lists back to tuples, nested ones too (``on_partitions``, ``attributes``)."""
+    return tuple(_tuple(v) for v in value) if isinstance(value, list) else value
+
+
+def _make(cls: type, data: dict[str, Any]) -> Any:
+    return cls(**{k: _tuple(v) for k, v in data.items()})
+
+
+def _names_column(text: str, name: str) -> bool:
+    quoted = sql.Identifier(name).as_string(None)
+    return quoted in text or re.search(rf'(?<![\w"]){re.escape(name)}(?![\w"])', text) is not None
 
 
 def _table_from_dict(data: dict[str, Any]) -> Table:
-    columns = tuple(Column(**{k: _tuple(v) for k, v in c.items()}) for c in data["columns"])
-    fks = tuple(ForeignKey(**{k: _tuple(v) for k, v in f.items()}) for f in data.get("foreign_keys", []))
+    columns = tuple(_make(Column, c) for c in data["columns"])
+    fks = tuple(_make(ForeignKey, f) for f in data.get("foreign_keys", []))
     cons = tuple(Constraint(**{k: _tuple(v) for k, v in c.items()}) for c in data.get("constraints", []))
     idx = tuple(Index(**{k: _tuple(v) for k, v in i.items()}) for i in data.get("indexes", []))
     return Table(
@@ -293,4 +371,7 @@ def _table_from_dict(data: dict[str, Any]) -> Table:
         partition_key=data.get("partition_key"),
         partitions=tuple(Partition(**p) for p in data.get("partitions", [])),
         triggers=tuple(Trigger(**t) for t in data.get("triggers", [])),
+        row_security=bool(data.get("row_security", False)),
+        force_row_security=bool(data.get("force_row_security", False)),
+        policies=tuple(_make(Policy, p) for p in data.get("policies", [])),
     )

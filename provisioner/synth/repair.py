@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from psycopg import sql
 
+from provisioner.columns import codec
 from provisioner.schema.checkexpr import Node, Unsupported, parse
 from provisioner.schema.snapshot import (
     INTEGER_KINDS,
@@ -117,10 +118,8 @@ def repair(
 
 _FALLBACKS = {
     "tsvector": "written empty",
-    "json": 'written as {"id": n} objects (JSON content is not learnt)',
-    "jsonb": 'written as {"id": n} objects (JSON content is not learnt)',
     "other": "written NULL (no generator for this type)",
-    "bit": "written NULL (no generator for this type)",
+    "geometric": "written as one fixed shape (geometry is not learnt; points are)",
 }
 
 
@@ -199,6 +198,7 @@ def _aligned(a: pd.Series, b: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _to_time(series: pd.Series, tz: object) -> pd.Series:
+    series = codec.without_specials(series)  # 'infinity', a BC date: NULL here (never a failing row)
     out = pd.to_datetime(series, errors="coerce", utc=tz is not None)
     return out
 
@@ -307,6 +307,39 @@ def one_per_parent(table: Table, fk: ForeignKey, picks: np.ndarray, parents: int
     extra = min(len(valid) - len(kept), len(free))
     moved = rng.choice(free, size=extra, replace=False) if extra else np.zeros(0, dtype=np.int64)
     return np.concatenate([np.sort(np.concatenate([kept, moved])), nulls]).astype(np.int64)
+
+
+def spread_times(frame: pd.DataFrame, unique: list[str], name: str, kind: str, rounds: int = 20) -> pd.Series:
+    """A unique set ending in a date or timestamp (a date dimension's date, a flight's number and departure):
+    the k-th repeat of a value moves k days (dates) or seconds later, until no repeat is left."""
+    unit = pd.Timedelta(days=1) if kind == "date" else pd.Timedelta(seconds=1)
+    out = frame[list(unique)].copy()
+    special = out[name].map(lambda v: isinstance(v, str))  # 'infinity' and other special values stay as they are
+    for _ in range(rounds):
+        dups = out.duplicated() & out.notna().all(axis=1) & ~special
+        if not dups.any():
+            break
+        steps = out.groupby(list(unique), dropna=False, sort=False).cumcount()
+        moved = pd.to_datetime(out.loc[dups, name], errors="coerce", utc=kind == "timestamptz") + unit * steps[dups]
+        column = out[name].astype(object)
+        column[dups] = moved.to_numpy(dtype=object) if kind != "date" else moved.dt.normalize().to_numpy(dtype=object)
+        out[name] = column.infer_objects() if not special.any() else column
+    return out[name]
+
+
+def unique_picks(table: Table, fk: ForeignKey, picks: np.ndarray, parents: int, rng: np.random.Generator) -> np.ndarray:
+    """Parent picks of rows already made, for a foreign key that must be unique (a department's manager):
+    a parent picked twice moves to a parent nobody picked, as long as there is one."""
+    if not any(set(u) <= set(fk.columns) for u in table.uniques):
+        return picks
+    out = picks.copy()
+    valid = np.flatnonzero(out >= 0)
+    _, first = np.unique(out[valid], return_index=True)
+    repeated = np.setdiff1d(valid, valid[first])
+    free = rng.permutation(np.setdiff1d(np.arange(parents, dtype=np.int64), out[valid]))
+    moved = min(len(repeated), len(free))
+    out[repeated[:moved]] = free[:moved]
+    return out
 
 
 def shortfall(table: Table, wanted: int | None, made: int) -> list[str]:

@@ -40,7 +40,7 @@ from provisioner.schema.snapshot import (
     Domain,
     Table,
 )
-from provisioner.synth import fake, generate, repair
+from provisioner.synth import fake, generate, parts, repair
 
 
 @dataclass(frozen=True)
@@ -199,6 +199,7 @@ def make_rows(
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
     if not seeds.part:
         notes += repair.shortfall(table, plan.wanted, len(frame))
+    frame = parts.finish(frame, table, model.stats, np.random.default_rng(seeds.of("parts")))  # ranges, composites, partitions
     frame, notes = repair.repair(frame[insertable], table, ctx.domains, seeds.of("repair"), notes)
     return MadeRows(frame, sampled, tuple(notes))
 
@@ -246,8 +247,9 @@ def _columns(
         rows = column_models.sample(model.synthesizer, len(frame), spec, seeds.of("model"), given)
         for name in learnt:
             frame[name] = rows[name].to_numpy()
+        generate.apply_specials(frame, learnt, model.stats, np.random.default_rng(seeds.of("specials")))
         sampled_counts = {c: rows[c].to_numpy() for c in model.count_columns}
-    ruled = [c for c, r in model.roles.items() if r == "rule" or (r == "model" and model.synthesizer is None)]
+    ruled = [c for c, r in model.roles.items() if r in ("rule", "external") or (r == "model" and model.synthesizer is None)]
     for name in ruled:
         col = table.column(name)
         frame[name] = generate.values_for(table, col, len(frame), model.stats.get(name), rng).to_numpy()
@@ -280,6 +282,8 @@ def _dedupe_values(frame: pd.DataFrame, table: Table, model: TableModel) -> pd.D
         if col.kind in INTEGER_KINDS or col.kind in NUMERIC_KINDS:
             top = pd.to_numeric(frame[name], errors="coerce").max()
             frame.loc[dups, name] = np.arange(1, int(dups.sum()) + 1) + (0 if pd.isna(top) else int(top))
+        elif col.kind in ("date", "timestamp", "timestamptz"):
+            frame[name] = repair.spread_times(frame, list(unique), name, col.kind).to_numpy()
         elif col.kind in TEXT_KINDS:
             suffix = pd.Series(np.arange(1, int(dups.sum()) + 1), index=frame.index[dups]).astype(str)
             width = (col.max_length or 10_000) - suffix.str.len() - 1
@@ -294,4 +298,5 @@ def fill_deferred(bundle: ModelBundle, out: dict[str, pd.DataFrame], table_key: 
     frame = out[table_key]
     rng = np.random.default_rng(table_seed(seed, table_key, f"deferred:{fk_name}"))
     parent = out[fkm.fk.ref_table]
-    copy_parent_keys(frame, fkm.fk, parent, assign(len(frame), parent, fkm, rng))
+    picks = repair.unique_picks(bundle.snapshot.table(table_key), fkm.fk, assign(len(frame), parent, fkm, rng), len(parent), rng)
+    copy_parent_keys(frame, fkm.fk, parent, picks)

@@ -15,6 +15,12 @@ on half of Northwind's order lines without being related), it keeps ``Inherit(fk
 rows. :func:`apply` runs once the child's FKs are final: it copies the
 parent's synthetic value into a random ``share`` of the child rows (seeded),
 so the rest keep the model's values as the real "not equal" rows do.
+
+Keys that must agree are learnt the same way (:func:`_agreeing_keys`): an order
+line's customer is its order's customer when the line has foreign keys to both
+the order and the customer and the order has one to the customer. The line's
+customer key then copies the order's (for the share of rows that agree in the
+source, every row when all do), so the two paths to the customer stay one.
 """
 
 from __future__ import annotations
@@ -69,6 +75,36 @@ def learn(
                 share = _equal_share(joined[col], joined[f"__p_{pcol}"], kind)
                 if share >= MIN_SHARE and (col not in out or share > out[col].share):
                     out[col] = Inherit(fk.name, fk.ref_table, fk.columns, fk.ref_columns, col, pcol, share)
+    return tuple(out.values()) + _agreeing_keys(table, frame, parents)
+
+
+ALL_AGREE = 0.999  # a share this high is taken as "always" (every synthetic row copies)
+
+
+def _agreeing_keys(table: Table, frame: pd.DataFrame, parents: Mapping[str, tuple[Table, pd.DataFrame, Mapping[str, str]]]) -> tuple[Inherit, ...]:
+    """Foreign keys of ``table`` whose value is, on most rows, the value of the same foreign key of another parent."""
+    out: dict[str, Inherit] = {}
+    for via in table.foreign_keys:
+        if via.ref_table not in parents or via.ref_table == table.key:
+            continue
+        parent, rows, _ = parents[via.ref_table]
+        for fk in table.foreign_keys:
+            if fk is via or fk.ref_table == table.key:
+                continue
+            same = [p for p in parent.foreign_keys if p.ref_table == fk.ref_table and p.ref_columns == fk.ref_columns]
+            for pfk in same:
+                joined = _join(frame, rows, via.columns, via.ref_columns)
+                if len(joined) < 2 or not all(f"__p_{c}" in joined for c in pfk.columns):
+                    continue
+                agree = np.ones(len(joined), dtype=bool)
+                for child_col, parent_col in zip(fk.columns, pfk.columns):
+                    agree &= joined[child_col].astype(str).to_numpy() == joined[f"__p_{parent_col}"].astype(str).to_numpy()
+                share = float(agree.mean())
+                if share >= ALL_AGREE or (len(fk.columns) == 1 and share >= MIN_SHARE):
+                    share = 1.0 if share >= ALL_AGREE else share
+                    for child_col, parent_col in zip(fk.columns, pfk.columns):
+                        if child_col not in out or out[child_col].share < share:
+                            out[child_col] = Inherit(via.name, via.ref_table, via.columns, via.ref_columns, child_col, parent_col, share)
     return tuple(out.values())
 
 

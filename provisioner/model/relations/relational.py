@@ -137,6 +137,8 @@ def key_shape(col: Column, values: pd.Series) -> KeyShape:
             ) if present_
         )
         return KeyShape("text", length=length, alphabet=alphabet or string.ascii_uppercase)
+    if col.kind in INTEGER_KINDS and len(present):
+        return KeyShape(col.kind, start=int(pd.to_numeric(present, errors="coerce").min()))  # counters start where the source's do
     return KeyShape(col.kind)
 
 
