@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from provisioner.errors import LoadError
-from provisioner.load import migrate, pgcheck
+from provisioner.load import bulk, migrate, pgcheck
 from provisioner.load.copyio import copy_frame
 from provisioner.load.migrate import MigrationResult, upgrade
 from provisioner.pg import urls
@@ -97,14 +97,15 @@ def load(
 
 
 def _load_rows(conn: Connection, snapshot: SchemaSnapshot, source: RowSource, progress: Progress, step: list[str]) -> list[str]:
-    """Empty the tables, drop the foreign keys a cycle needs dropped, COPY, add them back, then what follows the rows."""
+    """Empty the tables, lift their keys, indexes and foreign keys (bulk.py), COPY, put them back,
+    then what follows the rows. Tables whose cycle-closing foreign keys are set last go in last."""
     _truncate(conn, snapshot)
-    step[0] = "dropping foreign keys"
-    held = {key for key, _ in source.order.deferred}
-    dropped = lifted(snapshot, held)
+    step[0] = "dropping keys, indexes and foreign keys"
     before = migrate.existing(conn, snapshot)
-    for statement in ddl.foreign_key_drops(snapshot, dropped) + ddl.pre_load_statements(snapshot):
+    restore = bulk.lift(conn, snapshot.tables)
+    for statement in ddl.pre_load_statements(snapshot):
         run(conn, statement)
+    held = {key for key, _ in source.order.deferred}
     for key in progress.iter(source.order.tables, "load", unit="table"):
         step[0] = key
         if key in held:
@@ -115,11 +116,9 @@ def _load_rows(conn: Connection, snapshot: SchemaSnapshot, source: RowSource, pr
     for key, frame in source.deferred().items():
         step[0] = key
         _copy_table(conn, snapshot, key, iter([frame]))
-    for table in snapshot.tables:
-        for fk in (fk for fk in table.foreign_keys if (table.key, fk.name) in dropped):
-            step[0] = f"foreign key {fk.name} of {table.key} ({', '.join(fk.columns)})"
-            for statement in ddl.foreign_key_add(table, fk):
-                run(conn, statement)
+    for what, statement in progress.iter(restore, "keys and indexes", unit="object"):
+        step[0] = what
+        run(conn, statement)
     step[0] = "sequences"
     for reset in ddl.sequence_resets(snapshot):
         run(conn, reset)
@@ -130,14 +129,6 @@ def _load_rows(conn: Connection, snapshot: SchemaSnapshot, source: RowSource, pr
         run(conn, statement)
     migrate.record_created(conn, snapshot, before)
     return notes
-
-
-def lifted(snapshot: SchemaSnapshot, held: set[str]) -> set[tuple[str, str]]:
-    """The foreign keys that are off while the rows go in: those of the tables loaded last (their
-    cycle-closing key is filled once every table is made) and those pointing at them. PostgreSQL
-    validates each when it is added back, as it does for a ``pg_dump`` restore; the others are
-    checked row by row, parents being loaded first."""
-    return {(t.key, fk.name) for t in snapshot.tables for fk in t.foreign_keys if t.key in held or fk.ref_table in held}
 
 
 def check_extensions(conn: Connection, snapshot: SchemaSnapshot) -> None:

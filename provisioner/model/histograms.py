@@ -91,7 +91,7 @@ def floats(series: pd.Series, kind: str) -> np.ndarray:
 
 
 def bin_edges(values: np.ndarray) -> np.ndarray | None:
-    ok = values[~np.isnan(values)]
+    ok = values[np.isfinite(values)]  # NaN, and the special values infinity and -infinity, are not drawn
     if len(ok) < 2:
         return None
     low, high = np.percentile(ok, [1.0, 99.0])
@@ -105,7 +105,7 @@ def bin_edges(values: np.ndarray) -> np.ndarray | None:
 def shares(values: np.ndarray, edges: np.ndarray | tuple[float, ...], min_cell: int = 0) -> tuple[float, ...]:
     """Shares per bin; bins under ``min_cell`` rows are shown empty (they could single out a row)."""
     edges = np.asarray(edges, dtype=float)
-    ok = np.clip(values[~np.isnan(values)], edges[0], edges[-1])
+    ok = np.clip(values[np.isfinite(values)], edges[0], edges[-1])
     counts, _ = np.histogram(ok, edges)
     total = max(int(counts.sum()), 1)
     counts[counts < min_cell] = 0
