@@ -125,3 +125,22 @@ def test_cross_column_checks_hold_streamed_and_in_memory(fresh_db: Callable[...,
     assert "booking" in streamed["streamed"] and memory["streamed"] == []
     assert set(streamed) == set(memory)
     assert {k: set(v) for k, v in streamed["tables"].items()} == {k: set(v) for k, v in memory["tables"].items()}
+
+
+def test_frames_ahead_keeps_load_order_and_raises_the_sources_error(chinook_bundle: ModelBundle) -> None:
+    from provisioner.load.ahead import frames_ahead
+    from provisioner.synth.sample import sample
+
+    synthetic = sample(chinook_bundle, Config(seed=3))
+    seen = list(frames_ahead(shards.MemorySource(synthetic), synthetic.order.tables, depth=1))
+    assert [k for k, f in seen if f is None] == list(synthetic.order.tables)
+    assert all(f is None or f is synthetic.tables[k] for k, f in seen)
+
+    class Broken(shards.MemorySource):
+        def frames(self, key: str):  # type: ignore[no-untyped-def]
+            if key == synthetic.order.tables[2]:
+                raise ValueError(f"cannot make {key}")
+            yield from super().frames(key)
+
+    with pytest.raises(ValueError, match="cannot make"):
+        list(frames_ahead(Broken(synthetic), synthetic.order.tables))

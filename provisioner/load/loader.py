@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError
 
 from provisioner.errors import LoadError
 from provisioner.load import bulk, migrate, pgcheck
+from provisioner.load.ahead import frames_ahead
 from provisioner.load.copyio import copy_frame
 from provisioner.load.migrate import MigrationResult, upgrade
 from provisioner.pg import urls
@@ -106,13 +107,13 @@ def _load_rows(conn: Connection, snapshot: SchemaSnapshot, source: RowSource, pr
     for statement in ddl.pre_load_statements(snapshot):
         run(conn, statement)
     held = {key for key, _ in source.order.deferred}
-    for key in progress.iter(source.order.tables, "load", unit="table"):
+    tables = iter(progress.iter(source.order.tables, "load", unit="table"))
+    for key, frame in frames_ahead(source, source.order.tables):
         step[0] = key
-        if key in held:
-            for _ in source.frames(key):
-                pass  # made now; loaded below, once the foreign keys that close its cycle are filled
-            continue
-        _copy_table(conn, snapshot, key, source.frames(key))
+        if frame is None:
+            next(tables, None)  # a table is done: advance the progress
+        elif key not in held:  # a table closing a cycle goes in below, once its foreign keys are filled
+            _copy_table(conn, snapshot, key, iter([frame]))
     for key, frame in source.deferred().items():
         step[0] = key
         _copy_table(conn, snapshot, key, iter([frame]))
