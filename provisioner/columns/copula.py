@@ -19,7 +19,7 @@ how child rows follow their parent (the intertable trends).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -301,6 +301,38 @@ def date_deltas(data: pd.DataFrame, columns: Mapping[str, Column]) -> dict[str, 
     return {name: anchor for name, anchor in out.items() if anchor not in out}
 
 
+RATIO_MIN_CORR = 0.9  # log-log correlation of a number with the one it is modelled as a ratio to
+
+
+def ratios(data: pd.DataFrame, columns: Mapping[str, Column], taken: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Positive numbers that follow another one multiplicatively (a track's bytes and its length:
+    the bitrate varies far less than either): ``{column: anchor}``, modelled as ``log(column / anchor)``.
+
+    A copula keeps the rank correlation of the two but not their ratio, so a synthetic track's
+    size and length disagree; the ratio, learnt with the other columns, keeps it. Both columns
+    are complete and positive; the one with the wider spread (in logs) is the ratio; anchors
+    are never ratios and ``taken`` columns (date gaps) are neither.
+    """
+    numbers = [c for c, col in columns.items() if c in data and codec.is_numeric(col) and col.kind not in codec.DATETIMES
+               and not c.startswith("__") and c not in taken]
+    logs = {c: np.log(data[c].to_numpy(dtype=float)) for c in numbers
+            if data[c].notna().all() and len(data) >= DELTA_MIN_ROWS and (data[c] > 0).all()}
+    out: dict[str, str] = {}
+    for name, values in sorted(logs.items(), key=lambda kv: -float(np.std(kv[1]))):
+        if name in out.values():
+            continue
+        best = None
+        for anchor, base in logs.items():
+            if anchor == name or anchor in out or float(np.std(base)) > float(np.std(values)) or np.std(base) == 0:
+                continue
+            spread = float(np.std(values - base))
+            if np.corrcoef(values, base)[0, 1] >= RATIO_MIN_CORR and spread < float(np.std(values)) and (best is None or spread < best[1]):
+                best = (anchor, spread)
+        if best is not None:
+            out[name] = best[0]
+    return out
+
+
 @dataclass(frozen=True)
 class CopulaModel:
     """The column model for every table by default: :class:`EmpiricalCopula` on encoded values,
@@ -312,6 +344,7 @@ class CopulaModel:
 
     copula: EmpiricalCopula
     deltas: Mapping[str, tuple[str, float, float]]  # column -> (anchor column, the column's own range)
+    ratios: Mapping[str, tuple[str, float, float]] = field(default_factory=dict)  # column -> (anchor, range): log(column / anchor)
 
     @classmethod
     def fit(cls, frame: pd.DataFrame, columns: Mapping[str, Column], settings: FitSettings) -> CopulaModel:
@@ -320,8 +353,12 @@ class CopulaModel:
         deltas = {name: (anchor, float(data[name].min()), float(data[name].max())) for name, anchor in date_deltas(data, columns).items()}
         for name, (anchor, _, _) in deltas.items():
             data[name] = data[name] - data[anchor]
+        ratio = {name: (anchor, float(data[name].min()), float(data[name].max()))
+                 for name, anchor in ratios(data, columns, frozenset(deltas) | {a for a, _, _ in deltas.values()}).items()}
+        for name, (anchor, _, _) in ratio.items():
+            data[name] = np.log(data[name].to_numpy(dtype=float)) - np.log(data[anchor].to_numpy(dtype=float))
         lookups = frozenset(c for c, col in columns.items() if col.kind == "lookup")
-        return cls(EmpiricalCopula.fit(data, kinds, settings.seed, lookups), deltas)
+        return cls(EmpiricalCopula.fit(data, kinds, settings.seed, lookups), deltas, ratio)
 
     def sample(self, n: int, columns: Mapping[str, Column], seed: int, given: pd.DataFrame | None = None) -> pd.DataFrame:
         cond = codec.encode(given, {c: columns[c] for c in given.columns}) if given is not None else None
@@ -329,6 +366,9 @@ class CopulaModel:
         for name, (anchor, low, high) in self.deltas.items():
             if name in rows and anchor in rows:
                 rows[name] = codec.fold(rows[anchor] + rows[name], low, high)
+        for name, (anchor, low, high) in self.ratios.items():
+            if name in rows and anchor in rows:
+                rows[name] = codec.fold(np.exp(rows[name].astype(float)) * rows[anchor].astype(float), low, high)
         return codec.decode(rows, {c: col for c, col in columns.items() if c in rows})
 
     @property
@@ -344,6 +384,7 @@ class CopulaModel:
                 for m in self.copula.marginals
             ],
             "deltas": {name: list(delta) for name, delta in self.deltas.items()},
+            "ratios": {name: list(ratio) for name, ratio in self.ratios.items()},
         }
 
     @classmethod
@@ -354,4 +395,5 @@ class CopulaModel:
             for m in data["marginals"]
         )
         deltas = {name: (str(d[0]), float(d[1]), float(d[2])) for name, d in data["deltas"].items()}
-        return cls(EmpiricalCopula(marginals, np.asarray(data["correlation"], dtype=float)), deltas)
+        ratio = {name: (str(d[0]), float(d[1]), float(d[2])) for name, d in data.get("ratios", {}).items()}
+        return cls(EmpiricalCopula(marginals, np.asarray(data["correlation"], dtype=float)), deltas, ratio)

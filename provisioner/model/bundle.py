@@ -63,6 +63,7 @@ class TableModel:
     count_columns: tuple[str, ...] = ()  # children-per-row columns learnt with the others (hierarchy.py)
     conditions: tuple[Column, ...] = ()  # driving parent's columns ("__parent__<col>") the model is conditioned on
     inherited: tuple[Inherit, ...] = ()  # columns copied from a parent in a share of the rows (inherit.py)
+    rules: tuple[Any, ...] = ()  # learnt rules across tables (model/relations: aggregate.py, levels.py, ...), registered dataclasses
 
     @property
     def model_columns(self) -> tuple[str, ...]:

@@ -34,14 +34,17 @@ from provisioner.columns.table import Fitted
 from provisioner.errors import BundleError
 from provisioner.model.pii import PiiColumn
 from provisioner.model.profile import ColumnStats
+from provisioner.model.relations.aggregate import Aggregate
+from provisioner.model.relations.hierarchy import CopiedCounts
 from provisioner.model.relations.inherit import Inherit
+from provisioner.model.relations.matching import Reference
 from provisioner.model.relations.relational import Degree, ForeignKeyModel, KeyShape
 from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import Column, ForeignKey, SchemaSnapshot
 
 CLASSES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency)
+    for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency, Aggregate, Reference, CopiedCounts)
 }
 
 

@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
@@ -26,7 +27,7 @@ from provisioner.model import budget, pii
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.executor import FitJob, fit_all, make_executor, workers_of
 from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
-from provisioner.model.relations import hierarchy, inherit
+from provisioner.model.relations import aggregate, hierarchy, inherit, matching
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     choose_driving,
@@ -35,7 +36,7 @@ from provisioner.model.relations.relational import (
 )
 from provisioner.pg.connect import connect
 from provisioner.progress import Progress, silent
-from provisioner.schema.graph import load_order
+from provisioner.schema.graph import LoadOrder, load_order
 from provisioner.schema.snapshot import Column, SchemaSnapshot, Table
 
 
@@ -101,7 +102,8 @@ def train(
                 progress.info(f"{key}: kept from the previous bundle (unchanged)")
                 continue
             cond = _conditions(snapshot, table, frames, fk_models[key], models)
-            model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond)
+            refs = _references(snapshot, table, frames, fk_models[key], models, order)
+            model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond, refs)
             model = _with_inherited(snapshot, model, frames, models)
             if model.method == "copy":
                 copied.add(key)
@@ -110,6 +112,7 @@ def train(
                 real[key] = rows
             progress.info(f"{key}: {model.method} ({model.reason})")
     _fit_pending(models, config, progress, started)
+    _learn_cross_table(snapshot, models, frames)
     _refuse_skipped_parents(snapshot, models)
     settings = {"scale": config.scale, "train": config.train.__dict__, "privacy": config.privacy.__dict__}
     bundle = ModelBundle(snapshot=snapshot, tables=models, order=order, seed=config.seed, settings=settings)
@@ -126,7 +129,31 @@ def _with_inherited(snapshot: SchemaSnapshot, model: TableModel, frames: Mapping
         for fk in table.foreign_keys if fk.ref_table in models and fk.ref_table in frames
     }
     found = inherit.learn(table, frames[model.key], model.roles, parents)
-    return dataclasses.replace(model, inherited=found) if found else model
+    if not found:
+        return model
+    job = model.synthesizer
+    if isinstance(job, FitJob) and any(i.mode == "ratio" for i in found):  # the model learns child / parent
+        ratio_frame = inherit.ratios(job.frame, found, {k: v[1] for k, v in parents.items()})
+        ratio_columns = dict(job.columns) | {i.column: ratio_column(i.column) for i in found if i.mode == "ratio" and i.column in job.columns}
+        job = dataclasses.replace(job, frame=ratio_frame, columns=ratio_columns)
+    return dataclasses.replace(model, inherited=found, synthesizer=job)
+
+
+def _learn_cross_table(snapshot: SchemaSnapshot, models: dict[str, TableModel], frames: Mapping[str, pd.DataFrame]) -> None:
+    """Rules between a table and the tables around it, learnt once every table is trained: a parent
+    column that is an aggregate of its children (aggregate.py)."""
+    complete = {t.key for t in snapshot.tables if t.key in frames and len(frames[t.key]) >= t.row_count}
+    for table in snapshot.tables:
+        model = models.get(table.key)
+        if model is None or not columns.is_model(model.method) or table.key not in complete:
+            continue
+        children = [
+            (child, frames[child.key], models[child.key].roles) for child in snapshot.tables
+            if child.key in complete and child.key != table.key and any(fk.ref_table == table.key for fk in child.foreign_keys)
+        ]
+        found = aggregate.learn(table, frames[table.key], model.roles, children)
+        if found:
+            models[table.key] = dataclasses.replace(model, rules=model.rules + found)
 
 
 def real_rows(engine: Engine, bundle: ModelBundle, config: Config, progress: Progress = silent) -> dict[str, RealRows]:
@@ -176,6 +203,29 @@ def _conditions(snapshot: SchemaSnapshot, table: Table, frames: Mapping[str, pd.
     given = {hierarchy.CONDITION + c: dataclasses.replace(model_column(parent, c, parent_model.roles[c]), name=hierarchy.CONDITION + c) for c in names}
     frame = hierarchy.parent_attributes(frames[table.key], driving, frames[driving.fk.ref_table], names)
     return Conditions(driving.fk.ref_table, driving, given, frame)
+
+
+References = tuple[tuple[matching.Reference, ...], pd.DataFrame]
+
+
+def _references(
+    snapshot: SchemaSnapshot, table: Table, frames: Mapping[str, pd.DataFrame], fk_models: tuple[ForeignKeyModel, ...],
+    models: Mapping[str, TableModel], order: LoadOrder,
+) -> References:
+    """The learnt columns of the parents each non-driving key points at (matching.py), joined to the rows."""
+    found: list[matching.Reference] = []
+    parts = [pd.DataFrame(index=frames[table.key].index)]
+    for fkm in fk_models:
+        parent = models.get(fkm.fk.ref_table)
+        if fkm.driving or fkm.self_ref or order.is_deferred(table.key, fkm.fk) or parent is None or not parent.model_columns:
+            continue
+        ptable = snapshot.table(fkm.fk.ref_table)
+        spec = {c: model_column(ptable, c, parent.roles[c]) for c in parent.model_columns}
+        learnt = matching.learn(table, frames[table.key], fkm.fk, frames[fkm.fk.ref_table], spec)
+        if learnt is not None:
+            found.append(learnt[0])
+            parts.append(learnt[1])
+    return tuple(found), pd.concat(parts, axis=1)
 
 
 def _validate_table_config(snapshot: SchemaSnapshot, config: Config) -> None:
@@ -229,19 +279,24 @@ def choose_method(
     if table.row_count == 0 or frame.empty:
         return "generate", "the source table is empty: values come from types and constraints"
     if lookup and forced is None:
-        return "copy", f"lookup table: {table.row_count} rows (<= {config.train.lookup_max_rows}), no PII, parents copied too"
+        return "copy", f"lookup table: {table.row_count} rows (<= {config.train.lookup_max_rows}), no PII"
     if not any(r in ("model", "lookup") for r in roles.values()) and not has_counts:
         return "keys", "no learnable columns: keys, PII and text only"
     if forced:
         return forced, "set in the config"
     if len(frame) < config.train.gan_min_rows:
         return columns.SMALL_TABLES, f"{len(frame)} rows < {config.train.gan_min_rows}: too few for a GAN"
+    if not any(r in ("model", "lookup") for r in roles.values()):
+        return columns.SMALL_TABLES, "only child counts and the columns of the parents its keys pick are learnt: the conditional copula"
     return columns.LARGE_TABLES, f"{len(frame)} rows"
 
 
 def _is_lookup(table: Table, has_pii: bool, copied: set[str], config: Config) -> bool:
-    parents_ok = all(fk.ref_table in copied for fk in table.foreign_keys)
-    return 0 < table.row_count <= config.train.lookup_max_rows and not has_pii and parents_ok
+    """Reference data: a small table without PII (a catalogue). Its foreign keys into tables that are
+    not copied are drawn at sampling time, so it need not reference copied tables only; a
+    self-reference would tie copied rows to each other by real keys and is not copied."""
+    self_ref = any(fk.ref_table == table.key for fk in table.foreign_keys)
+    return 0 < table.row_count <= config.train.lookup_max_rows and not has_pii and not self_ref
 
 
 def _train_table(
@@ -253,10 +308,12 @@ def _train_table(
     config: Config,
     counts: pd.DataFrame,
     cond: Conditions,
+    refs: References | None = None,
 ) -> tuple[TableModel, RealRows | None]:
     started = time.perf_counter()
+    references, ref_frame = refs if refs is not None else ((), pd.DataFrame(index=frame.index))
     roles, stats = roles_of(table, frame, frozenset(c.column for c in detected), lookup_columns(table, copied))
-    method, reason = choose_method(table, frame, roles, bool(detected), copied, config, has_counts=not counts.columns.empty)
+    method, reason = choose_method(table, frame, roles, bool(detected), copied, config, has_counts=not counts.columns.empty or bool(references))
     fills = tuple(detected) + tuple(
         pii.text_column(table.key, name, stats[name].null_rate, stats[name].mean_length)
         for name, role in roles.items() if role == "text"
@@ -264,16 +321,18 @@ def _train_table(
     shapes = {c: key_shape(table.column(c), frame[c]) for c in table.primary_key if c not in table.fk_columns and c in frame}
     base = dict(key=table.key, roles=roles, stats=stats, fills=fills, foreign_keys=fk_models, key_shapes=shapes, source_rows=table.row_count)
     if method == "copy":
-        return TableModel(method=method, reason=reason, rows=frame.reset_index(drop=True), **base), None  # type: ignore[arg-type]
+        kept = tuple(hierarchy.CopiedCounts(c, counts[c].to_numpy(dtype=np.int64)) for c in counts.columns)
+        return TableModel(method=method, reason=reason, rows=frame.reset_index(drop=True), rules=kept, **base), None  # type: ignore[arg-type]
     if method in ("generate", "skip", "keys"):
         return TableModel(method=method, reason=reason, seconds=time.perf_counter() - started, **base), None  # type: ignore[arg-type]
     if not columns.get(method).conditional:  # the model cannot sample given the parent's values
         cond = Conditions("", None, {}, pd.DataFrame(index=frame.index))
-    joined = pd.concat([frame, counts, cond.frame], axis=1)
+    joined = pd.concat([frame, counts, cond.frame, ref_frame], axis=1)
     train_rows, holdout = split_holdout(joined, config.train.holdout, config.privacy.min_rows, table_seed(config.seed, table.key, "split"))
     learnt = {c: model_column(table, c, r) for c, r in roles.items() if r in ("model", "lookup")}
     learnt.update({c: hierarchy.count_column(c) for c in counts.columns})
     learnt.update(cond.columns)
+    learnt.update({c.name: c for r in references for c in r.columns})
     tconf = config.table(table.key)
     job = FitJob(
         table.key, method, train_rows, learnt,
@@ -283,7 +342,7 @@ def _train_table(
     model = TableModel(
         method=method, reason=reason, synthesizer=job, train_rows=len(train_rows), holdout_rows=len(holdout),
         seconds=time.perf_counter() - started, count_columns=tuple(counts.columns),
-        conditions=tuple(cond.columns.values()), **base,  # type: ignore[arg-type]
+        conditions=tuple(cond.columns.values()), rules=references, **base,  # type: ignore[arg-type]
     )
     return model, RealRows(train_rows, holdout)
 
@@ -364,6 +423,17 @@ def model_column(table: Table, name: str, role: str) -> Column:
     """The column as the tabular model sees it: lookup FKs are categories."""
     col = table.column(name)
     return dataclasses.replace(col, kind="lookup", element_kind=col.kind) if role == "lookup" else col
+
+
+def ratio_column(name: str) -> Column:
+    """A learnt column that holds a ratio to a parent's number (inherit.py, mode "ratio")."""
+    return Column(name=name, type="double precision", kind="double", nullable=True)
+
+
+def learnt_columns(table: Table, model: TableModel) -> dict[str, Column]:
+    """The table's learnt columns as its column model samples them (ratios to a parent as ratios)."""
+    ratios = {i.column for i in model.inherited if i.mode == "ratio"}
+    return {c: ratio_column(c) if c in ratios else model_column(table, c, model.roles[c]) for c in model.model_columns}
 
 
 def _refuse_skipped_parents(snapshot: SchemaSnapshot, models: Mapping[str, TableModel]) -> None:

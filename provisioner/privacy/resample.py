@@ -19,7 +19,7 @@ import pandas as pd
 from provisioner.columns import table as column_models
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.relations import hierarchy, inherit
-from provisioner.model.train import model_column
+from provisioner.model.train import learnt_columns
 from provisioner.privacy.metrics import PrivacyReport
 
 
@@ -39,7 +39,7 @@ def redraw(
 ) -> pd.DataFrame:
     """``frame`` with the learnt columns of ``rows`` (positions) replaced by fresh model draws."""
     table, model = bundle.snapshot.table(key), bundle.tables[key]
-    learnt = {c: model_column(table, c, model.roles[c]) for c in model.model_columns}
+    learnt = learnt_columns(table, model)
     picked = frame.iloc[rows].reset_index(drop=True)
     given = _given(model, picked, tables)
     spec = {**learnt, **({c.name: c for c in model.conditions} if given is not None else {})}
@@ -47,9 +47,10 @@ def redraw(
     if model.inherited:
         keys = picked[list(dict.fromkeys(c for i in model.inherited for c in i.fk_columns))]
         both = pd.concat([fresh.reset_index(drop=True), keys.loc[:, ~keys.columns.isin(fresh.columns)]], axis=1)
-        fresh = inherit.apply(both, model.inherited, tables, np.random.default_rng([seed, 11]))
+        fresh = inherit.apply(both, model.inherited, tables, np.random.default_rng([seed, 11]), table)
     out = frame.copy()
-    for name, col in learnt.items():
+    for name in learnt:
+        col = table.column(name)
         values = fresh[name].to_numpy(dtype=object)
         if not col.nullable:
             values = _no_missing(values, out[name], np.random.default_rng([seed, len(rows)]))

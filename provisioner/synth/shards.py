@@ -162,6 +162,7 @@ def _kept(bundle: ModelBundle, key: str) -> tuple[str, ...]:
         if driving is not None and driving.fk.ref_table == key:
             used.update(c.name[len(hierarchy.CONDITION):] for c in model.conditions)
         used.update(i.parent_column for i in model.inherited if i.parent == key)
+        used.update(s for r in model.rules if getattr(r, "parent", None) == key for s in getattr(r, "sources", ()))
     return tuple(sorted(used))
 
 

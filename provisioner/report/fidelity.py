@@ -1,0 +1,167 @@
+"""Fidelity stage: can a classifier tell synthetic rows from real ones, table by table?
+
+For every table it runs :func:`provisioner.model.detection.detect` ("detection
+with aggregation", after SyntheRela) on the table's **neutral columns** (see
+:func:`provisioner.report.quality.neutral_columns`: learnt columns and
+lookup-table keys; never keys, PII or free text), with
+
+* each row's parents' neutral columns joined through every foreign key
+  (self-references included: an employee with its manager's title), named
+  ``<parent>.<column>`` (``<fk name>.<column>`` when two keys reach one parent);
+* the number of children each row has per foreign key that references it,
+  named ``#<child>.<fk name>``.
+
+Real rows are joined to real parents and children, synthetic rows to
+synthetic ones. Copied lookup tables are identical by construction and left
+out. It also runs TSTR (:func:`provisioner.model.detection.tstr`) on a target
+column per table (``tables.<name>.target``, else chosen automatically) where
+the real rows were split into training and holdout rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from provisioner.model import detection
+from provisioner.model.bundle import ModelBundle
+from provisioner.model.train import RealRows, table_seed
+from provisioner.report.quality import neutral_columns
+
+LARGE_ROWS = 200  # the acceptance mean is over tables with at least this many source rows
+
+
+@dataclass(frozen=True)
+class TableFidelity:
+    table: str
+    source_rows: int
+    detection: detection.Detection | None
+    utility: detection.Utility | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source_rows": self.source_rows, "note": self.note,
+                "detection": self.detection.to_dict() if self.detection else None,
+                "utility": self.utility.to_dict() if self.utility else None}
+
+
+@dataclass(frozen=True)
+class FidelityResult:
+    tables: Mapping[str, TableFidelity] = field(default_factory=dict)
+
+    def mean_auc(self, min_rows: int = 0) -> float | None:
+        """Mean AUC over the tables of at least ``min_rows`` source rows, each floored at 0.5: an AUC
+        below 0.5 is cross-validation noise (identical value counts on both sides), not a better table."""
+        aucs = [max(t.detection.auc, 0.5) for t in self.tables.values() if t.detection and t.source_rows >= min_rows]
+        return float(np.mean(aucs)) if aucs else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mean_auc": _round(self.mean_auc()), f"mean_auc_tables_{LARGE_ROWS}_rows": _round(self.mean_auc(LARGE_ROWS)),
+                "tables": {k: t.to_dict() for k, t in self.tables.items()}}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def kinds_of(bundle: ModelBundle, key: str) -> dict[str, str]:
+    """The neutral columns of ``key`` and their families (lookup keys are categories)."""
+    return dict(neutral_columns(bundle, key))
+
+
+def _key_strings(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """One comparable string per row for a (composite) key: numbers as floats, so 3, 3.0 and "3" agree."""
+    parts = []
+    for col in columns:
+        series = frame[col].reset_index(drop=True)
+        numeric = pd.to_numeric(series, errors="coerce")
+        same = numeric.notna().sum() == series.notna().sum()
+        text = numeric.astype(float).map(repr) if same else series.astype(str)
+        parts.append(text.where(series.notna(), None))
+    keys = parts[0].astype(object)
+    for part in parts[1:]:
+        keys = keys + "\x1f" + part
+    return keys
+
+
+def relational_frame(
+    bundle: ModelBundle, key: str, frames: Mapping[str, pd.DataFrame], rows: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``rows`` (default ``frames[key]``) as the classifier sees them: neutral columns, parents'
+    neutral columns joined, child counts added (see the module docstring)."""
+    table = bundle.snapshot.table(key)
+    rows = (frames[key] if rows is None else rows).reset_index(drop=True)
+    kinds = kinds_of(bundle, key)
+    out = pd.DataFrame({c: rows[c].to_numpy() for c in kinds}, index=rows.index)
+    targets = [fk.ref_table for fk in table.foreign_keys]
+    for fk in table.foreign_keys:
+        parent = frames.get(fk.ref_table)
+        parent_kinds = kinds_of(bundle, fk.ref_table) if bundle.snapshot.has_table(fk.ref_table) else {}
+        if parent is None or not parent_kinds or not set(fk.columns) <= set(rows.columns):
+            continue
+        prefix = fk.ref_table.rsplit(".", 1)[-1] if targets.count(fk.ref_table) == 1 and fk.ref_table != key else fk.name
+        index = pd.Series(np.arange(len(parent)), index=_key_strings(parent, fk.ref_columns).to_numpy())
+        index = index[~index.index.duplicated()]
+        at = _key_strings(rows, fk.columns).map(index)
+        valid = at.notna().to_numpy()
+        picks = at.fillna(0).to_numpy(dtype=np.int64)
+        for col, kind in parent_kinds.items():
+            values = pd.Series(parent[col].to_numpy(dtype=object)[picks] if len(parent) else [None] * len(rows), dtype=object)
+            out[f"{prefix}.{col}"] = values.where(pd.Series(valid), None)
+            kinds[f"{prefix}.{col}"] = kind
+    for child_key, fk in _referencing(bundle, key):
+        child = frames.get(child_key)
+        if child is None or not set(fk.columns) <= set(child.columns):
+            continue
+        counts = _key_strings(child, fk.columns).dropna().value_counts()
+        name = f"#{child_key.rsplit('.', 1)[-1]}.{fk.name}"
+        out[name] = _key_strings(rows, fk.ref_columns).map(counts).fillna(0).to_numpy(dtype=float)
+        kinds[name] = "numeric"
+    return out, kinds
+
+
+def _referencing(bundle: ModelBundle, key: str) -> list[tuple[str, Any]]:
+    return [(t.key, fk) for t in bundle.snapshot.tables for fk in t.foreign_keys if fk.ref_table == key]
+
+
+def evaluate(
+    bundle: ModelBundle, real: Mapping[str, pd.DataFrame], synthetic: Mapping[str, pd.DataFrame],
+    split: Mapping[str, RealRows] | None = None, targets: Mapping[str, str] | None = None, seed: int = 0,
+    max_rows: int = detection.MAX_ROWS, importance: bool = True,
+) -> FidelityResult:
+    """Detection (and TSTR where ``split`` has the table's training/holdout rows) for every table."""
+    out: dict[str, TableFidelity] = {}
+    for key in bundle.order.tables:
+        model = bundle.tables[key]
+        if model.method == "copy":
+            continue
+        if not len(real.get(key, ())) or not len(synthetic.get(key, ())):
+            continue
+        out[key] = _table(bundle, key, real, synthetic, (split or {}).get(key), (targets or {}).get(key), seed, max_rows, importance)
+    return FidelityResult(out)
+
+
+def _table(
+    bundle: ModelBundle, key: str, real: Mapping[str, pd.DataFrame], synthetic: Mapping[str, pd.DataFrame],
+    split: RealRows | None, target: str | None, seed: int, max_rows: int, importance: bool,
+) -> TableFidelity:
+    source_rows = bundle.tables[key].source_rows
+    real_frame, kinds = relational_frame(bundle, key, real)
+    syn_frame, _ = relational_frame(bundle, key, synthetic)
+    if not kinds:
+        return TableFidelity(key, source_rows, None, note="no neutral column, parent column or child count to compare")
+    found = detection.detect(real_frame, syn_frame, kinds, table_seed(seed, key, "detect"), max_rows=max_rows, importance=importance)
+    note = "" if found else f"fewer than {2 * detection.FOLDS} rows on a side"
+    utility = None
+    if split is not None and len(split.holdout):
+        own = kinds_of(bundle, key)
+        chosen = target or detection.choose_target(real[key], own)
+        if chosen is not None and chosen in kinds:
+            train_frame, _ = relational_frame(bundle, key, real, split.train)
+            hold_frame, _ = relational_frame(bundle, key, real, split.holdout)
+            utility = detection.tstr(syn_frame, train_frame, hold_frame, kinds, chosen, table_seed(seed, key, "tstr"))
+    return TableFidelity(key, source_rows, found, utility, note)
