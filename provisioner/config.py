@@ -45,6 +45,7 @@ def parse_duration(value: Any, where: str = "train.time_budget") -> float | None
 @dataclass(frozen=True)
 class PrivacyConfig:
     nndr_violation_share_max: float = 0.10
+    nndr_z_min: float = 3.0  # fail only when (share - threshold) / se exceeds this (as DCR and identifiability)
     identifiability_gap_max: float = 0.05
     identifiability_z_min: float = 3.0  # fail only when (gap - threshold) / se exceeds this (as DCR's z > 3)
     copy_rate_gap_max: float = 0.005

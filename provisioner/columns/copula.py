@@ -94,7 +94,9 @@ def _marginal(name: str, series: pd.Series, kind: str) -> Marginal:
     present = series.dropna()
     if kind == "numeric":
         values = present.to_numpy(dtype=float)
-        knots = int(np.clip(len(values) // ROWS_PER_KNOT, MIN_KNOTS, QUANTILES))
+        # at least ROWS_PER_KNOT values per knot, MIN_KNOTS when there are enough rows for them: on
+        # a handful of rows MIN_KNOTS knots would be the values themselves (an 8-row table's dates)
+        knots = int(np.clip(len(values) // ROWS_PER_KNOT, min(MIN_KNOTS, max(2, len(values) // ROWS_PER_KNOT)), QUANTILES))
         quantiles = np.quantile(values, np.linspace(0, 1, knots)) if len(values) else np.zeros(2)
         return Marginal(name, kind, null_rate, quantiles=quantiles)
     # Categories in value order, not frequency order: two columns sharing values (a
@@ -208,11 +210,24 @@ def _reorder(
 
 
 def _shares_values(m: Marginal, marginals: tuple[Marginal, ...]) -> bool:
+    """Whether another category column holds most of this one's values: a country and the parent's
+    country. Codes that are numbers (keys of two lookup tables, 1..5 and 1..25) share values by
+    chance, so they count only between columns of the same name (a column and the parent's)."""
     mine = set(map(str, m.categories))
+    coded = _numbers(m.categories)
     return any(
         o is not m and o.kind == "categorical" and len(mine & set(map(str, o.categories))) >= 0.5 * len(mine)
+        and (not (coded or _numbers(o.categories)) or _base(o.name) == _base(m.name))
         for o in marginals
     )
+
+
+def _numbers(values: tuple[object, ...]) -> bool:
+    return all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in values if v is not None)
+
+
+def _base(name: str) -> str:
+    return name[len(CONDITION):] if name.startswith(CONDITION) else name
 
 
 TIE_ROUNDS = 3
@@ -357,8 +372,7 @@ class CopulaModel:
                  for name, anchor in ratios(data, columns, frozenset(deltas) | {a for a, _, _ in deltas.values()}).items()}
         for name, (anchor, _, _) in ratio.items():
             data[name] = np.log(data[name].to_numpy(dtype=float)) - np.log(data[anchor].to_numpy(dtype=float))
-        lookups = frozenset(c for c, col in columns.items() if col.kind == "lookup")
-        return cls(EmpiricalCopula.fit(data, kinds, settings.seed, lookups), deltas, ratio)
+        return cls(EmpiricalCopula.fit(data, kinds, settings.seed), deltas, ratio)
 
     def sample(self, n: int, columns: Mapping[str, Column], seed: int, given: pd.DataFrame | None = None) -> pd.DataFrame:
         cond = codec.encode(given, {c: columns[c] for c in given.columns}) if given is not None else None

@@ -102,7 +102,7 @@ def train(
                 progress.info(f"{key}: kept from the previous bundle (unchanged)")
                 continue
             cond = _conditions(snapshot, table, frames, fk_models[key], models)
-            refs = _references(snapshot, table, frames, fk_models[key], models, order)
+            refs = _references(snapshot, table, frames, fk_models[key], models, order, lookup_columns(table, copied))
             model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond, refs)
             model = _with_inherited(snapshot, model, frames, models)
             if model.method == "copy":
@@ -210,14 +210,17 @@ References = tuple[tuple[matching.Reference, ...], pd.DataFrame]
 
 def _references(
     snapshot: SchemaSnapshot, table: Table, frames: Mapping[str, pd.DataFrame], fk_models: tuple[ForeignKeyModel, ...],
-    models: Mapping[str, TableModel], order: LoadOrder,
+    models: Mapping[str, TableModel], order: LoadOrder, lookups: frozenset[str] = frozenset(),
 ) -> References:
-    """The learnt columns of the parents each non-driving key points at (matching.py), joined to the rows."""
+    """The learnt columns of the parents each non-driving key points at (matching.py), joined to the rows;
+    keys into lookup tables are categories of the model already."""
     found: list[matching.Reference] = []
     parts = [pd.DataFrame(index=frames[table.key].index)]
     for fkm in fk_models:
         parent = models.get(fkm.fk.ref_table)
         if fkm.driving or fkm.self_ref or order.is_deferred(table.key, fkm.fk) or parent is None or not parent.model_columns:
+            continue
+        if set(fkm.fk.columns) <= lookups:
             continue
         ptable = snapshot.table(fkm.fk.ref_table)
         spec = {c: model_column(ptable, c, parent.roles[c]) for c in parent.model_columns}
