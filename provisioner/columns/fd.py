@@ -14,6 +14,10 @@ value on average. It keeps ``A -> most common B`` (an aggregate: one B per A
 value, never a row). :func:`apply` overwrites B from A after sampling, for A
 values it knows; unknown A values keep the model's B. A determined column never
 determines another, so there are no chains to order.
+
+No map replays real rows: a determinant needs ``MIN_ROWS_PER_VALUE`` rows per value
+on average, and only values held by ``MIN_CELL_ROWS`` training rows enter a map
+(a value of one or two rows paired with its B is a real row's pair of values).
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ import pandas as pd
 from provisioner.columns.codec import plain
 
 MIN_PURITY = 0.97
-MIN_ROWS_PER_VALUE = 2.0
+MIN_ROWS_PER_VALUE = 5.0  # a near-unique determinant (2 rows per value) would make the map a list of real row pairs
+MIN_CELL_ROWS = 5  # a determinant value is kept in a map only when this many training rows hold it
 MIN_ROWS = 50  # on fewer rows every column "determines" the others
 MAX_DETERMINANT_VALUES = 5000  # bounds the size of the mapping kept in the bundle
 MIN_ASSOCIATION = 0.5  # Cramer's V for a conditional draw
@@ -84,7 +89,8 @@ def _dependency(frame: pd.DataFrame, a: str, b: str) -> Dependency:
     counts = pairs.groupby([a, b], dropna=False, sort=False, observed=True).size()
     modes = counts.sort_values(ascending=False, kind="stable").groupby(level=0, sort=False).head(1)
     purity = float(modes.sum()) / len(pairs)
-    mapping = {key[0]: (None if pd.isna(key[1]) else key[1]) for key in modes.index}
+    held = pairs[a].value_counts()
+    mapping = {key[0]: (None if pd.isna(key[1]) else key[1]) for key in modes.index if held.get(key[0], 0) >= MIN_CELL_ROWS}
     return Dependency(a, mapping, purity)
 
 
@@ -109,7 +115,8 @@ def _conditional(frame: pd.DataFrame, a: str, b: str, strength: float) -> Depend
     marginal = counts.sum(axis=0).to_numpy(dtype=float)
     marginal /= max(marginal.sum(), 1.0)
     smoothed = (counts.to_numpy(dtype=float) + PRIOR_ROWS * marginal) / (counts.sum(axis=1).to_numpy(dtype=float)[:, None] + PRIOR_ROWS)
-    mapping = {key: tuple(float(p) for p in row) for key, row in zip(counts.index, smoothed)}
+    held = counts.sum(axis=1).to_numpy()
+    mapping = {key: tuple(float(p) for p in row) for key, row, n in zip(counts.index, smoothed, held) if n >= MIN_CELL_ROWS}
     return Dependency(a, mapping, strength, categories)
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 from provisioner.columns.fd import Dependency
 from provisioner.columns.table import Fitted
 from provisioner.errors import BundleError
+from provisioner.model.agreement import EmailFromName, NullsByCountry, TextShape
 from provisioner.model.pii import PiiColumn
 from provisioner.model.profile import ColumnStats
 from provisioner.model.relations.aggregate import Aggregate
@@ -44,7 +45,8 @@ from provisioner.schema.snapshot import Column, ForeignKey, SchemaSnapshot
 
 CLASSES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency, Aggregate, Reference, CopiedCounts)
+    for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency, Aggregate, Reference, CopiedCounts,
+                EmailFromName, NullsByCountry, TextShape)
 }
 
 

@@ -23,7 +23,7 @@ from provisioner import columns
 from provisioner.columns import codec
 from provisioner.config import Config
 from provisioner.errors import ConfigError
-from provisioner.model import budget, pii
+from provisioner.model import agreement, budget, pii
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.executor import FitJob, fit_all, make_executor, workers_of
 from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
@@ -105,6 +105,8 @@ def train(
             refs = _references(snapshot, table, frames, fk_models[key], models, order, lookup_columns(table, copied))
             model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond, refs)
             model = _with_inherited(snapshot, model, frames, models)
+            if model.fills and model.method != "copy":
+                model = dataclasses.replace(model, rules=model.rules + agreement.learn(frames[key], model.fills))
             if model.method == "copy":
                 copied.add(key)
             models[key] = model
@@ -282,7 +284,7 @@ def choose_method(
     if table.row_count == 0 or frame.empty:
         return "generate", "the source table is empty: values come from types and constraints"
     if lookup and forced is None:
-        return "copy", f"lookup table: {table.row_count} rows (<= {config.train.lookup_max_rows}), no PII"
+        return "copy", f"lookup table: {table.row_count} rows (<= {config.train.lookup_max_rows}), no PII, parents copied too"
     if not any(r in ("model", "lookup") for r in roles.values()) and not has_counts:
         return "keys", "no learnable columns: keys, PII and text only"
     if forced:
@@ -295,11 +297,8 @@ def choose_method(
 
 
 def _is_lookup(table: Table, has_pii: bool, copied: set[str], config: Config) -> bool:
-    """Reference data: a small table without PII (a catalogue). Its foreign keys into tables that are
-    not copied are drawn at sampling time, so it need not reference copied tables only; a
-    self-reference would tie copied rows to each other by real keys and is not copied."""
-    self_ref = any(fk.ref_table == table.key for fk in table.foreign_keys)
-    return 0 < table.row_count <= config.train.lookup_max_rows and not has_pii and not self_ref
+    parents_ok = all(fk.ref_table in copied for fk in table.foreign_keys)
+    return 0 < table.row_count <= config.train.lookup_max_rows and not has_pii and parents_ok
 
 
 def _train_table(

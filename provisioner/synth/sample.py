@@ -199,7 +199,7 @@ def make_rows(
     for fkm in model.foreign_keys:
         if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns) and fkm.fk.ref_table in parents:
             balance_lookup(frame, fkm, parents[fkm.fk.ref_table], rng)
-    frame = fake.fill(table, frame, model.fills, seeds.of("pii"))
+    frame = fake.fill(table, frame, model.fills, seeds.of("pii"), model.rules)
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, parents, rng)
     frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")), table)
     frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
