@@ -38,6 +38,7 @@ from provisioner.model.profile import ColumnStats
 from provisioner.model.relations.aggregate import Aggregate
 from provisioner.model.relations.hierarchy import CopiedCounts
 from provisioner.model.relations.inherit import Inherit
+from provisioner.model.relations.levels import Levels
 from provisioner.model.relations.matching import Reference
 from provisioner.model.relations.relational import Degree, ForeignKeyModel, KeyShape
 from provisioner.schema.graph import LoadOrder
@@ -46,7 +47,7 @@ from provisioner.schema.snapshot import Column, ForeignKey, SchemaSnapshot
 CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency, Aggregate, Reference, CopiedCounts,
-                EmailFromName, NullsByCountry, TextShape)
+                EmailFromName, NullsByCountry, TextShape, Levels)
 }
 
 

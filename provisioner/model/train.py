@@ -27,7 +27,7 @@ from provisioner.model import agreement, budget, pii
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.executor import FitJob, fit_all, make_executor, workers_of
 from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
-from provisioner.model.relations import aggregate, hierarchy, inherit, matching
+from provisioner.model.relations import aggregate, hierarchy, inherit, levels, matching
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     choose_driving,
@@ -107,6 +107,8 @@ def train(
             model = _with_inherited(snapshot, model, frames, models)
             if model.fills and model.method != "copy":
                 model = dataclasses.replace(model, rules=model.rules + agreement.learn(frames[key], model.fills))
+            if columns.is_model(model.method):
+                model = dataclasses.replace(model, rules=model.rules + levels.learn(table, frames[key], model.roles))
             if model.method == "copy":
                 copied.add(key)
             models[key] = model

@@ -20,7 +20,7 @@ import pandas as pd
 from provisioner.columns import table as column_models
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.relations import aggregate, hierarchy, inherit, matching
+from provisioner.model.relations import aggregate, hierarchy, inherit, levels, matching
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     assign,
@@ -196,6 +196,9 @@ def make_rows(
         given = hierarchy.given_for(picks, parents[driving.fk.ref_table], names)
     sampled, wanted = _columns(table, model, frame, seeds, rng, given)
     _match(table, model, frame, parents, wanted, np.random.default_rng(seeds.of("match")))
+    for rule in model.rules:
+        if isinstance(rule, levels.Levels) and not any(order.is_deferred(table.key, m.fk) for m in model.foreign_keys if m.fk.name == rule.fk_name):
+            levels.apply(frame, rule, np.random.default_rng(seeds.of("levels")))
     for fkm in model.foreign_keys:
         if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns) and fkm.fk.ref_table in parents:
             balance_lookup(frame, fkm, parents[fkm.fk.ref_table], rng)
