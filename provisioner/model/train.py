@@ -23,11 +23,12 @@ from provisioner import columns
 from provisioner.columns import codec
 from provisioner.config import Config
 from provisioner.errors import ConfigError
-from provisioner.model import agreement, budget, pii
+from provisioner.model import agreement, around, budget, pii
+from provisioner.model.learnt import learnt_columns, model_column, ratio_column  # noqa: F401 - imported from here by synth and privacy
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.executor import FitJob, fit_all, make_executor, workers_of
 from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
-from provisioner.model.relations import aggregate, hierarchy, inherit, levels, matching
+from provisioner.model.relations import hierarchy, levels
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     choose_driving,
@@ -36,7 +37,7 @@ from provisioner.model.relations.relational import (
 )
 from provisioner.pg.connect import connect
 from provisioner.progress import Progress, silent
-from provisioner.schema.graph import LoadOrder, load_order
+from provisioner.schema.graph import load_order
 from provisioner.schema.snapshot import Column, SchemaSnapshot, Table
 
 
@@ -81,9 +82,9 @@ def train(
 ) -> TrainResult:
     started = time.perf_counter()
     order = load_order(snapshot)
-    _validate_table_config(snapshot, config)
+    around.check_config(snapshot, config)
     frames = _read_all(engine, snapshot, config, progress)
-    detected = pii.detect(snapshot, frames, add=config.pii_add, remove=config.pii_remove)
+    detected = around.with_providers(pii.detect(snapshot, frames, add=config.pii_add, remove=config.pii_remove), config)
     by_table: dict[str, list[pii.PiiColumn]] = {}
     for col in detected:
         by_table.setdefault(col.table, []).append(col)
@@ -102,9 +103,9 @@ def train(
                 progress.info(f"{key}: kept from the previous bundle (unchanged)")
                 continue
             cond = _conditions(snapshot, table, frames, fk_models[key], models)
-            refs = _references(snapshot, table, frames, fk_models[key], models, order, lookup_columns(table, copied))
+            refs = around.references(snapshot, table, frames, fk_models[key], models, order, lookup_columns(table, copied))
             model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond, refs)
-            model = _with_inherited(snapshot, model, frames, models)
+            model = around.with_inherited(snapshot, model, frames, models)
             if model.fills and model.method != "copy":
                 model = dataclasses.replace(model, rules=model.rules + agreement.learn(frames[key], model.fills))
             if columns.is_model(model.method):
@@ -116,48 +117,11 @@ def train(
                 real[key] = rows
             progress.info(f"{key}: {model.method} ({model.reason})")
     _fit_pending(models, config, progress, started)
-    _learn_cross_table(snapshot, models, frames)
+    around.learn_cross_table(snapshot, models, frames)
     _refuse_skipped_parents(snapshot, models)
     settings = {"scale": config.scale, "train": config.train.__dict__, "privacy": config.privacy.__dict__}
     bundle = ModelBundle(snapshot=snapshot, tables=models, order=order, seed=config.seed, settings=settings)
     return TrainResult(bundle=bundle, real=real, seconds=time.perf_counter() - started, frames=frames)
-
-
-def _with_inherited(snapshot: SchemaSnapshot, model: TableModel, frames: Mapping[str, pd.DataFrame], models: Mapping[str, TableModel]) -> TableModel:
-    """The columns this table copies from its (already trained) parents (inherit.py)."""
-    if not columns.is_model(model.method):
-        return model
-    table = snapshot.table(model.key)
-    parents = {
-        fk.ref_table: (snapshot.table(fk.ref_table), frames[fk.ref_table], models[fk.ref_table].roles)
-        for fk in table.foreign_keys if fk.ref_table in models and fk.ref_table in frames
-    }
-    found = inherit.learn(table, frames[model.key], model.roles, parents)
-    if not found:
-        return model
-    job = model.synthesizer
-    if isinstance(job, FitJob) and any(i.mode == "ratio" for i in found):  # the model learns child / parent
-        ratio_frame = inherit.ratios(job.frame, found, {k: v[1] for k, v in parents.items()})
-        ratio_columns = dict(job.columns) | {i.column: ratio_column(i.column) for i in found if i.mode == "ratio" and i.column in job.columns}
-        job = dataclasses.replace(job, frame=ratio_frame, columns=ratio_columns)
-    return dataclasses.replace(model, inherited=found, synthesizer=job)
-
-
-def _learn_cross_table(snapshot: SchemaSnapshot, models: dict[str, TableModel], frames: Mapping[str, pd.DataFrame]) -> None:
-    """Rules between a table and the tables around it, learnt once every table is trained: a parent
-    column that is an aggregate of its children (aggregate.py)."""
-    complete = {t.key for t in snapshot.tables if t.key in frames and len(frames[t.key]) >= t.row_count}
-    for table in snapshot.tables:
-        model = models.get(table.key)
-        if model is None or not columns.is_model(model.method) or table.key not in complete:
-            continue
-        children = [
-            (child, frames[child.key], models[child.key].roles) for child in snapshot.tables
-            if child.key in complete and child.key != table.key and any(fk.ref_table == table.key for fk in child.foreign_keys)
-        ]
-        found = aggregate.learn(table, frames[table.key], model.roles, children)
-        if found:
-            models[table.key] = dataclasses.replace(model, rules=model.rules + found)
 
 
 def real_rows(engine: Engine, bundle: ModelBundle, config: Config, progress: Progress = silent) -> dict[str, RealRows]:
@@ -207,38 +171,6 @@ def _conditions(snapshot: SchemaSnapshot, table: Table, frames: Mapping[str, pd.
     given = {hierarchy.CONDITION + c: dataclasses.replace(model_column(parent, c, parent_model.roles[c]), name=hierarchy.CONDITION + c) for c in names}
     frame = hierarchy.parent_attributes(frames[table.key], driving, frames[driving.fk.ref_table], names)
     return Conditions(driving.fk.ref_table, driving, given, frame)
-
-
-References = tuple[tuple[matching.Reference, ...], pd.DataFrame]
-
-
-def _references(
-    snapshot: SchemaSnapshot, table: Table, frames: Mapping[str, pd.DataFrame], fk_models: tuple[ForeignKeyModel, ...],
-    models: Mapping[str, TableModel], order: LoadOrder, lookups: frozenset[str] = frozenset(),
-) -> References:
-    """The learnt columns of the parents each non-driving key points at (matching.py), joined to the rows;
-    keys into lookup tables are categories of the model already."""
-    found: list[matching.Reference] = []
-    parts = [pd.DataFrame(index=frames[table.key].index)]
-    for fkm in fk_models:
-        parent = models.get(fkm.fk.ref_table)
-        if fkm.driving or fkm.self_ref or order.is_deferred(table.key, fkm.fk) or parent is None or not parent.model_columns:
-            continue
-        if set(fkm.fk.columns) <= lookups:
-            continue
-        ptable = snapshot.table(fkm.fk.ref_table)
-        spec = {c: model_column(ptable, c, parent.roles[c]) for c in parent.model_columns}
-        learnt = matching.learn(table, frames[table.key], fkm.fk, frames[fkm.fk.ref_table], spec)
-        if learnt is not None:
-            found.append(learnt[0])
-            parts.append(learnt[1])
-    return tuple(found), pd.concat(parts, axis=1)
-
-
-def _validate_table_config(snapshot: SchemaSnapshot, config: Config) -> None:
-    from provisioner.model.validate import validate
-
-    validate(snapshot, config)  # unknown tables and columns, naming the config file and line
 
 
 def _read_all(engine: Engine, snapshot: SchemaSnapshot, config: Config, progress: Progress) -> dict[str, pd.DataFrame]:
@@ -312,7 +244,7 @@ def _train_table(
     config: Config,
     counts: pd.DataFrame,
     cond: Conditions,
-    refs: References | None = None,
+    refs: around.References | None = None,
 ) -> tuple[TableModel, RealRows | None]:
     started = time.perf_counter()
     references, ref_frame = refs if refs is not None else ((), pd.DataFrame(index=frame.index))
@@ -421,23 +353,6 @@ def _budgeted(
     for table, note in notes.items():
         progress.info(f"{table}{note}")
     return out, notes
-
-
-def model_column(table: Table, name: str, role: str) -> Column:
-    """The column as the tabular model sees it: lookup FKs are categories."""
-    col = table.column(name)
-    return dataclasses.replace(col, kind="lookup", element_kind=col.kind) if role == "lookup" else col
-
-
-def ratio_column(name: str) -> Column:
-    """A learnt column that holds a ratio to a parent's number (inherit.py, mode "ratio")."""
-    return Column(name=name, type="double precision", kind="double", nullable=True)
-
-
-def learnt_columns(table: Table, model: TableModel) -> dict[str, Column]:
-    """The table's learnt columns as its column model samples them (ratios to a parent as ratios)."""
-    ratios = {i.column for i in model.inherited if i.mode == "ratio"}
-    return {c: ratio_column(c) if c in ratios else model_column(table, c, model.roles[c]) for c in model.model_columns}
 
 
 def _refuse_skipped_parents(snapshot: SchemaSnapshot, models: Mapping[str, TableModel]) -> None:

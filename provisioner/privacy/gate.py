@@ -1,5 +1,8 @@
 """Stage 4, check: the privacy gate over every table, before anything is written.
 
+First, any PII or free-text value that equals a source value of its column by chance is
+drawn again (:mod:`provisioner.privacy.leaks`). Then:
+
 :func:`run` is the one entry ``provision``, ``check`` and the streamed load use,
 with one policy: run every table's metrics (:func:`check`); when failures are
 confined to tables under ``privacy.min_rows`` (where a chance collision with a
@@ -19,7 +22,7 @@ import numpy as np
 from provisioner.config import PrivacyConfig
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.train import RealRows, table_seed
-from provisioner.privacy import exemptions, metrics, resample, risk
+from provisioner.privacy import exemptions, leaks, metrics, resample, risk
 from provisioner.progress import Progress, silent
 from provisioner.schema.snapshot import Table, family
 from provisioner.synth.sample import SyntheticTables
@@ -46,6 +49,7 @@ def run(
     progress: Progress = silent, resample_violations: bool = False, rounds: int = DEFAULT_ROUNDS,
 ) -> Verdict:
     """The gate as every command runs it (see the module docstring)."""
+    synthetic = leaks.replace_real(bundle, real, synthetic)
     report = check(bundle, real, synthetic, config, progress)
     failing = [t for t in report.tables.values() if not t.passed]
     small_only = bool(failing) and all(t.status == "small" for t in failing)
