@@ -15,9 +15,9 @@ value, never a row). :func:`apply` overwrites B from A after sampling, for A
 values it knows; unknown A values keep the model's B. A determined column never
 determines another, so there are no chains to order.
 
-No map replays real rows: a determinant needs ``MIN_ROWS_PER_VALUE`` rows per value
-on average, and only values held by ``MIN_CELL_ROWS`` training rows enter a map
-(a value of one or two rows paired with its B is a real row's pair of values).
+No map replays real rows: only determinant values held by ``MIN_CELL_ROWS`` training
+rows enter a map (a near-unique determinant's value of one or two rows, paired with
+its B, is a real row's pair of values); rows with any other value keep the model's B.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import pandas as pd
 from provisioner.columns.codec import plain
 
 MIN_PURITY = 0.97
-MIN_ROWS_PER_VALUE = 5.0  # a near-unique determinant (2 rows per value) would make the map a list of real row pairs
+MIN_ROWS_PER_VALUE = 2.0
 MIN_CELL_ROWS = 5  # a determinant value is kept in a map only when this many training rows hold it
 MIN_ROWS = 50  # on fewer rows every column "determines" the others
 MAX_DETERMINANT_VALUES = 5000  # bounds the size of the mapping kept in the bundle

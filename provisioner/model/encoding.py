@@ -33,6 +33,7 @@ from provisioner.columns.fd import Dependency
 from provisioner.columns.table import Fitted
 from provisioner.errors import BundleError
 from provisioner.model.agreement import EmailFromName, NullsByCountry, TextShape
+from provisioner.model.choose import Choice
 from provisioner.model.pii import PiiColumn
 from provisioner.model.profile import ColumnStats
 from provisioner.model.relations.aggregate import Aggregate
@@ -47,7 +48,7 @@ from provisioner.schema.snapshot import Column, ForeignKey, SchemaSnapshot
 CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency, Aggregate, Reference, CopiedCounts,
-                EmailFromName, NullsByCountry, TextShape, Levels)
+                EmailFromName, NullsByCountry, TextShape, Levels, Choice)
 }
 
 

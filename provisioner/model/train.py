@@ -14,6 +14,7 @@ import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ from provisioner import columns
 from provisioner.columns import codec
 from provisioner.config import Config
 from provisioner.errors import ConfigError
-from provisioner.model import agreement, around, budget, pii
+from provisioner.model import agreement, around, budget, choose, pii
 from provisioner.model.learnt import learnt_columns, model_column, ratio_column  # noqa: F401 - imported from here by synth and privacy
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.executor import FitJob, fit_all, make_executor, workers_of
@@ -116,7 +117,7 @@ def train(
             if rows is not None:
                 real[key] = rows
             progress.info(f"{key}: {model.method} ({model.reason})")
-    _fit_pending(models, config, progress, started)
+    _fit_pending(models, config, progress, started, real)
     around.learn_cross_table(snapshot, models, frames)
     _refuse_skipped_parents(snapshot, models)
     settings = {"scale": config.scale, "train": config.train.__dict__, "privacy": config.privacy.__dict__}
@@ -283,7 +284,9 @@ def _train_table(
     return model, RealRows(train_rows, holdout)
 
 
-def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progress, started: float) -> None:
+def _fit_pending(
+    models: dict[str, TableModel], config: Config, progress: Progress, started: float, real: Mapping[str, RealRows] | None = None,
+) -> None:
     """Fit every table's model, independent tables side by side (executor.py).
 
     A table's fit needs only its own prepared rows, so the order does not
@@ -296,6 +299,7 @@ def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progre
     jobs = [m.synthesizer for m in models.values() if isinstance(m.synthesizer, FitJob)]
     if not jobs:
         return
+    extra = choose.candidates(jobs, config)
     gans = sum(1 for j in jobs if columns.get(j.method).iterative)
     name = config.train.executor
     if name == "auto":
@@ -307,7 +311,7 @@ def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progre
         if config.train.time_budget and gans:
             remaining = config.train.time_budget - (fit_started - started)
             jobs, notes = _budgeted(jobs, remaining, workers_of(executor), config, progress)
-        fitted = fit_all(executor, jobs)
+        fitted = fit_all(executor, jobs + extra)
     finally:
         executor.close()
     progress.info(f"fitted {len(jobs)} table models ({gans} GAN) with the {name} executor in {time.perf_counter() - fit_started:.1f}s")
@@ -320,6 +324,29 @@ def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progre
             models[key] = dataclasses.replace(
                 model, synthesizer=fitted[key], method=job.method, reason=reason, train_rows=len(job.frame),
             )
+    for candidate in extra:
+        key, method = candidate.table.split(choose.SEPARATOR)
+        _keep_better(models, key, {models[key].method: models[key].synthesizer, method: fitted[candidate.table]},
+                     (real or {}).get(key), candidate, progress)
+
+
+def _keep_better(
+    models: dict[str, TableModel], key: str, fitted: Mapping[str, Any], rows: RealRows | None, job: FitJob, progress: Progress,
+) -> None:
+    """Keep the candidate a classifier tells least well from the table's holdout rows (choose.py)."""
+    model = models[key]
+    if rows is None:
+        return
+    ratios = frozenset(i.column for i in model.inherited if i.mode == "ratio")  # the model's values are ratios there
+    decided = choose.decide(key, fitted, rows.holdout, job.columns, job.seed, ratios)
+    if decided is None:
+        return
+    method, choice = decided
+    scores = ", ".join(f"{m} {v:.2f}" for m, v in choice.scores.items())
+    reason = model.reason if method == model.method else f"{model.reason}; the copula scored better"
+    models[key] = dataclasses.replace(model, method=method, synthesizer=fitted[method], rules=model.rules + (choice,),
+                                      reason=f"{reason}; holdout AUC {scores}")
+    progress.info(f"{key}: {method} chosen by holdout AUC ({scores})")
 
 
 def _budgeted(

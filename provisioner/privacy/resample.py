@@ -6,7 +6,8 @@ own model with a fresh seed and, for a child table, given its rows' parents'
 columns as when the rows were first made. Learnt columns never include keys, so
 every primary key, foreign key and child row stays valid: no parent disappears
 and no child has to move. Columns copied from a parent (inherit.py) are copied
-again for the redrawn rows.
+again for the redrawn rows, and columns that aggregate the table's children
+(aggregate.py) are recomputed from them rather than redrawn.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 
 from provisioner.columns import table as column_models
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.relations import hierarchy, inherit
+from provisioner.model.relations import aggregate, hierarchy, inherit
 from provisioner.model.train import learnt_columns
 from provisioner.privacy.metrics import PrivacyReport
 
@@ -58,6 +59,9 @@ def redraw(
         column = out[name].astype(object)
         column.iloc[rows] = values
         out.isetitem(position, _as_dtype(column, frame[name].dtype))
+    for rule in model.rules:  # a column that aggregates the children is theirs again, not the model's draw
+        if isinstance(rule, aggregate.Aggregate) and rule.child in tables:
+            aggregate.apply(out, tables[rule.child], rule, table.column(rule.column))
     return out
 
 

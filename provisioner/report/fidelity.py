@@ -29,6 +29,7 @@ import pandas as pd
 
 from provisioner.model import detection
 from provisioner.model.bundle import ModelBundle
+from provisioner.model.choose import Choice
 from provisioner.model.train import RealRows, table_seed
 from provisioner.report.quality import neutral_columns
 
@@ -58,6 +59,7 @@ class TableFidelity:
 @dataclass(frozen=True)
 class FidelityResult:
     tables: Mapping[str, TableFidelity] = field(default_factory=dict)
+    choices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # table -> the model chosen by holdout AUC (choose.py)
 
     def mean_auc(self, min_rows: int = 0, which: str = "auc") -> float | None:
         """Mean AUC over the tables of at least ``min_rows`` source rows, each floored at 0.5: an AUC
@@ -73,7 +75,8 @@ class FidelityResult:
         return {"mean_auc": _round(self.mean_auc()), f"mean_auc_{large}": _round(self.mean_auc(LARGE_ROWS)),
                 f"mean_real_vs_real_auc_{large}": _round(self.mean_auc(LARGE_ROWS, "baseline")),
                 f"mean_binned_parents_auc_{large}": _round(self.mean_auc(LARGE_ROWS, "binned")),
-                "tables": {k: t.to_dict() for k, t in self.tables.items()}}
+                "tables": {k: t.to_dict() for k, t in self.tables.items()},
+                "model_choice": {k: dict(v) for k, v in self.choices.items()}}
 
 
 def _round(value: float | None) -> float | None:
@@ -154,7 +157,9 @@ def evaluate(
         if not len(real.get(key, ())) or not len(synthetic.get(key, ())):
             continue
         out[key] = _table(bundle, key, real, synthetic, (split or {}).get(key), (targets or {}).get(key), seed, max_rows, importance, baselines)
-    return FidelityResult(out)
+    choices = {key: {"chosen": r.chosen, "holdout_auc": dict(r.scores)} for key, model in bundle.tables.items()
+               for r in model.rules if isinstance(r, Choice)}
+    return FidelityResult(out, choices)
 
 
 def _table(
