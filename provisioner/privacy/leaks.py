@@ -65,7 +65,22 @@ def _needles(bundle: ModelBundle, real: Mapping[str, RealRows]) -> frozenset[str
                 needle = audit.Needle(value, f"{key}.{fill.column}", fill.category)
                 if not audit.collision(needle, public):
                     out.add(value)
+        out |= _full_names(model, real[key])
     return frozenset(out)
+
+
+def _full_names(model: object, rows: RealRows) -> set[str]:
+    """A person's whole name from first and last name columns ("Frank Harris"): a composer made of
+    Faker names must not be a real customer."""
+    by_category = {f.category: f.column for f in model.fills}  # type: ignore[attr-defined]
+    first, last = by_category.get("first_name"), by_category.get("last_name")
+    if not first or not last:
+        return set()
+    frame = pd.concat([rows.train, rows.holdout], ignore_index=True)
+    if first not in frame or last not in frame:
+        return set()
+    both = frame[[first, last]].dropna()
+    return {f"{a} {b}" for a, b in zip(both[first].astype(str), both[last].astype(str))}
 
 
 def _real_values(rows: RealRows, column: str) -> set[str]:

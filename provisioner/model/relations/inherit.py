@@ -112,7 +112,11 @@ def ratios(frame: pd.DataFrame, inherits: tuple[Inherit, ...], parents: Mapping[
             continue
         values = _parent_values(out, inh, parents[inh.parent])
         if values is not None:
-            out[inh.column] = pd.to_numeric(out[inh.column], errors="coerce").to_numpy(dtype=float) / pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            own = pd.to_numeric(out[inh.column], errors="coerce").to_numpy(dtype=float)
+            ratio = own / pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            unknown = np.isnan(ratio) & ~np.isnan(own)  # the parent was not read (a capped sample of it)
+            ratio[unknown] = np.nanmedian(ratio) if np.isfinite(ratio).any() else 1.0
+            out[inh.column] = ratio
     return out
 
 
