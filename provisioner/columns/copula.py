@@ -27,6 +27,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from provisioner.columns import codec
+from provisioner.columns import strata as strata_
 from provisioner.columns.base import CONDITION, FitSettings
 from provisioner.schema.snapshot import Column
 
@@ -94,9 +95,8 @@ def _marginal(name: str, series: pd.Series, kind: str) -> Marginal:
     present = series.dropna()
     if kind == "numeric":
         values = present.to_numpy(dtype=float)
-        # at least ROWS_PER_KNOT values per knot, MIN_KNOTS when there are enough rows for them: on
-        # a handful of rows MIN_KNOTS knots would be the values themselves (an 8-row table's dates)
-        knots = int(np.clip(len(values) // ROWS_PER_KNOT, min(MIN_KNOTS, max(2, len(values) // ROWS_PER_KNOT)), QUANTILES))
+        few = len(values) < MIN_KNOTS * ROWS_PER_KNOT  # a handful of rows: MIN_KNOTS knots would be the values themselves
+        knots = max(3, len(values) // 2) if few else int(np.clip(len(values) // ROWS_PER_KNOT, MIN_KNOTS, QUANTILES))
         quantiles = np.quantile(values, np.linspace(0, 1, knots)) if len(values) else np.zeros(2)
         return Marginal(name, kind, null_rate, quantiles=quantiles)
     # Categories in value order, not frequency order: two columns sharing values (a
@@ -360,6 +360,7 @@ class CopulaModel:
     copula: EmpiricalCopula
     deltas: Mapping[str, tuple[str, float, float]]  # column -> (anchor column, the column's own range)
     ratios: Mapping[str, tuple[str, float, float]] = field(default_factory=dict)  # column -> (anchor, range): log(column / anchor)
+    strata: strata_.Strata | None = None  # a copula per large group of a category that splits the table (strata.py)
 
     @classmethod
     def fit(cls, frame: pd.DataFrame, columns: Mapping[str, Column], settings: FitSettings) -> CopulaModel:
@@ -372,11 +373,16 @@ class CopulaModel:
                  for name, anchor in ratios(data, columns, frozenset(deltas) | {a for a, _, _ in deltas.values()}).items()}
         for name, (anchor, _, _) in ratio.items():
             data[name] = np.log(data[name].to_numpy(dtype=float)) - np.log(data[anchor].to_numpy(dtype=float))
-        return cls(EmpiricalCopula.fit(data, kinds, settings.seed), deltas, ratio)
+        split = strata_.choose(data, kinds)
+        groups = strata_.fit(data, kinds, split, lambda part, k: EmpiricalCopula.fit(part, k, settings.seed)) if split else None
+        return cls(EmpiricalCopula.fit(data, kinds, settings.seed), deltas, ratio, groups)
 
     def sample(self, n: int, columns: Mapping[str, Column], seed: int, given: pd.DataFrame | None = None) -> pd.DataFrame:
         cond = codec.encode(given, {c: columns[c] for c in given.columns}) if given is not None else None
-        rows = self.copula.sample(n, np.random.default_rng(seed), cond)
+        rng = np.random.default_rng(seed)
+        rows = self.copula.sample(n, rng, cond)
+        if self.strata is not None and self.strata.parts:
+            rows = strata_.resample(rows, self.strata, cond, rng)
         for name, (anchor, low, high) in self.deltas.items():
             if name in rows and anchor in rows:
                 rows[name] = codec.fold(rows[anchor] + rows[name], low, high)
@@ -391,23 +397,39 @@ class CopulaModel:
 
     def to_data(self) -> dict[str, Any]:
         return {
-            "correlation": self.copula.correlation,
-            "marginals": [
-                {"name": m.name, "kind": m.kind, "null_rate": m.null_rate, "quantiles": m.quantiles,
-                 "categories": [codec.plain(c) for c in m.categories], "cumulative": m.cumulative}
-                for m in self.copula.marginals
-            ],
+            **_copula_data(self.copula),
             "deltas": {name: list(delta) for name, delta in self.deltas.items()},
             "ratios": {name: list(ratio) for name, ratio in self.ratios.items()},
+            "strata": None if self.strata is None else {
+                "column": self.strata.column,
+                "parts": [[codec.plain(value), _copula_data(part)] for value, part in self.strata.parts.items()],
+            },
         }
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> CopulaModel:
-        marginals = tuple(
-            Marginal(m["name"], m["kind"], float(m["null_rate"]), quantiles=m["quantiles"],
-                     categories=tuple(m["categories"]), cumulative=m["cumulative"])
-            for m in data["marginals"]
-        )
         deltas = {name: (str(d[0]), float(d[1]), float(d[2])) for name, d in data["deltas"].items()}
         ratio = {name: (str(d[0]), float(d[1]), float(d[2])) for name, d in data.get("ratios", {}).items()}
-        return cls(EmpiricalCopula(marginals, np.asarray(data["correlation"], dtype=float)), deltas, ratio)
+        split = data.get("strata")
+        groups = strata_.Strata(str(split["column"]), {value: _copula_from(part) for value, part in split["parts"]}) if split else None
+        return cls(_copula_from(data), deltas, ratio, groups)
+
+
+def _copula_data(copula: EmpiricalCopula) -> dict[str, Any]:
+    return {
+        "correlation": copula.correlation,
+        "marginals": [
+            {"name": m.name, "kind": m.kind, "null_rate": m.null_rate, "quantiles": m.quantiles,
+             "categories": [codec.plain(c) for c in m.categories], "cumulative": m.cumulative}
+            for m in copula.marginals
+        ],
+    }
+
+
+def _copula_from(data: Mapping[str, Any]) -> EmpiricalCopula:
+    marginals = tuple(
+        Marginal(m["name"], m["kind"], float(m["null_rate"]), quantiles=m["quantiles"],
+                 categories=tuple(m["categories"]), cumulative=m["cumulative"])
+        for m in data["marginals"]
+    )
+    return EmpiricalCopula(marginals, np.asarray(data["correlation"], dtype=float))

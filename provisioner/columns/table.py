@@ -69,8 +69,11 @@ def _dependencies(frame: pd.DataFrame, columns: Mapping[str, Column]) -> dict[st
     columns a child is conditioned on included; those are given when sampling, never determined."""
     categorical = [c for c, col in columns.items() if codec.is_categorical(col) and c in frame]
     discrete = categorical + [c for c, col in columns.items() if col.kind in INTEGER_KINDS and c in frame]
-    targets = [c for c in categorical if not c.startswith(CONDITION)]
-    return fd.learn(frame, discrete, targets)
+    # a number with few values is a category here too (a price of 0.99 or 1.99 that the media type fixes)
+    few = [c for c, col in columns.items() if codec.is_numeric(col) and col.kind not in codec.DATETIMES and c in frame
+           and not c.startswith("__") and 2 <= frame[c].nunique() <= rules.MAX_VALUES]
+    targets = [c for c in categorical if not c.startswith(CONDITION)] + few
+    return fd.learn(frame, list(dict.fromkeys(discrete + few)), targets)
 
 
 def _dependent(fitted: Fitted, rows: pd.DataFrame, seed: int, given: pd.DataFrame | None = None) -> pd.DataFrame:
