@@ -223,7 +223,7 @@ def _move_weekdays(seconds: np.ndarray, shares: np.ndarray, floor: np.ndarray, r
     offset = (moved - weekday + 3) % 7 - 3  # the nearest such day: -3..3
     out = seconds.copy()
     out[change] += offset[change] * DAY
-    early = change & ~np.isnan(floor) & (out < floor)
+    early = ~np.isnan(floor) & (out < floor)  # whole weeks later: the day of the week stays
     out[early] += np.ceil((floor[early] - out[early]) / (7 * DAY)) * 7 * DAY
     return out
 

@@ -26,7 +26,8 @@ from scipy.special import ndtri
 
 MIN_STRATUM = 100  # rows of a group that gets its own copula
 MAX_GROUPS = 12
-MIN_STRENGTH = 0.3
+MIN_STRENGTH = 0.3  # mean over the other columns...
+STRONG = 0.4  # ...or one column this strongly split (a video's length; 0.49 is an 80/20 split, perfectly apart)
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ def choose(data: pd.DataFrame, kinds: Mapping[str, str]) -> str | None:
         others = [c for c in kinds if c != name and c in data and not c.startswith("__parent__")]
         if not others:
             continue
-        strength = float(np.mean([_strength(data[c], groups, kinds[c]) for c in others]))
-        if strength >= MIN_STRENGTH and (best is None or strength > best[0]):
+        each = [_strength(data[c], groups, kinds[c]) for c in others]
+        strength = float(np.mean(each))
+        if (strength >= MIN_STRENGTH or max(each) >= STRONG) and (best is None or strength > best[0]):
             best = (strength, name)
     return best[1] if best else None
 

@@ -141,6 +141,33 @@ def evaluate(bundle: ModelBundle, real: Mapping[str, pd.DataFrame], synthetic: M
     )
 
 
+def per_table(bundle: ModelBundle, real: Mapping[str, pd.DataFrame], synthetic: Mapping[str, pd.DataFrame]) -> dict[str, float]:
+    """SDMetrics' single-table QualityReport of every table on its neutral columns (no key, PII or free
+    text: :func:`neutral_columns`), real = the source rows read; tables with no such column are left out."""
+    from sdmetrics.reports.single_table import QualityReport as SingleTable
+
+    out: dict[str, float] = {}
+    for key in bundle.order.tables:
+        if not len(real.get(key, ())) or not len(synthetic.get(key, ())):
+            continue
+        table = bundle.snapshot.table(key)
+        cols = {c: {"sdtype": "numerical" if f == "numeric" else f} for c, f in neutral_columns(bundle, key).items()
+                if bundle.tables[key].roles.get(c) == "model"}
+        if not cols:
+            continue
+        with quiet():
+            report = SingleTable()
+            report.generate(scored_frame(real[key], table, cols), scored_frame(synthetic[key], table, cols), {"columns": cols}, verbose=False)
+        out[key] = float(report.get_score())
+    return out
+
+
+def neutral_score(bundle: ModelBundle, scores: Mapping[str, float], min_rows: int) -> float | None:
+    """The mean of :func:`per_table` over the synthesised tables (not copied ones) of at least ``min_rows`` source rows."""
+    kept = [v for k, v in scores.items() if bundle.tables[k].source_rows >= min_rows and bundle.tables[k].method != "copy"]
+    return float(sum(kept) / len(kept)) if kept else None
+
+
 def _num(value: Any) -> float:
     return float(value) if pd.notna(value) else float("nan")
 
