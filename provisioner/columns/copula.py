@@ -373,9 +373,13 @@ class CopulaModel:
                  for name, anchor in ratios(data, columns, frozenset(deltas) | {a for a, _, _ in deltas.values()}).items()}
         for name, (anchor, _, _) in ratio.items():
             data[name] = np.log(data[name].to_numpy(dtype=float)) - np.log(data[anchor].to_numpy(dtype=float))
+        # keys of lookup tables keep value order: reordering them by the other columns fits the
+        # training rows more closely than a fresh sample (the gate's DCR share rose by 0.015); the
+        # strata carry what a lookup splits (strata.py)
+        lookups = frozenset(c for c, col in columns.items() if col.kind == "lookup")
         split = strata_.choose(data, kinds)
-        groups = strata_.fit(data, kinds, split, lambda part, k: EmpiricalCopula.fit(part, k, settings.seed)) if split else None
-        return cls(EmpiricalCopula.fit(data, kinds, settings.seed), deltas, ratio, groups)
+        groups = strata_.fit(data, kinds, split, lambda part, k: EmpiricalCopula.fit(part, k, settings.seed, lookups)) if split else None
+        return cls(EmpiricalCopula.fit(data, kinds, settings.seed, lookups), deltas, ratio, groups)
 
     def sample(self, n: int, columns: Mapping[str, Column], seed: int, given: pd.DataFrame | None = None) -> pd.DataFrame:
         cond = codec.encode(given, {c: columns[c] for c in given.columns}) if given is not None else None
