@@ -121,7 +121,7 @@ def _from_names(values: np.ndarray, frame: pd.DataFrame, rules: Sequence[object]
         first, last = names
     first, last = first.map(agreement.ascii_lower).to_numpy(dtype=object), last.map(agreement.ascii_lower).to_numpy(dtype=object)
     out = np.asarray(values, dtype=object).copy()
-    chosen = (rng.random(len(out)) < rule.share) & (first != "") & (last != "")
+    chosen = (rng.permutation(len(out)) < round(rule.share * len(out))) & (first != "") & (last != "")  # the learnt share, exactly
     styles = rng.integers(0, 5, len(out))
     for i in np.flatnonzero(chosen):
         local = (f"{first[i]}.{last[i]}", f"{first[i]}{last[i]}", f"{first[i][0]}{last[i]}", f"{first[i]}_{last[i]}", f"{first[i]}{last[i][0]}")[styles[i]]
