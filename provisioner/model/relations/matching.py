@@ -26,7 +26,8 @@ from provisioner.columns import codec
 from provisioner.schema.snapshot import Column, ForeignKey, Table
 
 PREFIX = "__ref__"
-NEIGHBOURS = 64
+NEIGHBOURS = 64  # candidates per row (16 for large shards: the search dominates)
+LARGE = 20_000
 MIN_ROWS = 20
 
 
@@ -119,7 +120,7 @@ def match(
     reference = pd.DataFrame({c.name: parent[sources[c.name]].to_numpy() for c in ref.columns})
     x_parent = _features(reference, ref.columns, reference)
     x_rows = _features(wanted.reset_index(drop=True), ref.columns, reference)
-    k = min(NEIGHBOURS, len(parent))
+    k = min(NEIGHBOURS if assigned.sum() <= LARGE else 16, len(parent))
     _, near = NearestNeighbors(n_neighbors=k).fit(x_parent).kneighbors(x_rows[assigned])
     group_keys = _groups(frame, groups)
     picks = _greedy(np.flatnonzero(assigned), near, capacity, group_keys, rng)
@@ -137,18 +138,34 @@ def _groups(frame: pd.DataFrame, groups: list[tuple[str, ...]]) -> np.ndarray | 
 
 
 def _greedy(rows: np.ndarray, near: np.ndarray, capacity: np.ndarray, groups: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
-    """For each row (in a random order) the nearest parent with room left, not already in its group."""
-    left = capacity.copy()
-    taken: set[tuple[int, int]] = set()
-    out = np.empty(len(rows), dtype=np.int64)
-    for i in rng.permutation(len(rows)):
-        group = int(groups[rows[i]]) if groups is not None else -1
-        choice = next((int(p) for p in near[i] if left[p] > 0 and (group, int(p)) not in taken), -1)
-        if choice < 0:
-            free = np.flatnonzero(left > 0)
-            fresh = [int(p) for p in rng.permutation(free)[:64] if (group, int(p)) not in taken]
-            choice = fresh[0] if fresh else int(free[0]) if len(free) else int(near[i][0])
-        left[choice] -= 1
-        taken.add((group, choice))
-        out[i] = choice
+    """Each row's nearest parent with room left that its group does not have yet, in vectorised rounds:
+    round r offers every unplaced row its r-th neighbour, in a random order, and a parent takes as many as
+    it has room for; rows left after all neighbours get any parent with room."""
+    n, k = near.shape
+    left = capacity.astype(np.int64).copy()
+    out = np.full(n, -1, dtype=np.int64)
+    group = groups[rows].astype(np.int64) if groups is not None else np.zeros(n, dtype=np.int64)
+    width = np.int64(len(capacity))
+    taken = np.empty(0, dtype=np.int64)
+    order = rng.permutation(n)
+    for r in range(k):
+        todo = order[out[order] < 0]
+        if not len(todo):
+            break
+        want = near[todo, r].astype(np.int64)
+        pair = group[todo] * width + want
+        fresh = ~np.isin(pair, taken) & ~pd.Series(pair).duplicated().to_numpy()
+        todo, want, pair = todo[fresh], want[fresh], pair[fresh]
+        rank = pd.Series(want).groupby(want).cumcount().to_numpy()  # position in the queue of its parent
+        ok = rank < left[want]
+        out[todo[ok]] = want[ok]
+        np.subtract.at(left, want[ok], 1)
+        taken = np.concatenate([taken, pair[ok]])
+    rest = np.flatnonzero(out < 0)
+    if len(rest):
+        pool = np.repeat(np.arange(len(left)), np.maximum(left, 0))
+        pool = rng.permutation(pool)
+        fill = pool[: len(rest)] if len(pool) else near[rest, 0]
+        out[rest[: len(fill)]] = fill
+        out[rest[len(fill):]] = near[rest[len(fill):], 0]
     return out
