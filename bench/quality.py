@@ -7,6 +7,14 @@ the diagnostic score per database, then the two subsets that SDV's HMA accepts
 (album/track/genre/media_type and invoice/invoice_line), each scored for
 provisioner and for HMASynthesizer with SDV's defaults on the same data and
 the same metadata.
+
+Every score is on **neutral columns** (report/quality.py ``neutral_columns``): the columns
+whose role, decided from the source alone, is ``model`` or ``lookup``: never a key (except
+as SDMetrics' relationship ids), a PII column or free text. ``<db>_neutral_quality_200`` is
+the mean of SDMetrics' single-table QualityReport (column shapes and pair trends) over the
+synthesised (not copied) tables of 200 source rows or more (the tables bench/detect.py's
+acceptance covers), ``<db>_neutral_quality_50`` the same from 50 rows (``privacy.min_rows``;
+on smaller tables the score is noise on both sides).
 """
 
 from __future__ import annotations
@@ -27,7 +35,13 @@ from provisioner.columns.base import quiet  # noqa: E402
 from provisioner.config import Config  # noqa: E402
 from provisioner.model.train import train  # noqa: E402
 from provisioner.pg.connect import source_engine  # noqa: E402
-from provisioner.report.quality import evaluate, metadata, scored_frame  # noqa: E402
+from provisioner.report.quality import (  # noqa: E402
+    evaluate,
+    metadata,
+    neutral_score,
+    per_table,
+    scored_frame,
+)
 from provisioner.schema.reflect import reflect  # noqa: E402
 from provisioner.synth.sample import sample  # noqa: E402
 
@@ -68,15 +82,29 @@ def report(prefix: str, result, seconds: float) -> None:  # type: ignore[no-unty
 
 
 def main() -> None:
-    config = Config(seed=0)
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", action="append", default=[], help="NAME=URL of a database already holding the dataset")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-hma", action="store_true", help="skip the HMA subsets (minutes)")
+    args = parser.parse_args()
+    given = dict(item.split("=", 1) for item in args.url)
+    config = Config(seed=args.seed)
     for name in ("chinook", "northwind"):
-        url = dataset_db(name)
+        url = given.get(name) or dataset_db(name)
         try:
             engine = source_engine(url)
             snapshot = reflect(engine)
             trained, synthetic, seconds = ours(engine, snapshot, config)
             report(name, evaluate(trained.bundle, trained.frames, synthetic), seconds)
-            for tables in SUBSETS.get(name, []):
+            singles = per_table(trained.bundle, trained.frames, synthetic)
+            for rows in (50, 200):
+                value = neutral_score(trained.bundle, singles, rows)
+                print(f"{name}_neutral_quality_{rows}={value:.3f}" if value is not None else f"{name}_neutral_quality_{rows}=none")
+            for key, value in singles.items():
+                print(f"{name}_{key}_table_quality={value:.3f}")
+            for tables in [] if args.no_hma else SUBSETS.get(name, []):
                 sub = snapshot.subset(list(tables))
                 label = f"{name}_{'_'.join(tables)}"
                 trained, synthetic, seconds = ours(engine, sub, config)
@@ -91,7 +119,8 @@ def main() -> None:
                 print(f"{label}_hma_seconds={hma_seconds:.1f}")
             engine.dispose()
         finally:
-            drop(url)
+            if name not in given:
+                drop(url)
 
 
 if __name__ == "__main__":

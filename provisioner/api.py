@@ -188,16 +188,17 @@ def provision(
     model = trained.bundle.with_privacy(verdict.report.to_dict())
     if bundle_path:
         bundle_io.save(model, bundle_path, key)
+    fidelity = _fidelity(model, trained, verdict.synthetic, config, seconds, progress) if report_path or html_path else None
     _write_html(html_path, model, verdict.synthetic, verdict.report.to_dict(), trained.real, seconds,
-                shards.estimate_rows(model, config) if stream_plan.streamed else None)
+                shards.estimate_rows(model, config) if stream_plan.streamed else None, fidelity)
     if not verdict.passed:
         report = build_report(model, verdict.synthetic.rows, verdict.synthetic.notes + warnings, verdict.report.to_dict(), None,
-                              seconds, config.seed)
+                              seconds, config.seed, fidelity)
         write_json(report_path, report)
         raise GateFailed("privacy gate failed, nothing was written: " + "; ".join(verdict.report.failures), report)
     rows: shards.RowSource = shards.StreamSource(model, config, stream_plan) if stream_plan.streamed else shards.MemorySource(verdict.synthetic)
     loaded = _load(target_url, model, rows, seconds, progress, tuple(sorted(stream_plan.streamed)), replace=replace)
-    report = build_report(model, loaded.tables, loaded.notes + warnings, verdict.report.to_dict(), loaded, seconds, config.seed)
+    report = build_report(model, loaded.tables, loaded.notes + warnings, verdict.report.to_dict(), loaded, seconds, config.seed, fidelity)
     write_json(report_path, report)
     return ProvisionResult(snapshot, loaded.tables, verdict.report.to_dict(), loaded, seconds, report)
 
@@ -235,6 +236,21 @@ def _preflight(target_url: URL, snapshot: SchemaSnapshot) -> None:
         preflight(probe, snapshot)
     finally:
         probe.dispose()
+
+
+FIDELITY_ROWS = 5000  # rows per side the report's classifier test compares
+
+
+def _fidelity(
+    model: ModelBundle, trained: TrainResult, synthetic: SyntheticTables, config: Config, seconds: dict[str, float], progress: Progress,
+) -> dict[str, Any]:
+    """The classifier test and TSTR of every table (report/fidelity.py) while the source rows are at hand."""
+    from provisioner.report import fidelity
+
+    targets = {k: t.target for k, t in config.tables.items() if t.target}
+    return _timed(seconds, "fidelity", progress, lambda: fidelity.evaluate(
+        model, trained.frames, synthetic.tables, trained.real, targets, config.seed, max_rows=FIDELITY_ROWS, baselines=False,
+    ).to_dict())
 
 
 def _stream_plan(model: ModelBundle, config: Config, stream: bool | None) -> shards.StreamPlan:
@@ -445,8 +461,9 @@ def _timed(seconds: dict[str, float], stage: str, progress: Progress, fn: Callab
 def _write_html(
     path: str | Path | None, model: ModelBundle, synthetic: SyntheticTables, verdict: Mapping[str, Any] | None,
     real: Mapping[str, RealRows] | None, seconds: Mapping[str, float], rows: Mapping[str, int] | None = None,
+    fidelity: Mapping[str, Any] | None = None,
 ) -> None:
     if path:
         from provisioner.report.html import write_html_report
 
-        write_html_report(path, model, synthetic, verdict, real, seconds, rows)
+        write_html_report(path, model, synthetic, verdict, real, seconds, rows, fidelity)

@@ -60,6 +60,7 @@ def parse_duration(value: Any, where: str = "train.time_budget") -> float | None
 @dataclass(frozen=True)
 class PrivacyConfig:
     nndr_violation_share_max: float = 0.10
+    nndr_z_min: float = 3.0  # fail only when (share - threshold) / se exceeds this (as DCR and identifiability)
     identifiability_gap_max: float = 0.05
     identifiability_z_min: float = 3.0  # fail only when (gap - threshold) / se exceeds this (as DCR's z > 3)
     copy_rate_gap_max: float = 0.005
@@ -84,6 +85,8 @@ class TrainConfig:
     executor: str = "auto"  # auto (a process pool for 2+ GANs) | serial | local | ray
     ray_address: str = ""  # with executor ray: the cluster address ("" starts a local Ray)
     time_budget: float | None = None  # seconds for the whole train (YAML/flag also take 90s, 5m, 1h); see model/budget.py
+    choose: str = "measure"  # measure: a table the rule gives CTGAN also fits the copula and keeps the one a classifier tells less well from its holdout; rule: the rule alone
+    relational: str = "provisioner"  # provisioner (the hierarchical sampler) | hma (SDV's HMA: refused in bundles, see model/train.py)
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class TableConfig:
     model: str | None = None
     epochs: int | None = None
     row_cap: int | None = None
+    target: str | None = None  # the column TSTR predicts in the quality report (default: chosen automatically)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class Config:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     pii_add: tuple[str, ...] = ()
     pii_remove: tuple[str, ...] = ()
+    pii_providers: Mapping[str, str] = field(default_factory=dict)  # "table.column" -> Faker provider, from pii.add {table.column: provider}
     tables: Mapping[str, TableConfig] = field(default_factory=dict)
     foreign_keys: tuple[str, ...] = ()  # virtual foreign keys: "table.column -> table.column" (schema/virtual.py)
     file: str | None = field(default=None, compare=False)  # the YAML file this came from, if any
@@ -272,11 +277,15 @@ def _line_map(node: Any, prefix: str = "") -> dict[str, int]:
 
 
 def _build(data: dict[str, Any], where: Any) -> Config:
-    known = {f.name for f in fields(Config)} - {"pii_add", "pii_remove"} | {"pii"}
+    known = {f.name for f in fields(Config)} - {"pii_add", "pii_remove", "pii_providers"} | {"pii"}
     _no_unknown(data, known, "", where)
     train = _section(TrainConfig, data.get("train") or {}, "train", where)
     privacy = _section(PrivacyConfig, data.get("privacy") or {}, "privacy", where)
     train = replace(train, time_budget=parse_duration(train.time_budget, where("train.time_budget")))
+    if train.relational not in ("provisioner", "hma"):
+        raise ConfigError(f"{where('train.relational')}: train.relational must be provisioner or hma, not {train.relational!r}")
+    if train.choose not in ("measure", "rule"):
+        raise ConfigError(f"{where('train.choose')}: train.choose must be measure or rule, not {train.choose!r}")
     if train.model not in models():
         raise ConfigError(f"{where('train.model')}: train.model must be one of {', '.join(models())}, not {train.model!r}")
     pii = data.get("pii") or {}
@@ -300,11 +309,40 @@ def _build(data: dict[str, Any], where: Any) -> Config:
         max_rows=_typed(data.get("max_rows", DEFAULT_MAX_ROWS), (int,), "max_rows", where),
         train=train,
         privacy=privacy,
-        pii_add=tuple(pii.get("add") or ()),
+        pii_add=tuple(_pii_refs(pii.get("add"), "add", where)),
         pii_remove=tuple(pii.get("remove") or ()),
+        pii_providers=_pii_providers(pii.get("add"), where),
         tables=tables,
         foreign_keys=tuple(_typed(v, (str,), f"foreign_keys[{i}]", where) for i, v in enumerate(foreign_keys)),
     )
+
+
+def _pii_entries(value: Any, where: Any) -> list[tuple[str, str | None]]:
+    """``pii.add`` as (table.column, provider or None): a list of ``table.column`` strings and
+    ``{table.column: provider}`` mappings, or one such mapping."""
+    if value is None:
+        return []
+    items = [{k: v} for k, v in value.items()] if isinstance(value, dict) else value
+    if not isinstance(items, list):
+        raise ConfigError(f"{where('pii.add')}: pii.add must be a list of table.column entries or table.column: provider pairs")
+    out: list[tuple[str, str | None]] = []
+    for i, item in enumerate(items):
+        if isinstance(item, str):
+            out.append((item, None))
+        elif isinstance(item, dict) and len(item) == 1 and all(isinstance(v, str) for v in item.values()):
+            ref, provider = next(iter(item.items()))
+            out.append((str(ref), str(provider)))
+        else:
+            raise ConfigError(f"{where(f'pii.add[{i}]')}: pii.add entry {item!r} must be table.column or table.column: provider")
+    return out
+
+
+def _pii_refs(value: Any, which: str, where: Any) -> list[str]:
+    return [ref for ref, _ in _pii_entries(value, where)]
+
+
+def _pii_providers(value: Any, where: Any) -> dict[str, str]:
+    return {ref: provider for ref, provider in _pii_entries(value, where) if provider is not None}
 
 
 def _no_unknown(data: Mapping[str, Any], known: set[str], prefix: str, where: Any) -> None:

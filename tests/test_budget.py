@@ -44,7 +44,7 @@ def test_the_deadline_stops_ctgan_and_the_bundle_records_it(chinook_url: str) ->
     """invoice_line and track as CTGAN with 2000 epochs asked: a 20 s budget must stop them early."""
     config = Config(
         source=chinook_url, seed=2,
-        train=TrainConfig(epochs=2000, gan_min_rows=2000, time_budget=20, executor="serial"),
+        train=TrainConfig(epochs=2000, gan_min_rows=2000, time_budget=20, executor="serial", choose="rule"),
         tables={"invoice": TableConfig(model="gaussian_copula")},
     )
     bundle = api.train_bundle(config).bundle
@@ -53,5 +53,5 @@ def test_the_deadline_stops_ctgan_and_the_bundle_records_it(chinook_url: str) ->
         assert model.method == "ctgan", model.reason
         assert 1 <= model.synthesizer.epochs < 2000, model.reason
         assert "time budget" in model.reason and f"trained {model.synthesizer.epochs} epochs" in model.reason
-    unbudgeted = api.train_bundle(Config(source=chinook_url, seed=2, train=TrainConfig(epochs=1, gan_min_rows=2000)))
+    unbudgeted = api.train_bundle(Config(source=chinook_url, seed=2, train=TrainConfig(epochs=1, gan_min_rows=2000, choose="rule")))
     assert unbudgeted.bundle.tables["track"].synthesizer.epochs == 1

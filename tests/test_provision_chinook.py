@@ -97,6 +97,9 @@ def test_report_has_gate_and_tables(provisioned) -> None:  # type: ignore[no-unt
     assert report["tables"]["invoice"]["rows"] > 0
     metrics = {m["name"] for m in report["tables"]["track"]["privacy"]["metrics"]}
     assert {"nndr", "identifiability", "exact_copies"} <= metrics
+    fidelity = report["fidelity"]["tables"]["track"]  # the classifier test and TSTR, with the source at hand
+    assert 0.0 <= fidelity["detection"]["auc"] <= 1.0 and fidelity["detection"]["giveaways"]
+    assert fidelity["utility"]["target"] and fidelity["utility"]["tstr"] is not None
 
 
 def test_reload_up_to_date_target_runs_no_ddl(provisioned) -> None:  # type: ignore[no-untyped-def]

@@ -78,7 +78,8 @@ def test_page_is_self_contained_and_has_no_pii(shop) -> None:  # type: ignore[no
     assert not re.search(r"(src|href)=['\"]?(https?:)?//", page), "the page must not fetch anything"
     assert "<script" not in page
     assert "zorblax" not in page.lower() and "example-secret" not in page  # source PII never shown
-    for heading in ("Learnt columns", "Correlations", "Children per parent", "PCA density", "Distances to the closest training row"):
+    for heading in ("Learnt columns", "Correlations", "Children per parent", "PCA density", "Distances to the closest training row",
+                    "Fidelity"):
         assert heading in page, heading
     for metric in ("exact_copies", "dcr_share", "nndr", "identifiability"):
         assert f"<td>{metric}</td>" in page

@@ -88,3 +88,19 @@ def test_quasi_identifier_risk_runs_in_the_gate(trained: TrainResult) -> None:
     copied = gate.check(trained.bundle, trained.real, leaky, privacy).tables[TABLE]
     risky = [m for m in copied.metrics if m.name in ("singling_out", "linkability", "inference") and not m.passed]
     assert risky, [m.detail for m in copied.metrics]
+
+
+def test_redrawn_child_rows_keep_their_parents_conditioning(trained: TrainResult) -> None:
+    """A redrawn invoice is drawn given its customer's columns, as when it was made: its billing
+    country is still its customer's country, and its total still the sum of its lines."""
+    config = Config(seed=3)
+    synthetic, slots = _leaky(trained, sample(trained.bundle, config), 0.3)
+    fixed = gate.run(trained.bundle, trained.real, synthetic, config.privacy, resample_violations=True)
+    invoices = fixed.synthetic.tables[TABLE]
+    redrawn = (invoices["invoice_date"] != synthetic.tables[TABLE]["invoice_date"]).to_numpy()  # the leaked rows keep what _leaky wrote
+    assert redrawn.sum() >= 0.5 * len(slots)
+    joined = invoices[redrawn].merge(fixed.synthetic.tables["customer"][["customer_id", "country"]], on="customer_id")
+    assert (joined["billing_country"] == joined["country"]).all()
+    lines = fixed.synthetic.tables["invoice_line"]
+    sums = (lines["quantity"].astype(float) * lines["unit_price"].astype(float)).groupby(lines["invoice_id"].astype(int)).sum().round(2)
+    assert np.allclose(invoices["total"].astype(float), invoices["invoice_id"].astype(int).map(sums).fillna(0.0), atol=0.005)

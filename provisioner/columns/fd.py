@@ -14,6 +14,11 @@ value on average. It keeps ``A -> most common B`` (an aggregate: one B per A
 value, never a row). :func:`apply` overwrites B from A after sampling, for A
 values it knows; unknown A values keep the model's B. A determined column never
 determines another, so there are no chains to order.
+
+No map replays real rows: only determinant values held by ``MIN_CELL_ROWS`` training
+rows enter a deterministic map (a near-unique determinant's value of one or two rows,
+paired with its B, is a real row's pair of values), and by ``MIN_CONDITIONAL_ROWS`` a
+smoothed conditional one; rows with any other value keep the model's B.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from provisioner.columns.codec import plain
 
 MIN_PURITY = 0.97
 MIN_ROWS_PER_VALUE = 2.0
+MIN_CELL_ROWS = 5  # a determinant value is kept in a map only when this many training rows hold it...
+MIN_CONDITIONAL_ROWS = 2  # ...or, for P(B | A) smoothed by PRIOR_ROWS toward B's marginal, this many
 MIN_ROWS = 50  # on fewer rows every column "determines" the others
 MAX_DETERMINANT_VALUES = 5000  # bounds the size of the mapping kept in the bundle
 MIN_ASSOCIATION = 0.5  # Cramer's V for a conditional draw
@@ -73,8 +80,14 @@ def learn(frame: pd.DataFrame, determinants: list[str], categorical: list[str]) 
         strongest = max(((association(frame[a], frame[b]), a) for a in usable if a != b and a in categorical), default=(0.0, ""))
         if strongest[0] >= MIN_ASSOCIATION:
             found[b] = _conditional(frame, strongest[1], b, strongest[0])
-    # a determined column does not determine another (no chains, and 1:1 pairs keep one direction)
-    return {b: dep for b, dep in found.items() if dep.determinant not in found or found[dep.determinant].determinant == b and b < dep.determinant}
+    # a determined column does not determine another (no chains, and 1:1 pairs keep one direction:
+    # a deterministic map before a conditional draw, then the purer, then by name)
+    return {b: dep for b, dep in found.items() if dep.determinant not in found
+            or found[dep.determinant].determinant == b and _rank(dep, b) < _rank(found[dep.determinant], dep.determinant)}
+
+
+def _rank(dep: Dependency, name: str) -> tuple[bool, float, str]:
+    return bool(dep.categories), -dep.purity, name
 
 
 def _dependency(frame: pd.DataFrame, a: str, b: str) -> Dependency:
@@ -84,7 +97,8 @@ def _dependency(frame: pd.DataFrame, a: str, b: str) -> Dependency:
     counts = pairs.groupby([a, b], dropna=False, sort=False, observed=True).size()
     modes = counts.sort_values(ascending=False, kind="stable").groupby(level=0, sort=False).head(1)
     purity = float(modes.sum()) / len(pairs)
-    mapping = {key[0]: (None if pd.isna(key[1]) else key[1]) for key in modes.index}
+    held = pairs[a].value_counts()
+    mapping = {key[0]: (None if pd.isna(key[1]) else key[1]) for key in modes.index if held.get(key[0], 0) >= MIN_CELL_ROWS}
     return Dependency(a, mapping, purity)
 
 
@@ -109,7 +123,8 @@ def _conditional(frame: pd.DataFrame, a: str, b: str, strength: float) -> Depend
     marginal = counts.sum(axis=0).to_numpy(dtype=float)
     marginal /= max(marginal.sum(), 1.0)
     smoothed = (counts.to_numpy(dtype=float) + PRIOR_ROWS * marginal) / (counts.sum(axis=1).to_numpy(dtype=float)[:, None] + PRIOR_ROWS)
-    mapping = {key: tuple(float(p) for p in row) for key, row in zip(counts.index, smoothed)}
+    held = counts.sum(axis=1).to_numpy()
+    mapping = {key: tuple(float(p) for p in row) for key, row, n in zip(counts.index, smoothed, held) if n >= MIN_CONDITIONAL_ROWS}
     return Dependency(a, mapping, strength, categories)
 
 

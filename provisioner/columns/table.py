@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from provisioner import columns as registry
-from provisioner.columns import codec, fd
+from provisioner.columns import codec, fd, rules
 from provisioner.columns.base import CONDITION, ColumnModel, FitSettings
 from provisioner.schema.snapshot import INTEGER_KINDS, Column
 
@@ -28,6 +28,7 @@ class Fitted:
     model: ColumnModel
     determined: Mapping[str, fd.Dependency] = field(default_factory=dict)  # column -> what fixes it (fd.py)
     seconds: float = 0.0
+    rules: tuple[rules.Rule, ...] = ()  # what holds on every source row (rules.py)
 
     @property
     def epochs(self) -> int | None:
@@ -35,13 +36,13 @@ class Fitted:
 
     def to_data(self) -> dict[str, Any]:
         return {"method": self.method, "model": self.model.to_data(), "seconds": self.seconds,
-                "determined": {name: dep.to_data() for name, dep in self.determined.items()}}
+                "determined": {name: dep.to_data() for name, dep in self.determined.items()}, "rules": rules.to_data(self.rules)}
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Fitted:
         model = registry.get(str(data["method"])).from_data(data["model"])
         determined = {str(name): fd.Dependency.from_data(dep) for name, dep in data["determined"].items()}
-        return cls(str(data["method"]), model, determined, float(data.get("seconds", 0.0)))
+        return cls(str(data["method"]), model, determined, float(data.get("seconds", 0.0)), rules.from_data(data.get("rules", [])))
 
 
 def fit(method: str, frame: pd.DataFrame, columns: Mapping[str, Column], settings: FitSettings) -> Fitted:
@@ -49,7 +50,7 @@ def fit(method: str, frame: pd.DataFrame, columns: Mapping[str, Column], setting
     started = time.monotonic()
     determined = _dependencies(frame, columns)
     model = registry.get(method).fit(frame, columns, settings)
-    return Fitted(method, model, determined, time.monotonic() - started)
+    return Fitted(method, model, determined, time.monotonic() - started, rules.learn(frame, columns))
 
 
 def sample(fitted: Fitted, n: int, columns: Mapping[str, Column], seed: int, given: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -59,7 +60,8 @@ def sample(fitted: Fitted, n: int, columns: Mapping[str, Column], seed: int, giv
         return codec.decode(pd.DataFrame({name: pd.Series(dtype=object) for name in columns}), columns)
     cond = given if fitted.model.conditional else None
     rows = fitted.model.sample(n, columns, seed, cond)
-    return _dependent(fitted, rows, seed, cond)
+    rows = _dependent(fitted, rows, seed, cond)
+    return rules.apply(rows, fitted.rules, columns, np.random.default_rng([seed % (2**32), 13])) if fitted.rules else rows
 
 
 def _dependencies(frame: pd.DataFrame, columns: Mapping[str, Column]) -> dict[str, fd.Dependency]:
@@ -67,8 +69,11 @@ def _dependencies(frame: pd.DataFrame, columns: Mapping[str, Column]) -> dict[st
     columns a child is conditioned on included; those are given when sampling, never determined."""
     categorical = [c for c, col in columns.items() if codec.is_categorical(col) and c in frame]
     discrete = categorical + [c for c, col in columns.items() if col.kind in INTEGER_KINDS and c in frame]
-    targets = [c for c in categorical if not c.startswith(CONDITION)]
-    return fd.learn(frame, discrete, targets)
+    # a number with few values is a category here too (a price of 0.99 or 1.99 that the media type fixes)
+    few = [c for c, col in columns.items() if codec.is_numeric(col) and col.kind not in codec.DATETIMES and c in frame
+           and not c.startswith("__") and 2 <= frame[c].nunique() <= rules.MAX_VALUES]
+    targets = [c for c in categorical if not c.startswith(CONDITION)] + few
+    return fd.learn(frame, list(dict.fromkeys(discrete + few)), targets)
 
 
 def _dependent(fitted: Fitted, rows: pd.DataFrame, seed: int, given: pd.DataFrame | None = None) -> pd.DataFrame:

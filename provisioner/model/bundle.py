@@ -69,6 +69,7 @@ class TableModel:
     conditions: tuple[Column, ...] = ()  # driving parent's columns ("__parent__<col>") the model is conditioned on
     inherited: tuple[Inherit, ...] = ()  # columns copied from a parent in a share of the rows (inherit.py)
     histograms: Mapping[str, Histogram] = field(default_factory=dict)  # real distributions as aggregates, for reports
+    rules: tuple[Any, ...] = ()  # learnt rules across tables (model/relations: aggregate.py, levels.py, ...), registered dataclasses
 
     @property
     def model_columns(self) -> tuple[str, ...]:

@@ -32,9 +32,15 @@ import pandas as pd
 from provisioner.columns.fd import Dependency
 from provisioner.columns.table import Fitted
 from provisioner.errors import BundleError
+from provisioner.model.agreement import EmailFromName, NullsByCountry, TextShape
+from provisioner.model.choose import Choice
 from provisioner.model.pii import PiiColumn
 from provisioner.model.profile import ColumnStats
+from provisioner.model.relations.aggregate import Aggregate
+from provisioner.model.relations.hierarchy import CopiedCounts
 from provisioner.model.relations.inherit import Inherit
+from provisioner.model.relations.levels import Levels
+from provisioner.model.relations.matching import Reference
 from provisioner.model.relations.relational import Degree, ForeignKeyModel, KeyShape
 from provisioner.model.shapes import ArrayShape, ObjectShape, RangeShape, ValueShape
 from provisioner.schema.graph import LoadOrder
@@ -43,7 +49,8 @@ from provisioner.schema.snapshot import Column, ForeignKey, SchemaSnapshot
 CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency,
-                ValueShape, ArrayShape, ObjectShape, RangeShape)
+                ValueShape, ArrayShape, ObjectShape, RangeShape,
+                Aggregate, Reference, CopiedCounts, EmailFromName, NullsByCountry, TextShape, Levels, Choice)
 }
 
 

@@ -14,7 +14,9 @@ import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
@@ -22,11 +24,12 @@ from provisioner import columns
 from provisioner.columns import codec
 from provisioner.config import Config
 from provisioner.errors import ConfigError
-from provisioner.model import budget, histograms, pii
+from provisioner.model import agreement, around, budget, choose, histograms, pii
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.executor import FitJob, fit_all, make_executor, workers_of
+from provisioner.model.learnt import learnt_columns, model_column, ratio_column  # noqa: F401 - imported from here by synth and privacy
 from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
-from provisioner.model.relations import hierarchy, inherit
+from provisioner.model.relations import hierarchy, levels
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     choose_driving,
@@ -82,9 +85,9 @@ def train(
     is decided (methods, PII, keys, child counts) but no model is fitted: what ``--dry-run`` shows."""
     started = time.perf_counter()
     order = load_order(snapshot)
-    _validate_table_config(snapshot, config)
+    around.check_config(snapshot, config)
     frames = _read_all(engine, snapshot, config, progress)
-    detected = pii.detect(snapshot, frames, add=config.pii_add, remove=config.pii_remove)
+    detected = around.with_providers(pii.detect(snapshot, frames, add=config.pii_add, remove=config.pii_remove), config)
     by_table: dict[str, list[pii.PiiColumn]] = {}
     for col in detected:
         by_table.setdefault(col.table, []).append(col)
@@ -103,8 +106,13 @@ def train(
                 progress.info(f"{key}: kept from the previous bundle (unchanged)")
                 continue
             cond = _conditions(snapshot, table, frames, fk_models[key], models)
-            model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond)
-            model = _with_inherited(snapshot, model, frames, models)
+            refs = around.references(snapshot, table, frames, fk_models[key], models, order, lookup_columns(table, copied))
+            model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond, refs)
+            model = around.with_inherited(snapshot, model, frames, models)
+            if model.fills and model.method != "copy":
+                model = dataclasses.replace(model, rules=model.rules + agreement.learn(frames[key], model.fills))
+            if columns.is_model(model.method):
+                model = dataclasses.replace(model, rules=model.rules + levels.learn(table, frames[key], model.roles))
             if model.method == "copy":
                 copied.add(key)
             models[key] = model
@@ -112,24 +120,12 @@ def train(
                 real[key] = rows
             progress.info(f"{key}: {model.method} ({model.reason})")
     if fit:
-        _fit_pending(models, config, progress, started)
+        _fit_pending(models, config, progress, started, real)
+        around.learn_cross_table(snapshot, models, frames)
     _refuse_skipped_parents(snapshot, models)
     settings = {"scale": config.scale, "train": config.train.__dict__, "privacy": config.privacy.__dict__}
     bundle = ModelBundle(snapshot=snapshot, tables=models, order=order, seed=config.seed, settings=settings)
     return TrainResult(bundle=bundle, real=real, seconds=time.perf_counter() - started, frames=frames)
-
-
-def _with_inherited(snapshot: SchemaSnapshot, model: TableModel, frames: Mapping[str, pd.DataFrame], models: Mapping[str, TableModel]) -> TableModel:
-    """The columns this table copies from its (already trained) parents (inherit.py)."""
-    if not columns.is_model(model.method):
-        return model
-    table = snapshot.table(model.key)
-    parents = {
-        fk.ref_table: (snapshot.table(fk.ref_table), frames[fk.ref_table], models[fk.ref_table].roles)
-        for fk in table.foreign_keys if fk.ref_table in models and fk.ref_table in frames
-    }
-    found = inherit.learn(table, frames[model.key], model.roles, parents)
-    return dataclasses.replace(model, inherited=found) if found else model
 
 
 def real_rows(engine: Engine, bundle: ModelBundle, config: Config, progress: Progress = silent) -> dict[str, RealRows]:
@@ -179,12 +175,6 @@ def _conditions(snapshot: SchemaSnapshot, table: Table, frames: Mapping[str, pd.
     given = {hierarchy.CONDITION + c: dataclasses.replace(model_column(parent, c, parent_model.roles[c]), name=hierarchy.CONDITION + c) for c in names}
     frame = hierarchy.parent_attributes(frames[table.key], driving, frames[driving.fk.ref_table], names)
     return Conditions(driving.fk.ref_table, driving, given, frame)
-
-
-def _validate_table_config(snapshot: SchemaSnapshot, config: Config) -> None:
-    from provisioner.model.validate import validate
-
-    validate(snapshot, config)  # unknown tables and columns, naming the config file and line
 
 
 def _read_all(engine: Engine, snapshot: SchemaSnapshot, config: Config, progress: Progress) -> dict[str, pd.DataFrame]:
@@ -239,6 +229,8 @@ def choose_method(
         return forced, "set in the config"
     if len(frame) < config.train.gan_min_rows:
         return columns.SMALL_TABLES, f"{len(frame)} rows < {config.train.gan_min_rows}: too few for a GAN"
+    if not any(r in ("model", "lookup") for r in roles.values()):
+        return columns.SMALL_TABLES, "only child counts and the columns of the parents its keys pick are learnt: the conditional copula"
     return columns.LARGE_TABLES, f"{len(frame)} rows"
 
 
@@ -256,10 +248,12 @@ def _train_table(
     config: Config,
     counts: pd.DataFrame,
     cond: Conditions,
+    refs: around.References | None = None,
 ) -> tuple[TableModel, RealRows | None]:
     started = time.perf_counter()
+    references, ref_frame = refs if refs is not None else ((), pd.DataFrame(index=frame.index))
     roles, stats = roles_of(table, frame, frozenset(c.column for c in detected), lookup_columns(table, copied))
-    method, reason = choose_method(table, frame, roles, bool(detected), copied, config, has_counts=not counts.columns.empty)
+    method, reason = choose_method(table, frame, roles, bool(detected), copied, config, has_counts=not counts.columns.empty or bool(references))
     fills = tuple(detected) + tuple(
         pii.text_column(table.key, name, stats[name].null_rate, stats[name].mean_length)
         for name, role in roles.items() if role == "text"
@@ -267,16 +261,18 @@ def _train_table(
     shapes = {c: key_shape(table.column(c), frame[c]) for c in table.primary_key if c not in table.fk_columns and c in frame}
     base = dict(key=table.key, roles=roles, stats=stats, fills=fills, foreign_keys=fk_models, key_shapes=shapes, source_rows=table.row_count)
     if method == "copy":
-        return TableModel(method=method, reason=reason, rows=frame.reset_index(drop=True), **base), None  # type: ignore[arg-type]
+        kept = tuple(hierarchy.CopiedCounts(c, counts[c].to_numpy(dtype=np.int64)) for c in counts.columns)
+        return TableModel(method=method, reason=reason, rows=frame.reset_index(drop=True), rules=kept, **base), None  # type: ignore[arg-type]
     if method in ("generate", "skip", "keys"):
         return TableModel(method=method, reason=reason, seconds=time.perf_counter() - started, **base), None  # type: ignore[arg-type]
     if not columns.get(method).conditional:  # the model cannot sample given the parent's values
         cond = Conditions("", None, {}, pd.DataFrame(index=frame.index))
-    joined = pd.concat([frame, counts, cond.frame], axis=1)
+    joined = pd.concat([frame, counts, cond.frame, ref_frame], axis=1)
     train_rows, holdout = split_holdout(joined, config.train.holdout, config.privacy.min_rows, table_seed(config.seed, table.key, "split"))
     learnt = {c: model_column(table, c, r) for c, r in roles.items() if r in ("model", "lookup")}
     learnt.update({c: hierarchy.count_column(c) for c in counts.columns})
     learnt.update(cond.columns)
+    learnt.update({c.name: c for r in references for c in r.columns})
     tconf = config.table(table.key)
     job = FitJob(
         table.key, method, train_rows, learnt,
@@ -287,12 +283,14 @@ def _train_table(
         histograms=histograms.learn(table, frame, tuple(c for c, r in roles.items() if r == "model")),
         method=method, reason=reason, synthesizer=job, train_rows=len(train_rows), holdout_rows=len(holdout),
         seconds=time.perf_counter() - started, count_columns=tuple(counts.columns),
-        conditions=tuple(cond.columns.values()), **base,  # type: ignore[arg-type]
+        conditions=tuple(cond.columns.values()), rules=references, **base,  # type: ignore[arg-type]
     )
     return model, RealRows(train_rows, holdout)
 
 
-def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progress, started: float) -> None:
+def _fit_pending(
+    models: dict[str, TableModel], config: Config, progress: Progress, started: float, real: Mapping[str, RealRows] | None = None,
+) -> None:
     """Fit every table's model, independent tables side by side (executor.py).
 
     A table's fit needs only its own prepared rows, so the order does not
@@ -305,6 +303,7 @@ def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progre
     jobs = [m.synthesizer for m in models.values() if isinstance(m.synthesizer, FitJob)]
     if not jobs:
         return
+    extra = choose.candidates(jobs, config)
     gans = sum(1 for j in jobs if columns.get(j.method).iterative)
     name = config.train.executor
     if name == "auto":
@@ -316,7 +315,7 @@ def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progre
         if config.train.time_budget and gans:
             remaining = config.train.time_budget - (fit_started - started)
             jobs, notes = _budgeted(jobs, remaining, workers_of(executor), config, progress)
-        fitted = fit_all(executor, jobs)
+        fitted = fit_all(executor, jobs + extra)
     finally:
         executor.close()
     progress.info(f"fitted {len(jobs)} table models ({gans} GAN) with the {name} executor in {time.perf_counter() - fit_started:.1f}s")
@@ -329,6 +328,29 @@ def _fit_pending(models: dict[str, TableModel], config: Config, progress: Progre
             models[key] = dataclasses.replace(
                 model, synthesizer=fitted[key], method=job.method, reason=reason, train_rows=len(job.frame),
             )
+    for candidate in extra:
+        key, method = candidate.table.split(choose.SEPARATOR)
+        _keep_better(models, key, {models[key].method: models[key].synthesizer, method: fitted[candidate.table]},
+                     (real or {}).get(key), candidate, progress)
+
+
+def _keep_better(
+    models: dict[str, TableModel], key: str, fitted: Mapping[str, Any], rows: RealRows | None, job: FitJob, progress: Progress,
+) -> None:
+    """Keep the candidate a classifier tells least well from the table's holdout rows (choose.py)."""
+    model = models[key]
+    if rows is None:
+        return
+    ratios = frozenset(i.column for i in model.inherited if i.mode == "ratio")  # the model's values are ratios there
+    decided = choose.decide(key, fitted, rows.holdout, job.columns, job.seed, ratios)
+    if decided is None:
+        return
+    method, choice = decided
+    scores = ", ".join(f"{m} {v:.2f}" for m, v in choice.scores.items())
+    reason = model.reason if method == model.method else f"{model.reason}; the copula scored better"
+    models[key] = dataclasses.replace(model, method=method, synthesizer=fitted[method], rules=model.rules + (choice,),
+                                      reason=f"{reason}; holdout AUC {scores}")
+    progress.info(f"{key}: {method} chosen by holdout AUC ({scores})")
 
 
 def _budgeted(
@@ -362,12 +384,6 @@ def _budgeted(
     for table, note in notes.items():
         progress.info(f"{table}{note}")
     return out, notes
-
-
-def model_column(table: Table, name: str, role: str) -> Column:
-    """The column as the tabular model sees it: lookup FKs are categories."""
-    col = table.column(name)
-    return dataclasses.replace(col, kind="lookup", element_kind=col.kind) if role == "lookup" else col
 
 
 def _refuse_skipped_parents(snapshot: SchemaSnapshot, models: Mapping[str, TableModel]) -> None:

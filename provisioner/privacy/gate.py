@@ -1,5 +1,8 @@
 """Stage 4, check: the privacy gate over every table, before anything is written.
 
+First, any PII or free-text value that equals a source value of its column by chance is
+drawn again (:mod:`provisioner.privacy.leaks`). Then:
+
 :func:`run` is the one entry ``provision``, ``check`` and the streamed load use,
 with one policy: run every table's metrics (:func:`check`); when failures are
 confined to tables under ``privacy.min_rows`` (where a chance collision with a
@@ -19,7 +22,7 @@ import numpy as np
 from provisioner.config import PrivacyConfig
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.train import RealRows, table_seed
-from provisioner.privacy import metrics, resample, risk
+from provisioner.privacy import exemptions, leaks, metrics, resample, risk
 from provisioner.progress import Progress, silent
 from provisioner.schema.snapshot import Table, family
 from provisioner.synth.sample import SyntheticTables
@@ -46,6 +49,7 @@ def run(
     progress: Progress = silent, resample_violations: bool = False, rounds: int = DEFAULT_ROUNDS,
 ) -> Verdict:
     """The gate as every command runs it (see the module docstring)."""
+    synthetic = leaks.replace_real(bundle, real, synthetic)
     report = check(bundle, real, synthetic, config, progress)
     failing = [t for t in report.tables.values() if not t.passed]
     small_only = bool(failing) and all(t.status == "small" for t in failing)
@@ -98,13 +102,13 @@ def check(
     for key in progress.iter(bundle.order.tables, "privacy gate", unit="table"):
         model = bundle.tables[key]
         table = bundle.snapshot.table(key)
-        results.append(_check_table(table, model, real.get(key), synthetic, config, bundle.seed, max_offending))
+        results.append(_check_table(table, model, real.get(key), synthetic, config, bundle.seed, max_offending, bundle))
     return metrics.report(results)
 
 
 def _check_table(
     table: Table, model: TableModel, real: RealRows | None, synthetic: SyntheticTables, config: PrivacyConfig, seed: int,
-    max_offending: int | None = metrics.MAX_OFFENDING,
+    max_offending: int | None = metrics.MAX_OFFENDING, bundle: ModelBundle | None = None,
 ) -> metrics.TablePrivacy:
     rows = len(synthetic.tables[table.key])
     if model.method == "copy":
@@ -113,6 +117,9 @@ def _check_table(
     if real is None or not columns:
         why = "no column was learnt from source rows (keys, PII and free text are generated)"
         return metrics.exempt(table.key, why if model.method != "generate" else model.reason, rows)
+    reference = exemptions.reference_data(table, model, real, bundle)
+    if reference:
+        return metrics.exempt(table.key, reference, rows)
     kinds = {c: "categorical" if model.roles.get(c) == "lookup" else family(table.column(c).kind) for c in columns}
     if all(k in ("categorical", "boolean") for k in kinds.values()):
         why = (f"only categories were learnt ({', '.join(columns)}): a synthetic row is a cell of their frequency "

@@ -6,7 +6,8 @@ own model with a fresh seed and, for a child table, given its rows' parents'
 columns as when the rows were first made. Learnt columns never include keys, so
 every primary key, foreign key and child row stays valid: no parent disappears
 and no child has to move. Columns copied from a parent (inherit.py) are copied
-again for the redrawn rows.
+again for the redrawn rows, and columns that aggregate the table's children
+(aggregate.py) are recomputed from them rather than redrawn.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import pandas as pd
 
 from provisioner.columns import table as column_models
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.relations import hierarchy, inherit
-from provisioner.model.train import model_column
+from provisioner.model.relations import aggregate, hierarchy, inherit
+from provisioner.model.train import learnt_columns
 from provisioner.privacy.metrics import PrivacyReport
 
 
@@ -39,7 +40,7 @@ def redraw(
 ) -> pd.DataFrame:
     """``frame`` with the learnt columns of ``rows`` (positions) replaced by fresh model draws."""
     table, model = bundle.snapshot.table(key), bundle.tables[key]
-    learnt = {c: model_column(table, c, model.roles[c]) for c in model.model_columns}
+    learnt = learnt_columns(table, model)
     picked = frame.iloc[rows].reset_index(drop=True)
     given = _given(model, picked, tables)
     spec = {**learnt, **({c.name: c for c in model.conditions} if given is not None else {})}
@@ -47,9 +48,10 @@ def redraw(
     if model.inherited:
         keys = picked[list(dict.fromkeys(c for i in model.inherited for c in i.fk_columns))]
         both = pd.concat([fresh.reset_index(drop=True), keys.loc[:, ~keys.columns.isin(fresh.columns)]], axis=1)
-        fresh = inherit.apply(both, model.inherited, tables, np.random.default_rng([seed, 11]))
+        fresh = inherit.apply(both, model.inherited, tables, np.random.default_rng([seed, 11]), table)
     out = frame.copy()
-    for name, col in learnt.items():
+    for name in learnt:
+        col = table.column(name)
         values = fresh[name].to_numpy(dtype=object)
         if not col.nullable:
             values = _no_missing(values, out[name], np.random.default_rng([seed, len(rows)]))
@@ -57,6 +59,9 @@ def redraw(
         column = out[name].astype(object)
         column.iloc[rows] = values
         out.isetitem(position, _as_dtype(column, frame[name].dtype))
+    for rule in model.rules:  # a column that aggregates the children is theirs again, not the model's draw
+        if isinstance(rule, aggregate.Aggregate) and rule.child in tables:
+            aggregate.apply(out, tables[rule.child], rule, table.column(rule.column))
     return out
 
 

@@ -43,16 +43,23 @@ def summarise(
 def write_html_report(
     path: str | Path, bundle: ModelBundle, synthetic: SyntheticTables, verdict: Mapping[str, Any] | None,
     real: Mapping[str, RealRows] | None = None, seconds: Mapping[str, float] | None = None,
-    rows: Mapping[str, int] | None = None,
+    rows: Mapping[str, int] | None = None, fidelity: Mapping[str, Any] | None = None,
 ) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    files.write_text(out, render(summarise(bundle, synthetic, verdict, real, rows), seconds or {}))  # complete or not at all
+    summary = summarise(bundle, synthetic, verdict, real, rows)
+    if fidelity is not None:
+        summary["fidelity"] = fidelity
+    files.write_text(out, render(summary, seconds or {}))  # complete or not at all
     return out
 
 
 def render(summary: Mapping[str, Any], seconds: Mapping[str, float]) -> str:
     body = [_header(summary, seconds), _overview(summary)]
+    if summary.get("fidelity"):
+        from provisioner.report.fidelity_html import section
+
+        body.append(section(summary["fidelity"]))
     body += [_table_section(t, summary["has_real"]) for t in summary["tables"]]
     return f"<!doctype html><html lang=en><head><meta charset=utf-8><title>provisioner report</title><style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n"
 

@@ -14,7 +14,7 @@ from provisioner.model.bundle import ModelBundle
 
 def build_report(
     model: ModelBundle, rows: Mapping[str, int], notes: tuple[str, ...], verdict: Mapping[str, Any] | None,
-    loaded: LoadResult | None, seconds: Mapping[str, float], seed: int,
+    loaded: LoadResult | None, seconds: Mapping[str, float], seed: int, fidelity: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``verdict`` is a PrivacyReport's ``to_dict()``, from this run or from training time."""
     privacy_tables = verdict.get("tables", {}) if verdict else {}
@@ -42,6 +42,7 @@ def build_report(
         "loaded": loaded is not None,
         "streamed": list(loaded.streamed) if loaded else [],
         "migration": loaded.migration.__dict__ if loaded else None,
+        **({"fidelity": dict(fidelity)} if fidelity is not None else {}),  # report/fidelity.py, where source rows were at hand
     }
 
 

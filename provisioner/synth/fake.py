@@ -20,19 +20,26 @@ import pandas as pd
 from faker import Faker
 from faker.config import AVAILABLE_LOCALES
 
+from provisioner.model import agreement
+from provisioner.model.agreement import EmailFromName, NullsByCountry, TextShape
 from provisioner.model.pii import _DATE_KINDS, PiiColumn
 from provisioner.schema.snapshot import INTEGER_KINDS, Column, Table
+from provisioner.synth import texts
 
 _COUNTRY_LOCALES: dict[str, str] = {
     country.replace("_", " "): locale for country, locale in (pair.split("=") for pair in """usa=en_US us=en_US
     united_states=en_US united_states_of_america=en_US america=en_US uk=en_GB united_kingdom=en_GB
     great_britain=en_GB england=en_GB scotland=en_GB wales=en_GB ireland=en_IE canada=en_CA australia=en_AU
     new_zealand=en_NZ india=en_IN germany=de_DE deutschland=de_DE austria=de_AT switzerland=de_CH france=fr_FR
-    belgium=fr_BE netherlands=nl_NL the_netherlands=nl_NL holland=nl_NL italy=it_IT italia=it_IT spain=es_ES
+    belgium=nl_BE netherlands=nl_NL the_netherlands=nl_NL holland=nl_NL italy=it_IT italia=it_IT spain=es_ES
     venezuela=es_ES portugal=pt_PT brazil=pt_BR brasil=pt_BR mexico=es_MX argentina=es_AR chile=es_CL
     colombia=es_CO poland=pl_PL czech_republic=cs_CZ czechia=cs_CZ hungary=hu_HU sweden=sv_SE norway=no_NO
     denmark=da_DK finland=fi_FI japan=ja_JP china=zh_CN russia=ru_RU turkey=tr_TR greece=el_GR
-    romania=ro_RO""".split()) if locale in AVAILABLE_LOCALES
+    romania=ro_RO luxembourg=lb_LU liechtenstein=de_LI slovakia=sk_SK slovenia=sl_SI croatia=hr_HR
+    bulgaria=bg_BG ukraine=uk_UA israel=he_IL south_korea=ko_KR korea=ko_KR taiwan=zh_TW thailand=th_TH
+    philippines=en_PH indonesia=id_ID vietnam=vi_VN iran=fa_IR egypt=ar_EG saudi_arabia=ar_SA
+    south_africa=zu_ZA nigeria=en_NG kenya=en_KE pakistan=en_PK bangladesh=en_BD estonia=et_EE
+    latvia=lv_LV lithuania=lt_LT iceland=is_IS cyprus=el_CY malta=mt_MT""".split()) if locale in AVAILABLE_LOCALES
 }
 _DEFAULT_LOCALE = "en_US"
 _POOL, _MIN_POOL = 2000, 50  # Faker calls per column, split across locales by row share
@@ -45,14 +52,19 @@ _DEFAULT_LENGTH = {"free_text": 200.0, "text": 20.0}
 _NO_SPACE_SUFFIX = frozenset({"username", "phone", "postal_code", "card_number", "national_id", "iban", "url"})
 
 
-def fill(table: Table, frame: pd.DataFrame, columns: Sequence[PiiColumn], seed: int) -> pd.DataFrame:
-    """A copy of ``frame`` whose PII columns of ``table`` hold fresh, deterministic Faker values."""
+def fill(table: Table, frame: pd.DataFrame, columns: Sequence[PiiColumn], seed: int, rules: Sequence[object] = ()) -> pd.DataFrame:
+    """A copy of ``frame`` whose PII columns of ``table`` hold fresh, deterministic Faker values that agree
+    within the row as the source's did (``rules``: :mod:`provisioner.model.agreement`): e-mails built from
+    the row's fake name, NULLs where the row's country has none, text shaped like the column."""
     out = frame.copy()
     uniques = {s[0] for s in table.uniques if len(s) == 1}
-    for pii in columns:
+    by_column = {getattr(r, "column", None): [] for r in rules}
+    for rule in rules:
+        by_column[getattr(rule, "column", None)].append(rule)
+    for pii in sorted(columns, key=lambda c: c.category == "email"):  # names first: e-mails are built from them
         if pii.table == table.key:
             col = table.column(pii.column)
-            out[col.name] = _fill_column(pii, col, out, col.name in uniques, _seed(seed, table.key, col.name))
+            out[col.name] = _fill_column(pii, col, out, col.name in uniques, _seed(seed, table.key, col.name), by_column.get(col.name, []))
     return out
 
 
@@ -61,9 +73,10 @@ def _seed(*parts: object) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool, seed: int) -> pd.Series:
+def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool, seed: int, rules: Sequence[object] = ()) -> pd.Series:
     rng = np.random.default_rng(seed)
     n, category = len(frame), pii.category
+    shape = next((r for r in rules if isinstance(r, TextShape)), None)
     if category == "birth_date":
         series = _birth_dates(rng, n, col.kind)
     elif category == "ip_address":
@@ -71,15 +84,50 @@ def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool,
     else:
         plain = category in {"free_text", "text"}  # English words, whatever the country (most lorem is Latin)
         locales = np.full(n, _DEFAULT_LOCALE, dtype=object) if plain else _row_locales(frame, col.name)
-        values = _by_locale(pii, col, locales, rng, seed)
+        if shape is not None and category == "text":
+            values = texts.shaped(_faker(_DEFAULT_LOCALE, seed), shape, n, rng)
+        else:
+            values = _by_locale(pii, col, locales, rng, seed)
+        values = _from_names(values, frame, rules, rng)
         values = _fit_length(values, col.max_length, category)
         if unique:
             values = _make_unique(values, col.max_length, category)
         series = _coerce(pd.Series(values, dtype=object), col.kind)
-    nulls = rng.random(n) < pii.null_rate if col.nullable else np.zeros(n, dtype=bool)
+    nulls = rng.random(n) < _null_shares(pii, frame, rules) if col.nullable else np.zeros(n, dtype=bool)
     series = series.where(~nulls, None) if nulls.any() else series
     series.index = frame.index
     return series
+
+
+def _null_shares(pii: PiiColumn, frame: pd.DataFrame, rules: Sequence[object]) -> np.ndarray | float:
+    """Each row's chance of NULL: its country's share where one was learnt (agreement.NullsByCountry)."""
+    rule = next((r for r in rules if isinstance(r, NullsByCountry)), None)
+    if rule is None or rule.country not in frame:
+        return pii.null_rate
+    countries = frame[rule.country].astype(str).reset_index(drop=True)
+    return countries.map(dict(rule.shares)).fillna(pii.null_rate).to_numpy(dtype=float)
+
+
+def _from_names(values: np.ndarray, frame: pd.DataFrame, rules: Sequence[object], rng: np.random.Generator) -> np.ndarray:
+    """E-mails whose local part is built from the row's (fake) name, for the learnt share of rows."""
+    rule = next((r for r in rules if isinstance(r, EmailFromName)), None)
+    if rule is None or not all(n in frame for n in rule.names) or not len(values):
+        return values
+    names = [frame[n].astype(object).where(frame[n].notna(), "").astype(str).reset_index(drop=True) for n in rule.names]
+    if len(names) == 1:
+        split = names[0].str.split()
+        first, last = split.str[0].fillna(""), split.str[-1].fillna("")
+    else:
+        first, last = names
+    first, last = first.map(agreement.ascii_lower).to_numpy(dtype=object), last.map(agreement.ascii_lower).to_numpy(dtype=object)
+    out = np.asarray(values, dtype=object).copy()
+    chosen = (rng.permutation(len(out)) < round(rule.share * len(out))) & (first != "") & (last != "")  # the learnt share, exactly
+    styles = rng.integers(0, 5, len(out))
+    for i in np.flatnonzero(chosen):
+        local = (f"{first[i]}.{last[i]}", f"{first[i]}{last[i]}", f"{first[i][0]}{last[i]}", f"{first[i]}_{last[i]}", f"{first[i]}{last[i][0]}")[styles[i]]
+        domain = str(out[i]).rpartition("@")[2] or "example.com"
+        out[i] = f"{local}@{domain}"
+    return out
 
 
 def _row_locales(frame: pd.DataFrame, column: str) -> np.ndarray:

@@ -20,7 +20,7 @@ import pandas as pd
 from provisioner.columns import table as column_models
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.relations import hierarchy, inherit
+from provisioner.model.relations import aggregate, hierarchy, inherit, levels, matching
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     assign,
@@ -30,7 +30,7 @@ from provisioner.model.relations.relational import (
     repair_unique,
     spread,
 )
-from provisioner.model.train import model_column, table_seed
+from provisioner.model.train import learnt_columns, table_seed
 from provisioner.progress import Progress, silent
 from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import (
@@ -85,6 +85,7 @@ def sample(bundle: ModelBundle, config: Config, progress: Progress = silent) -> 
         out[key] = made.frame
         counts.update(made.counts)
         notes += made.notes
+        finish_parents(bundle, key, out)
     for table_key, fk_name in sorted(bundle.order.deferred):
         fill_deferred(bundle, out, table_key, fk_name, seed)
     return SyntheticTables(out, bundle.order, seed, tuple(notes), time.perf_counter() - started)
@@ -126,10 +127,13 @@ class TableContext:
     model: TableModel
     order: LoadOrder
     domains: tuple[Domain, ...]
+    copied_parents: frozenset[str] = frozenset()  # parents whose rows are copied verbatim (their keys are the source's)
 
     @classmethod
     def of(cls, bundle: ModelBundle, key: str) -> TableContext:
-        return cls(bundle.snapshot.table(key), bundle.tables[key], bundle.order, bundle.snapshot.domains)
+        table = bundle.snapshot.table(key)
+        copied = frozenset(fk.ref_table for fk in table.foreign_keys if bundle.tables[fk.ref_table].method == "copy")
+        return cls(table, bundle.tables[key], bundle.order, bundle.snapshot.domains, copied)
 
 
 def sample_table(
@@ -178,7 +182,9 @@ def make_rows(
     if model.method == "skip":
         return MadeRows(pd.DataFrame(columns=insertable), {}, ())
     if model.method == "copy" and model.rows is not None:
-        return MadeRows(model.rows.iloc[start:start + n].reset_index(drop=True), {}, ())
+        copied = model.rows.iloc[start:start + n].reset_index(drop=True)
+        kept = {r.column: np.asarray(r.values)[start:start + n] for r in model.rules if isinstance(r, hierarchy.CopiedCounts)}
+        return MadeRows(_redraw_keys(ctx, copied, parents, rng), kept, ())
     picks = plan.picks[start:start + n] if plan.picks is not None else None
     driving = _driving(model, table, order) if picks is not None else None
     frame = pd.DataFrame(index=pd.RangeIndex(n))
@@ -188,13 +194,17 @@ def make_rows(
     if model.conditions and driving is not None and picks is not None:
         names = tuple(c.name[len(hierarchy.CONDITION):] for c in model.conditions)
         given = hierarchy.given_for(picks, parents[driving.fk.ref_table], names)
-    sampled = _columns(table, model, frame, seeds, rng, given)
+    sampled, wanted = _columns(table, model, frame, seeds, rng, given)
+    _match(table, model, frame, parents, wanted, np.random.default_rng(seeds.of("match")))
+    for rule in model.rules:
+        if isinstance(rule, levels.Levels) and not any(order.is_deferred(table.key, m.fk) for m in model.foreign_keys if m.fk.name == rule.fk_name):
+            levels.apply(frame, rule, np.random.default_rng(seeds.of("levels")))
     for fkm in model.foreign_keys:
         if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns) and fkm.fk.ref_table in parents:
             balance_lookup(frame, fkm, parents[fkm.fk.ref_table], rng)
-    frame = fake.fill(table, frame, model.fills, seeds.of("pii"))
+    frame = fake.fill(table, frame, model.fills, seeds.of("pii"), model.rules)
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, parents, rng)
-    frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")))
+    frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")), table)
     frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
     if not seeds.part:
@@ -202,6 +212,28 @@ def make_rows(
     frame = parts.finish(frame, table, model.stats, np.random.default_rng(seeds.of("parts")))  # ranges, composites, partitions
     frame, notes = repair.repair(frame[insertable], table, ctx.domains, seeds.of("repair"), notes)
     return MadeRows(frame, sampled, tuple(notes))
+
+
+def _redraw_keys(ctx: TableContext, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame], rng: np.random.Generator) -> pd.DataFrame:
+    """A copied table's foreign keys into tables that are not copied point at synthetic rows: each is
+    drawn like any non-driving key (by the learnt popularity); keys into copied tables stay as they are."""
+    moved = {}
+    for fkm in ctx.model.foreign_keys:
+        if fkm.fk.ref_table in ctx.copied_parents or fkm.fk.ref_table not in parents or fkm.self_ref:
+            continue
+        if ctx.order.is_deferred(ctx.table.key, fkm.fk):
+            for col in fkm.fk.columns:
+                frame[col] = None  # set at the end of the load (fill_deferred), like any cycle-closing key
+            continue
+        was_null = frame[list(fkm.fk.columns)].isna().any(axis=1).to_numpy()
+        picks = assign(len(frame), parents[fkm.fk.ref_table], fkm, rng)
+        picks[was_null] = -1
+        copy_parent_keys(frame, fkm.fk, parents[fkm.fk.ref_table], picks)
+        moved[fkm.fk.name] = dataclasses.replace(fkm, driving=False)
+    if moved:  # only the redrawn keys may move to make a unique set hold again
+        models = {m.fk.name: moved.get(m.fk.name, dataclasses.replace(m, driving=True)) for m in ctx.model.foreign_keys}
+        frame, _ = repair_unique(frame, ctx.table, models, parents, rng)
+    return frame
 
 
 def _keys(table: Table, model: TableModel, frame: pd.DataFrame, rng: np.random.Generator, start: int = 0) -> None:
@@ -234,14 +266,33 @@ def _foreign_keys(
             copy_parent_keys(frame, fkm.fk, frame, assign(len(frame), frame, fkm, rng))
 
 
+def _references(model: TableModel) -> list[matching.Reference]:
+    return [r for r in model.rules if isinstance(r, matching.Reference)]
+
+
+def _match(
+    table: Table, model: TableModel, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame], wanted: pd.DataFrame | None,
+    rng: np.random.Generator,
+) -> None:
+    """Non-driving keys re-pointed at the parents whose columns fit each row (matching.py)."""
+    for ref in _references(model):
+        if wanted is None or ref.parent not in parents or not all(c.name in wanted for c in ref.columns):
+            continue
+        groups = [tuple(c for c in u if c not in ref.fk_columns) for u in table.uniques if set(ref.fk_columns) <= set(u)]
+        matching.match(frame, ref, wanted, parents[ref.parent], [g for g in groups if g], rng)
+
+
 def _columns(
     table: Table, model: TableModel, frame: pd.DataFrame, seeds: Seeds, rng: np.random.Generator, given: pd.DataFrame | None = None
-) -> dict[str, np.ndarray]:
-    """Fill learnt and rule columns; returns the sampled child counts (hierarchy.py)."""
-    learnt = {c: model_column(table, c, model.roles[c]) for c in model.model_columns}
+) -> tuple[dict[str, np.ndarray], pd.DataFrame | None]:
+    """Fill learnt and rule columns; returns the sampled child counts (hierarchy.py) and the columns
+    the model drew for the parents of non-driving keys (matching.py)."""
+    learnt = learnt_columns(table, model)
     sampled_counts: dict[str, np.ndarray] = {}
-    if model.synthesizer is not None and (learnt or model.count_columns):
-        spec = {**learnt, **{c: hierarchy.count_column(c) for c in model.count_columns}}
+    wanted = None
+    refs = {c.name: c for r in _references(model) for c in r.columns}
+    if model.synthesizer is not None and (learnt or model.count_columns or refs):
+        spec = {**learnt, **{c: hierarchy.count_column(c) for c in model.count_columns}, **refs}
         if given is not None:
             spec.update({c.name: c for c in model.conditions})
         rows = column_models.sample(model.synthesizer, len(frame), spec, seeds.of("model"), given)
@@ -249,15 +300,16 @@ def _columns(
             frame[name] = rows[name].to_numpy()
         generate.apply_specials(frame, learnt, model.stats, np.random.default_rng(seeds.of("specials")))
         sampled_counts = {c: rows[c].to_numpy() for c in model.count_columns}
+        wanted = rows[[c for c in refs if c in rows]] if refs else None
     ruled = [c for c, r in model.roles.items() if r in ("rule", "external") or (r == "model" and model.synthesizer is None)]
     for name in ruled:
         col = table.column(name)
         frame[name] = generate.values_for(table, col, len(frame), model.stats.get(name), rng).to_numpy()
     for name in learnt:
         col = table.column(name)
-        if not col.nullable and frame[name].isna().any():
+        if not col.nullable and frame[name].isna().any() and not any(i.column == name and i.mode == "ratio" for i in model.inherited):
             _fill_missing(frame, name, col.kind, rng, table)
-    return sampled_counts
+    return sampled_counts, wanted
 
 
 def _fill_missing(frame: pd.DataFrame, name: str, kind: str, rng: np.random.Generator, table: Table) -> None:
@@ -290,6 +342,14 @@ def _dedupe_values(frame: pd.DataFrame, table: Table, model: TableModel) -> pd.D
             base = frame.loc[dups, name].astype(str)
             frame.loc[dups, name] = [b[: max(w, 0)] + "~" + s for b, w, s in zip(base, width, suffix)]
     return frame
+
+
+def finish_parents(bundle: ModelBundle, child: str, tables: Mapping[str, pd.DataFrame]) -> None:
+    """Once ``child`` is final: recompute its parents' columns that aggregate it (aggregate.py)."""
+    for key, model in bundle.tables.items():
+        for rule in model.rules:
+            if isinstance(rule, aggregate.Aggregate) and rule.child == child and key in tables:
+                aggregate.apply(tables[key], tables[child], rule, bundle.snapshot.table(key).column(rule.column))
 
 
 def fill_deferred(bundle: ModelBundle, out: dict[str, pd.DataFrame], table_key: str, fk_name: str, seed: int) -> None:

@@ -17,6 +17,12 @@ unique and CHECK repairs) on rows ``k * chunk_rows`` onward, seeded by
 ``(seed, table, "shard<k>")``: it is the same whoever makes it. Of a streamed
 table only the columns its children use are kept (their keys, the columns they
 are conditioned on or copy, the child counts its model sampled).
+
+When no table is streamed, :class:`StreamSource` makes every table at once as
+:func:`provisioner.synth.sample.sample` does, so a ``load`` from a bundle gets the very rows a
+``provision`` gets, parents' aggregates of their children included. With streamed tables, a
+parent is loaded before its children are made: its aggregate columns keep the model's values
+(a known limit, listed in the notes).
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from provisioner.synth.sample import (
     fill_deferred,
     make_rows,
     plan_rows,
+    sample,
     sample_table,
     target_rows,
 )
@@ -162,6 +169,7 @@ def _kept(bundle: ModelBundle, key: str) -> tuple[str, ...]:
         if driving is not None and driving.fk.ref_table == key:
             used.update(c.name[len(hierarchy.CONDITION):] for c in model.conditions)
         used.update(i.parent_column for i in model.inherited if i.parent == key)
+        used.update(s for r in model.rules if getattr(r, "parent", None) == key for s in getattr(r, "sources", ()))
     return tuple(sorted(used))
 
 
@@ -185,6 +193,10 @@ class StreamSource:
         self._rows: dict[str, int] = {}
         self._notes: list[str] = []
         self.seconds = 0.0
+        self._memory: SyntheticTables | None = None  # every table, when none is streamed
+        self._notes += [f"{key}.{r.column}: kept as sampled, not recomputed from {r.child} (a streamed load writes parents first)"
+                        for key, m in bundle.tables.items() for r in m.rules
+                        if self.plan.streamed and type(r).__name__ == "Aggregate"]
 
     @property
     def rows(self) -> Mapping[str, int]:
@@ -195,6 +207,9 @@ class StreamSource:
         return tuple(dict.fromkeys(self._notes))
 
     def frames(self, key: str) -> Iterator[pd.DataFrame]:
+        if not self.plan.streamed:  # every table in memory: made as `sample` makes them, parents' aggregates included
+            yield self._whole(key)
+            return
         if key not in self.plan.streamed:
             started = time.perf_counter()
             made = sample_table(self.bundle, key, self.held, self.counts, self.config)
@@ -208,6 +223,19 @@ class StreamSource:
             kept.append(made.frame[list(self.plan.kept_columns.get(key, ()))])
             yield made.frame
         self.held[key] = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
+
+    def _whole(self, key: str) -> pd.DataFrame:
+        """``key`` of the tables :func:`provisioner.synth.sample.sample` makes, all at once on first use: a
+        parent's column that aggregates its children (aggregate.py) is final only once they are made."""
+        if self._memory is None:
+            started = time.perf_counter()
+            self._memory = sample(self.bundle, self.config)
+            self.seconds += time.perf_counter() - started
+            self._notes += self._memory.notes
+        frame = self._memory.tables[key]
+        self._rows[key] = len(frame)
+        self.held[key] = frame
+        return frame
 
     def _take(self, key: str, made: MadeRows, whole: bool) -> None:
         self._rows[key] = self._rows.get(key, 0) + len(made.frame)
@@ -236,6 +264,8 @@ class StreamSource:
 
     def deferred(self) -> Mapping[str, pd.DataFrame]:
         """Tables with cycle-closing FKs, the FK filled as ``sample`` fills it (streamed tables have none)."""
+        if self._memory is not None:
+            return {key: self._memory.tables[key] for key, _ in self.order.deferred}
         for table_key, fk_name in sorted(self.order.deferred):
             fill_deferred(self.bundle, self.held, table_key, fk_name, self.config.seed)
         return {key: self.held[key] for key, _ in self.order.deferred}

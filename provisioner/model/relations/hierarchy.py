@@ -10,6 +10,7 @@ count. Only aggregates of the source are learnt: counts, never child rows.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,16 @@ from provisioner.pg.connect import run
 from provisioner.schema.snapshot import Column, Table
 
 PREFIX = "__children__"
+
+
+@dataclass(frozen=True)
+class CopiedCounts:
+    """Children per row of a copied (lookup) table, in the order of its copied rows: the copy's rows
+    are the source's, so its children-per-row are kept as they were (the "Music" playlist keeps
+    its thousands of tracks, an empty playlist stays empty), as a learnt column would be."""
+
+    column: str  # column_name(child, fk)
+    values: np.ndarray
 
 
 def column_name(child: str, fk_name: str) -> str:

@@ -16,6 +16,20 @@ rows. :func:`apply` runs once the child's FKs are final: it copies the
 parent's synthetic value into a random ``share`` of the child rows (seeded),
 so the rest keep the model's values as the real "not equal" rows do.
 
+Two more cases are handled the same way:
+
+* **PII and free text** copy their parent's column too (an invoice's billing address
+  is its customer's address): the child's Faker value is replaced by the synthetic
+  parent's Faker value, so the two agree without a real value ever being learnt. A
+  NULL equal to a NULL counts as equal (no state for a Belgian customer, none on
+  its invoices either).
+* **A number that is its parent's number times a factor** (an order line's price is
+  the product's list price, or 80% of it for older orders) is modelled as that
+  factor (``mode="ratio"``): the table's column model learns the ratio with the
+  other columns (so the factor follows the order date), and :func:`apply` multiplies
+  the synthetic parent's value by it. It is chosen when the log-ratio varies far
+  less than the column itself (``RATIO_SPREAD``).
+
 Keys that must agree are learnt the same way (:func:`_agreeing_keys`): an order
 line's customer is its order's customer when the line has foreign keys to both
 the order and the customer and the order has one to the customer. The line's
@@ -31,12 +45,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from provisioner.schema.snapshot import Table, family
+from provisioner.schema.snapshot import INTEGER_KINDS, Table, family
 
 MIN_SHARE = 0.5
 MIN_KAPPA = 0.5  # Cohen's kappa: (share - chance) / (1 - chance), chance = equal by accident if independent
 MIN_MATCHED = 30
 PROBE_ROWS = 200
+RATIO_SPREAD = 0.25  # std of log(child / parent) at most this share of std of log(child)
+INHERITABLE = ("model", "pii", "text")
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,7 @@ class Inherit:
     column: str  # in the child
     parent_column: str
     share: float
+    mode: str = "copy"  # "copy": a share of the rows copy the parent's value; "ratio": the model samples child / parent
 
 
 def learn(
@@ -55,7 +72,7 @@ def learn(
 ) -> tuple[Inherit, ...]:
     """What each learnt column of ``table`` copies from a parent; ``parents`` maps an FK's
     parent key to (its table, its training rows, its roles)."""
-    learnt = [c for c, r in roles.items() if r == "model" and c in frame]
+    learnt = [c for c, r in roles.items() if r in INHERITABLE and c in frame]
     out: dict[str, Inherit] = {}
     for fk in table.foreign_keys:
         if fk.ref_table not in parents or fk.ref_table == table.key or not learnt:
@@ -67,13 +84,18 @@ def learn(
         probe = joined.sample(n=min(PROBE_ROWS, len(joined)), random_state=0)
         for col in learnt:
             kind = family(table.column(col).kind)
-            for pcol in (c.name for c in parent.columns if parent_roles.get(c.name) in ("model", "pii")):
+            for pcol in (c.name for c in parent.columns if parent_roles.get(c.name) in INHERITABLE):
                 if family(parent.column(pcol).kind) != kind or f"__p_{pcol}" not in joined:
+                    continue
+                if roles[col] == "model" and kind == "numeric" and _ratio(joined[col], joined[f"__p_{pcol}"]):
+                    share = _equal_share(joined[col], joined[f"__p_{pcol}"], kind, kappa=False)
+                    if col not in out or out[col].mode != "ratio":
+                        out[col] = Inherit(fk.name, fk.ref_table, fk.columns, fk.ref_columns, col, pcol, share, "ratio")
                     continue
                 if _equal_share(probe[col], probe[f"__p_{pcol}"], kind, kappa=False) < MIN_SHARE / 2:  # most pairs share nothing
                     continue
                 share = _equal_share(joined[col], joined[f"__p_{pcol}"], kind)
-                if share >= MIN_SHARE and (col not in out or share > out[col].share):
+                if share >= MIN_SHARE and (col not in out or out[col].mode == "copy" and share > out[col].share):
                     out[col] = Inherit(fk.name, fk.ref_table, fk.columns, fk.ref_columns, col, pcol, share)
     return tuple(out.values()) + _agreeing_keys(table, frame, parents)
 
@@ -108,6 +130,32 @@ def _agreeing_keys(table: Table, frame: pd.DataFrame, parents: Mapping[str, tupl
     return tuple(out.values())
 
 
+def _ratio(child: pd.Series, parent: pd.Series) -> bool:
+    """Whether ``child`` is ``parent`` times a factor that varies far less than ``child`` (both positive)."""
+    c = pd.to_numeric(child, errors="coerce").to_numpy(dtype=float)
+    p = pd.to_numeric(parent, errors="coerce").to_numpy(dtype=float)
+    if len(c) < MIN_MATCHED or np.isnan(c).any() or np.isnan(p).any() or (c <= 0).any() or (p <= 0).any():
+        return False
+    spread = float(np.std(np.log(c)))
+    return spread > 0 and float(np.std(np.log(c) - np.log(p))) <= RATIO_SPREAD * spread
+
+
+def ratios(frame: pd.DataFrame, inherits: tuple[Inherit, ...], parents: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """``frame`` (training rows) with each ratio-mode column replaced by child / parent, as the model learns it."""
+    out = frame.copy()
+    for inh in inherits:
+        if inh.mode != "ratio" or inh.parent not in parents:
+            continue
+        values = _parent_values(out, inh, parents[inh.parent])
+        if values is not None:
+            own = pd.to_numeric(out[inh.column], errors="coerce").to_numpy(dtype=float)
+            ratio = own / pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            unknown = np.isnan(ratio) & ~np.isnan(own)  # the parent was not read (a capped sample of it)
+            ratio[unknown] = np.nanmedian(ratio) if np.isfinite(ratio).any() else 1.0
+            out[inh.column] = ratio
+    return out
+
+
 def _join(child: pd.DataFrame, parent: pd.DataFrame, fk_columns: tuple[str, ...], ref_columns: tuple[str, ...]) -> pd.DataFrame:
     if not all(c in child for c in fk_columns) or not all(c in parent for c in ref_columns):
         return pd.DataFrame()
@@ -123,39 +171,79 @@ def _join(child: pd.DataFrame, parent: pd.DataFrame, fk_columns: tuple[str, ...]
 
 
 def _equal_share(child: pd.Series, parent: pd.Series, kind: str, kappa: bool = True) -> float:
-    both = child.notna() & parent.notna()
-    if not both.any():
+    """Share of rows where the two agree (NULL agrees with NULL), if beyond chance (Cohen's kappa)."""
+    if not len(child):
         return 0.0
-    a, b = child[both], parent[both]
+    a, b = child, parent
     if kind == "numeric":
         a = pd.to_numeric(a, errors="coerce").round(9)
         b = pd.to_numeric(b, errors="coerce").round(9)
-    a, b = a.astype(str), b.astype(str)
+    a = a.astype(object).where(a.notna(), "\0null").astype(str)
+    b = b.astype(object).where(b.notna(), "\0null").astype(str)
     share = float((a.to_numpy() == b.to_numpy()).sum()) / len(child)
     if not kappa:
         return share
-    chance = float((a.value_counts(normalize=True) * b.value_counts(normalize=True)).sum()) * float(both.mean())
+    chance = float((a.value_counts(normalize=True) * b.value_counts(normalize=True)).sum())
     agreement = (share - chance) / (1 - chance) if chance < 1 else 0.0
     return share if agreement >= MIN_KAPPA else 0.0
 
 
-def apply(frame: pd.DataFrame, inherits: tuple[Inherit, ...], done: Mapping[str, pd.DataFrame], rng: np.random.Generator) -> pd.DataFrame:
-    """Copy parents' synthetic values into a ``share`` of the rows (the FKs must be final)."""
+def _parent_values(frame: pd.DataFrame, inh: Inherit, parent: pd.DataFrame) -> pd.Series | None:
+    """The parent's ``parent_column`` for every row of ``frame`` (NaN/None where the key finds none)."""
+    if inh.parent_column not in parent or not set(inh.fk_columns) <= set(frame.columns) or not set(inh.ref_columns) <= set(parent.columns):
+        return None
+    lookup = parent[[*inh.ref_columns, inh.parent_column]].drop_duplicates(list(inh.ref_columns))
+    lookup = lookup.rename(columns={**{r: f"__k{i}" for i, r in enumerate(inh.ref_columns)}, inh.parent_column: "__value"})
+    keys = frame[list(inh.fk_columns)].reset_index(drop=True)
+    keys.columns = [f"__k{i}" for i in range(len(inh.fk_columns))]
+    try:
+        for col in keys.columns:  # the same spelling of a key on both sides (Int64 vs object ints)
+            numeric = pd.to_numeric(keys[col], errors="coerce")
+            other = pd.to_numeric(lookup[col], errors="coerce")
+            if numeric.notna().sum() == keys[col].notna().sum() and other.notna().sum() == lookup[col].notna().sum():
+                keys[col], lookup[col] = numeric.astype(float), other.astype(float)
+        return keys.merge(lookup, how="left", on=list(keys.columns))["__value"]
+    except (ValueError, TypeError):
+        return None
+
+
+def apply(
+    frame: pd.DataFrame, inherits: tuple[Inherit, ...], done: Mapping[str, pd.DataFrame], rng: np.random.Generator,
+    table: Table | None = None,
+) -> pd.DataFrame:
+    """Copy parents' synthetic values into a ``share`` of the rows, or multiply them by the sampled
+    ratio (the FKs must be final)."""
     for inh in inherits:
         parent = done.get(inh.parent)
-        if parent is None or inh.column not in frame or inh.parent_column not in parent:
+        if parent is None or inh.column not in frame:
             continue
-        lookup = parent[[*inh.ref_columns, inh.parent_column]].drop_duplicates(list(inh.ref_columns))
-        lookup = lookup.rename(columns={**{r: f"__k{i}" for i, r in enumerate(inh.ref_columns)}, inh.parent_column: "__value"})
-        keys = frame[list(inh.fk_columns)].reset_index(drop=True)
-        keys.columns = [f"__k{i}" for i in range(len(inh.fk_columns))]
-        try:
-            values = keys.merge(lookup, how="left", on=list(keys.columns))["__value"]
-        except (ValueError, TypeError):
+        values = _parent_values(frame, inh, parent)
+        if values is None:
             continue
-        chosen = (rng.random(len(frame)) < inh.share) & values.notna().to_numpy()
+        found = _found(frame, inh)
+        if inh.mode == "ratio":
+            factor = pd.to_numeric(frame[inh.column], errors="coerce").to_numpy(dtype=float)
+            product = np.where(found, pd.to_numeric(values, errors="coerce").to_numpy(dtype=float) * factor, np.nan)
+            frame[inh.column] = _rounded(pd.Series(product, index=frame.index), table, inh.column)
+            continue
+        chosen = (rng.random(len(frame)) < inh.share) & found
         if chosen.any():
             column = frame[inh.column].astype(object).to_numpy(copy=True)
-            column[chosen] = values.to_numpy(dtype=object)[chosen]
+            column[chosen] = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)[chosen]
             frame[inh.column] = pd.Series(column, index=frame.index).infer_objects()
     return frame
+
+
+def _rounded(values: pd.Series, table: Table | None, name: str) -> pd.Series:
+    """A product rounded to the column's stored precision (an integer column gets integers)."""
+    if table is None:
+        return values
+    col = table.column(name)
+    if col.kind in INTEGER_KINDS:
+        return values.round().astype("Int64")
+    return values.round(col.scale) if col.scale is not None else values
+
+
+def _found(frame: pd.DataFrame, inh: Inherit) -> np.ndarray:
+    """Rows whose foreign key is set (a row without a parent has nothing to copy)."""
+    return frame[list(inh.fk_columns)].notna().all(axis=1).to_numpy()

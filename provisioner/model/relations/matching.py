@@ -1,0 +1,171 @@
+"""Which parent a non-driving foreign key picks: the one whose columns fit the row.
+
+A link table's second key (``playlist_track.track_id``) or a line's product
+(``invoice_line.track_id``) is otherwise drawn by popularity alone, so a
+"Movies" playlist gets music tracks and a line's track has nothing to do with its
+invoice. Here the child's column model also learns the referenced parent's
+learnt columns (``__ref__<fk>__<column>``, joined on the source rows: a joint
+distribution, no rows kept), together with the child's own columns and its
+driving parent's. When sampling, the model says what kind of parent each row
+wants; :func:`match` then hands every row the synthetic parent closest to that
+(standardised numbers, categories equal or not), without changing how many
+children each parent gets: the counts drawn by popularity are kept as
+capacities, so the children-per-parent histogram stays as learnt. A row never
+gets a parent that its group (the rest of a unique key it is part of) already has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from provisioner.columns import codec
+from provisioner.schema.snapshot import Column, ForeignKey, Table
+
+PREFIX = "__ref__"
+NEIGHBOURS = 64  # candidates per row (16 for large shards: the search dominates)
+LARGE = 20_000
+MIN_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Reference:
+    fk_name: str
+    fk_columns: tuple[str, ...]
+    ref_columns: tuple[str, ...]
+    parent: str
+    columns: tuple[Column, ...]  # the parent's learnt columns, as the child's model sees them (renamed)
+    sources: tuple[str, ...]  # the parent's names of those columns, in the same order
+
+
+def column_name(fk_name: str, column: str) -> str:
+    return f"{PREFIX}{fk_name}__{column}"
+
+
+def learn(
+    table: Table, frame: pd.DataFrame, fk: ForeignKey, parent: pd.DataFrame, columns: Mapping[str, Column],
+) -> tuple[Reference, pd.DataFrame] | None:
+    """The reference through ``fk`` and the parent's ``columns`` for every row of ``frame`` (renamed),
+    or None when too few rows find their parent."""
+    if len(frame) < MIN_ROWS or not columns or not set(fk.columns) <= set(frame.columns):
+        return None
+    keys = _key(frame, fk.columns)
+    index = pd.Series(np.arange(len(parent)), index=_key(parent, fk.ref_columns).to_numpy())
+    index = index[~index.index.duplicated()]
+    at = keys.map(index)
+    if at.notna().sum() < MIN_ROWS:
+        return None
+    picks = at.fillna(-1).to_numpy(dtype=np.int64)
+    out = pd.DataFrame(index=frame.index)
+    renamed = []
+    for name, col in columns.items():
+        values = parent[name].to_numpy(dtype=object)[np.maximum(picks, 0)] if len(parent) else np.full(len(frame), None)
+        new = column_name(fk.name, name)
+        out[new] = pd.Series(values, index=frame.index).where(pd.Series(picks >= 0, index=frame.index), None).infer_objects()
+        renamed.append(replace(col, name=new))
+    return Reference(fk.name, fk.columns, fk.ref_columns, fk.ref_table, tuple(renamed), tuple(columns)), out
+
+
+def _key(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    parts = []
+    for col in columns:
+        series = frame[col].reset_index(drop=True)
+        numeric = pd.to_numeric(series, errors="coerce")
+        text = numeric.astype(float).map(repr) if numeric.notna().sum() == series.notna().sum() else series.astype(str)
+        parts.append(text.where(series.notna(), None))
+    out = parts[0].astype(object)
+    for part in parts[1:]:
+        out = out + "\x1f" + part
+    return out
+
+
+def _features(values: pd.DataFrame, columns: tuple[Column, ...], reference: pd.DataFrame) -> np.ndarray:
+    """Numbers standardised by ``reference`` (the synthetic parents), categories one-hot."""
+    blocks = []
+    for col in columns:
+        if codec.is_numeric(col):
+            ref = codec.encode(reference[[col.name]], {col.name: col})[col.name].astype(float)
+            mine = codec.encode(values[[col.name]], {col.name: col})[col.name].astype(float)
+            scale = float(ref.std()) or 1.0
+            centre = float(ref.mean()) if ref.notna().any() else 0.0
+            blocks.append(((mine - centre) / scale).fillna(0.0).to_numpy()[:, None])
+        else:
+            cats = pd.unique(reference[col.name].astype(object).map(str))
+            mine = values[col.name].astype(object).map(str).to_numpy()
+            blocks.append((mine[:, None] == cats[None, :]).astype(float))
+    return np.hstack(blocks) if blocks else np.zeros((len(values), 0))
+
+
+def match(
+    frame: pd.DataFrame, ref: Reference, wanted: pd.DataFrame, parent: pd.DataFrame, groups: list[tuple[str, ...]],
+    rng: np.random.Generator,
+) -> None:
+    """Re-point ``frame``'s ``ref`` key at the parents closest to ``wanted`` (the model's columns per row),
+    keeping each parent's number of children; ``groups``: the other columns of unique keys with the FK."""
+    from sklearn.neighbors import NearestNeighbors
+
+    if len(parent) == 0 or len(frame) == 0 or not all(c in frame for c in ref.fk_columns):
+        return
+    index = pd.Series(np.arange(len(parent)), index=_key(parent, ref.ref_columns).to_numpy())
+    index = index[~index.index.duplicated()]
+    current = _key(frame, ref.fk_columns).map(index)
+    assigned = current.notna().to_numpy()
+    if not assigned.any():
+        return
+    capacity = np.bincount(current[assigned].to_numpy(dtype=np.int64), minlength=len(parent))
+    sources = {c.name: s for c, s in zip(ref.columns, ref.sources)}
+    reference = pd.DataFrame({c.name: parent[sources[c.name]].to_numpy() for c in ref.columns})
+    x_parent = _features(reference, ref.columns, reference)
+    x_rows = _features(wanted.reset_index(drop=True), ref.columns, reference)
+    k = min(NEIGHBOURS if assigned.sum() <= LARGE else 16, len(parent))
+    _, near = NearestNeighbors(n_neighbors=k).fit(x_parent).kneighbors(x_rows[assigned])
+    group_keys = _groups(frame, groups)
+    picks = _greedy(np.flatnonzero(assigned), near, capacity, group_keys, rng)
+    for child_col, parent_col in zip(ref.fk_columns, ref.ref_columns):
+        column = frame[child_col].to_numpy(dtype=object).copy()
+        column[np.flatnonzero(assigned)] = parent[parent_col].to_numpy(dtype=object)[picks]
+        frame[child_col] = column
+
+
+def _groups(frame: pd.DataFrame, groups: list[tuple[str, ...]]) -> np.ndarray | None:
+    if not groups:
+        return None
+    cols = [c for c in groups[0] if c in frame]
+    return pd.factorize(_key(frame, tuple(cols)))[0] if cols else None
+
+
+def _greedy(rows: np.ndarray, near: np.ndarray, capacity: np.ndarray, groups: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+    """Each row's nearest parent with room left that its group does not have yet, in vectorised rounds:
+    round r offers every unplaced row its r-th neighbour, in a random order, and a parent takes as many as
+    it has room for; rows left after all neighbours get any parent with room."""
+    n, k = near.shape
+    left = capacity.astype(np.int64).copy()
+    out = np.full(n, -1, dtype=np.int64)
+    group = groups[rows].astype(np.int64) if groups is not None else np.zeros(n, dtype=np.int64)
+    width = np.int64(len(capacity))
+    taken = np.empty(0, dtype=np.int64)
+    order = rng.permutation(n)
+    for r in range(k):
+        todo = order[out[order] < 0]
+        if not len(todo):
+            break
+        want = near[todo, r].astype(np.int64)
+        pair = group[todo] * width + want
+        fresh = ~np.isin(pair, taken) & ~pd.Series(pair).duplicated().to_numpy()
+        todo, want, pair = todo[fresh], want[fresh], pair[fresh]
+        rank = pd.Series(want).groupby(want).cumcount().to_numpy()  # position in the queue of its parent
+        ok = rank < left[want]
+        out[todo[ok]] = want[ok]
+        np.subtract.at(left, want[ok], 1)
+        taken = np.concatenate([taken, pair[ok]])
+    rest = np.flatnonzero(out < 0)
+    if len(rest):
+        pool = np.repeat(np.arange(len(left)), np.maximum(left, 0))
+        pool = rng.permutation(pool)
+        fill = pool[: len(rest)] if len(pool) else near[rest, 0]
+        out[rest[: len(fill)]] = fill
+        out[rest[len(fill):]] = near[rest[len(fill):], 0]
+    return out

@@ -1,0 +1,174 @@
+"""The learnt rules, one by one, on small frames: what each learns, that it keeps no row, what it repairs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from provisioner.columns import fd, rules, strata
+from provisioner.config import PrivacyConfig
+from provisioner.model import agreement, detection
+from provisioner.model.pii import PiiColumn
+from provisioner.model.relations import aggregate, levels
+from provisioner.privacy import exemptions
+from provisioner.privacy.metrics import check_table
+from provisioner.schema.snapshot import Column, ForeignKey, Table
+from provisioner.synth import fake
+
+RNG = np.random.default_rng(0)
+
+
+def _table(name: str, cols: list[tuple[str, str]], pk: tuple[str, ...] = ("id",), fks: tuple[ForeignKey, ...] = ()) -> Table:
+    return Table(schema="public", name=name, columns=tuple(Column(c, k, k, scale=2 if k == "numeric" else None) for c, k in cols),
+                 primary_key=pk, foreign_keys=fks)
+
+
+def test_value_sets_snap_any_model_back_onto_the_source_values() -> None:
+    frame = pd.DataFrame({"price": RNG.choice([0.99, 1.99], 500), "rare": np.arange(500.0)})
+    cols = {"price": Column("price", "numeric", "numeric", scale=2), "rare": Column("rare", "numeric", "numeric")}
+    found = rules.learn(frame, cols)
+    assert [type(r).__name__ for r in found if getattr(r, "column", None) == "price"] == ["ValueSet"]
+    assert not any(isinstance(r, rules.ValueSet) and r.column == "rare" for r in found)  # 500 distinct values: continuous
+    smeared = pd.DataFrame({"price": [1.01, 1.44, 1.6, 5.02, None], "rare": [1.0] * 5})
+    out = rules.apply(smeared, found, cols, RNG)
+    assert out["price"].iloc[:4].tolist() == [0.99, 0.99, 1.99, 1.99] and pd.isna(out["price"].iloc[4])
+
+
+def test_a_value_held_by_too_few_rows_is_not_in_the_set() -> None:
+    values = np.concatenate([np.full(300, 0.0), np.full(300, 0.05), [0.01, 0.02]])
+    (found,) = [r for r in rules.learn(pd.DataFrame({"d": values}), {"d": Column("d", "real", "real")}) if isinstance(r, rules.ValueSet)]
+    assert found.values.tolist() == [0.0, 0.05]
+
+
+def test_datetimes_keep_resolution_rhythm_and_order() -> None:
+    days = pd.Timestamp("2020-01-06") + pd.to_timedelta(RNG.integers(0, 700, 400), unit="D")
+    gap = pd.to_timedelta(RNG.integers(1, 20, len(days)), unit="D")
+    frame = pd.DataFrame({"ordered": days, "shipped": days + gap})
+    frame = frame[(frame["ordered"].dt.dayofweek < 5) & (frame["shipped"].dt.dayofweek < 5)]  # weekdays, at midnight
+    cols = {c: Column(c, "timestamp", "timestamp") for c in frame}
+    found = rules.learn(frame, cols)
+    calendars = {r.column: r for r in found if isinstance(r, rules.Calendar)}
+    assert calendars["ordered"].unit == rules.DAY and calendars["ordered"].weekdays[5:].sum() == 0
+    assert any(isinstance(r, rules.Ordered) and (r.low, r.high) == ("ordered", "shipped") for r in found)
+    noisy = pd.DataFrame({"ordered": pd.Timestamp("2021-03-01") + pd.to_timedelta(RNG.uniform(0, 300, 300), unit="D")})
+    noisy["shipped"] = noisy["ordered"] - pd.to_timedelta(RNG.uniform(0, 3, 300), unit="D")  # before it, some on weekends
+    out = rules.apply(noisy, found, cols, RNG)
+    assert (out["ordered"] == out["ordered"].dt.normalize()).all() and (out["ordered"].dt.dayofweek < 5).all()
+    assert (out["shipped"].dt.dayofweek < 5).all() and (out["shipped"] >= out["ordered"]).all()
+
+
+def test_a_parent_equal_to_the_sum_of_its_childrens_products_is_learnt_and_recomputed() -> None:
+    parent = _table("inv", [("id", "integer"), ("total", "numeric")])
+    fk = ForeignKey("fk", ("inv",), "inv", ("id",), "")
+    child = _table("line", [("id", "integer"), ("inv", "integer"), ("qty", "integer"), ("price", "numeric")], fks=(fk,))
+    lines = pd.DataFrame({"id": range(200), "inv": RNG.integers(0, 40, 200), "qty": RNG.integers(1, 4, 200), "price": RNG.choice([0.99, 1.99], 200)})
+    invoices = pd.DataFrame({"id": range(40)})
+    invoices["total"] = invoices["id"].map((lines.qty * lines.price).groupby(lines.inv).sum()).fillna(0).round(2)
+    roles = {"id": "key", "inv": "key", "qty": "model", "price": "model", "total": "model"}
+    (found,) = aggregate.learn(parent, invoices, roles, [(child, lines, roles)])
+    assert (found.column, found.op, set(found.terms)) == ("total", "sum_product", {"qty", "price"})
+    fresh = invoices.assign(total=0.0)
+    aggregate.apply(fresh, lines, found, parent.column("total"))
+    assert np.allclose(fresh["total"], invoices["total"])
+
+
+def test_hierarchy_levels_rebuild_the_tree_top_down() -> None:
+    fk = ForeignKey("boss", ("reports_to",), "emp", ("id",), "")
+    emp = _table("emp", [("id", "integer"), ("title", "text"), ("reports_to", "integer")], fks=(fk,))
+    frame = pd.DataFrame({"id": range(1, 9), "title": ["GM", "SM", "ITM", "Agent", "Agent", "Agent", "Staff", "Staff"],
+                          "reports_to": [None, 1, 1, 2, 2, 2, 3, 3]})
+    (found,) = levels.learn(emp, frame, {"id": "key", "title": "model", "reports_to": "key"})
+    assert found.depths == (1, 2, 5) and found.columns == ("title",)
+    made = pd.DataFrame({"id": range(1, 9), "title": ["Agent"] * 8, "reports_to": [None] * 8})
+    levels.apply(made, found, np.random.default_rng(3))
+    boss = made.set_index("id")["title"]
+    pairs = set(zip(made["title"], made["reports_to"].map(boss)))
+    assert pairs <= {("GM", np.nan), ("SM", "GM"), ("ITM", "GM"), ("Agent", "SM"), ("Staff", "ITM")} | {("GM", None)}
+
+
+def test_agreement_learns_shares_and_fake_keeps_them() -> None:
+    frame = pd.DataFrame({
+        "first": ["Ana", "Bo", "Cy", "Di"] * 10, "last": ["Lima", "Berg", "Cole", "Dunn"] * 10,
+        "country": ["Belgium", "USA", "Belgium", "USA"] * 10, "state": [None, "CA", None, "NY"] * 10,
+    })
+    frame["mail"] = [f"{a.lower()}.{b.lower()}@x.com" for a, b in zip(frame["first"], frame["last"])]
+    fills = [PiiColumn("p", "first", "first_name", ""), PiiColumn("p", "last", "last_name", ""),
+             PiiColumn("p", "mail", "email", ""), PiiColumn("p", "state", "state", "", null_rate=0.5)]
+    found = agreement.learn(frame, fills)
+    by_type = {type(r).__name__: r for r in found}
+    assert by_type["EmailFromName"].share == 1.0 and by_type["NullsByCountry"].shares == {"Belgium": 1.0, "USA": 0.0}
+    table = _table("p", [("id", "integer"), ("first", "text"), ("last", "text"), ("mail", "text"), ("country", "text"), ("state", "text")])
+    made = fake.fill(table, pd.DataFrame({"id": range(40), "country": frame["country"]}), fills, 5, found)
+    assert made.loc[made["country"] == "Belgium", "state"].isna().all() and made.loc[made["country"] == "USA", "state"].notna().all()
+    local = made["mail"].str.split("@").str[0]
+    assert all(agreement.ascii_lower(f)[:3] in m or agreement.ascii_lower(la)[:3] in m for m, f, la in zip(local, made["first"], made["last"]))
+    assert not made["first"].isin(frame["first"]).all()
+
+
+def test_text_shape_picks_names_for_people_and_words_otherwise() -> None:
+    composers = pd.Series(["Angus Young, Malcolm Young", "Steven Tyler", "John Smith, Mary Jones, Paul Brown"] * 20)
+    titles = pd.Series(["The Long Road", "Night Train", "Fire"] * 20)
+    assert agreement._text_shape(composers, "composer").provider == "name"
+    shape = agreement._text_shape(titles, "title")
+    assert shape.provider == "words" and shape.capitalised == 1.0 and shape.words[:3] == pytest.approx((1 / 3, 1 / 3, 1 / 3), abs=0.01)
+
+
+def test_fd_map_never_keeps_a_rare_determinant_value() -> None:
+    n = 400
+    code = np.concatenate([np.repeat(np.arange(20), 19), np.arange(100, 120)])  # 20 values of 19 rows, 20 of one row
+    frame = pd.DataFrame({"code": code[:n], "label": [f"l{c % 7}" for c in code[:n]]})
+    dep = fd.learn(frame, ["code"], ["label"])["label"]
+    assert not dep.categories and all(k < 100 for k in dep.mapping)  # the one-row values would be real rows' pairs
+
+
+def test_strata_split_a_table_whose_groups_differ() -> None:
+    kind = RNG.choice(["audio", "video"], 1000, p=[0.8, 0.2])
+    length = np.where(kind == "video", RNG.normal(100, 5, 1000), RNG.normal(10, 2, 1000))
+    data = pd.DataFrame({"kind": kind, "length": length, "noise": RNG.random(1000)})
+    assert strata.choose(data, {"kind": "categorical", "length": "numeric", "noise": "numeric"}) == "kind"
+    flat = pd.DataFrame({"kind": kind, "noise": RNG.random(1000)})
+    assert strata.choose(flat, {"kind": "categorical", "noise": "numeric"}) is None
+
+
+def test_gate_exempts_reference_data_with_the_reason() -> None:
+    class Rows:
+        def __init__(self, frame: pd.DataFrame) -> None:
+            self.train, self.holdout = frame, frame.iloc[0:0]
+
+    class Model:
+        def __init__(self, cols: tuple[str, ...], n: int, roles: dict[str, str]) -> None:
+            self.model_columns, self.source_rows, self.roles, self.fills = cols, n, roles, ()
+
+    grid = pd.DataFrame([(g, a) for g in "MF" for a in ("18-30", "31-50", "51+")], columns=["gender", "age"])
+    table = _table("demo", [("id", "integer"), ("gender", "text"), ("age", "text")])
+    reason = exemptions.reference_data(table, Model(("gender", "age"), 6, {"gender": "model", "age": "model"}), Rows(grid), None)
+    assert "combination" in reason and "2 x 3 = 6" in reason
+    one = exemptions.reference_data(table, Model(("gender",), 1, {"gender": "model"}), Rows(grid.head(1)), None)
+    assert "one-row" in one
+    people = pd.DataFrame({"gender": list("MFMF"), "age": ["18-30"] * 4})
+    assert exemptions.reference_data(table, Model(("gender", "age"), 4, {"gender": "model", "age": "model"}), Rows(people), None) == ""
+
+
+def test_detection_tells_shifted_rows_and_not_resampled_ones() -> None:
+    real = pd.DataFrame({"x": RNG.normal(0, 1, 600), "c": RNG.choice(list("abc"), 600)})
+    same = pd.DataFrame({"x": RNG.normal(0, 1, 600), "c": RNG.choice(list("abc"), 600)})
+    shifted = same.assign(x=same["x"] + 2)
+    kinds = {"x": "numeric", "c": "categorical"}
+    assert detection.detect(real, same, kinds, importance=False).auc < 0.6
+    found = detection.detect(real, shifted, kinds)
+    assert found.auc > 0.85 and found.importance[0][0] == "x"
+    utility = detection.tstr(same, real.iloc[:400], real.iloc[400:], kinds, "c")
+    assert utility is not None and utility.task == "classification" and 0 <= utility.synthetic <= 1
+
+
+def test_nndr_fails_only_when_its_excess_is_significant() -> None:
+    rng = np.random.default_rng(1)
+    train = pd.DataFrame({"x": rng.normal(0, 1, 400)})
+    holdout = pd.DataFrame({"x": rng.normal(0, 1, 40)})  # a small holdout: its 5th percentile is a coarse cut
+    near = pd.DataFrame({"x": train["x"].to_numpy()[:300] + rng.normal(0, 1e-4, 300)})  # jittered copies
+    config = PrivacyConfig()
+    jittered = check_table("t", train, holdout, near, {"x": "numeric"}, config)
+    assert not next(m for m in jittered.metrics if m.name == "nndr").passed
+    fresh = check_table("t", train, holdout, pd.DataFrame({"x": rng.normal(0, 1, 300)}), {"x": "numeric"}, config)
+    assert next(m for m in fresh.metrics if m.name == "nndr").passed
