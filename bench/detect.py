@@ -14,6 +14,8 @@ Prints ``name=value`` lines:
                                      driving parent when it is synthesised (what a fresh sample scores)
     <dataset>_<table>_binned_auc     parents' numbers and datetimes as deciles (a parent's exact value,
                                      repeated over its children, names it: no fresh sample shares it)
+    <dataset>_<table>_grouped_auc    the same test with one parent's rows never split between the folds a classifier
+                                     learns from and the fold it is tested on (it cannot recognise a parent it saw)
     <dataset>_<table>_giveaway       the feature whose shuffling costs the classifier most, and how much
     <dataset>_<table>_tstr / _trtr   train-on-synthetic vs train-on-real score on the real holdout
     <dataset>_mean_auc               mean over tables of at least 200 source rows (the acceptance figure)
@@ -60,7 +62,8 @@ def run(name: str, url: str, seed: int, importance: bool) -> float | None:
         if table.detection is None:
             continue
         emit(f"{label}_auc", round(table.detection.auc, 3))
-        for what, value in (("real_vs_real_auc", table.baseline), ("binned_auc", table.binned), ("binned_real_vs_real_auc", table.baseline_binned)):
+        for what, value in (("real_vs_real_auc", table.baseline), ("binned_auc", table.binned), ("binned_real_vs_real_auc", table.baseline_binned),
+                            ("grouped_auc", table.grouped), ("grouped_real_vs_real_auc", table.baseline_grouped)):
             if value is not None:
                 emit(f"{label}_{what}", round(value, 3))
         if table.detection.importance:
@@ -73,7 +76,7 @@ def run(name: str, url: str, seed: int, importance: bool) -> float | None:
     mean = result.mean_auc(fidelity.LARGE_ROWS)
     emit(f"{tag}_mean_auc", round(mean, 3) if mean is not None else "none")
     emit(f"{tag}_mean_auc_all", round(result.mean_auc() or 0.0, 3))
-    for what in ("baseline", "binned", "baseline_binned"):
+    for what in ("baseline", "binned", "baseline_binned", "grouped", "baseline_grouped"):
         value = result.mean_auc(fidelity.LARGE_ROWS, what)
         emit(f"{tag}_mean_{'real_vs_real' if what == 'baseline' else what}_auc", round(value, 3) if value is not None else "none")
     emit(f"{tag}_max_auc", round(max(t.detection.auc for t in result.tables.values() if t.detection and t.source_rows >= fidelity.LARGE_ROWS), 3))

@@ -47,10 +47,13 @@ class TableFidelity:
     baseline: float | None = None  # the same test between two halves of the real rows (split by new parents)
     binned: float | None = None  # the AUC with parents' numbers and datetimes as deciles (no parent identity)
     baseline_binned: float | None = None
+    grouped: float | None = None  # the AUC with the rows of one parent kept in one fold (no parent is recognised)
+    baseline_grouped: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"source_rows": self.source_rows, "note": self.note,
                 "detection": self.detection.to_dict() if self.detection else None,
+                "grouped_by_parent_auc": _round(self.grouped), "grouped_real_vs_real_auc": _round(self.baseline_grouped),
                 "real_vs_real_auc": _round(self.baseline), "binned_parents_auc": _round(self.binned),
                 "binned_parents_real_vs_real_auc": _round(self.baseline_binned),
                 "utility": self.utility.to_dict() if self.utility else None}
@@ -64,9 +67,11 @@ class FidelityResult:
     def mean_auc(self, min_rows: int = 0, which: str = "auc") -> float | None:
         """Mean AUC over the tables of at least ``min_rows`` source rows, each floored at 0.5: an AUC
         below 0.5 is cross-validation noise (identical value counts on both sides), not a better table.
-        ``which``: "auc" (parents joined), "baseline", "binned" or "baseline_binned"."""
-        values = [t.detection.auc if which == "auc" else getattr(t, which) for t in self.tables.values()
-                  if t.detection and t.source_rows >= min_rows]
+        ``which``: "auc" (parents joined), "baseline", "binned", "baseline_binned", "grouped" (folds by parent
+        where a table has a synthesised driving parent, the plain test elsewhere) or "baseline_grouped"."""
+        values = [t.detection.auc if which == "auc" else t.grouped if which == "grouped" and t.grouped is not None
+                  else t.detection.auc if which == "grouped" else getattr(t, which)
+                  for t in self.tables.values() if t.detection and t.source_rows >= min_rows]
         aucs = [max(v, 0.5) for v in values if v is not None]
         return float(np.mean(aucs)) if aucs else None
 
@@ -184,6 +189,11 @@ def _table(
             "binned": _auc(binned_real, binned_syn, bkinds, tseed, max_rows),
             "baseline_binned": _auc(binned_real[halves], binned_real[~halves], bkinds, tseed, max_rows),
         }
+        parents = _parent_keys(bundle, key, real[key]), _parent_keys(bundle, key, synthetic[key])
+        if parents[0] is not None and parents[1] is not None:
+            grouped_real, grouped_syn = real_frame.assign(**{_GROUP: parents[0]}), syn_frame.assign(**{_GROUP: parents[1]})
+            extra["grouped"] = _auc(grouped_real, grouped_syn, kinds, tseed, max_rows, _GROUP)
+            extra["baseline_grouped"] = _auc(grouped_real[halves], grouped_real[~halves], kinds, tseed, max_rows, _GROUP)
     utility = None
     if split is not None and len(split.holdout):
         own = kinds_of(bundle, key)
@@ -195,9 +205,21 @@ def _table(
     return TableFidelity(key, source_rows, found, utility, note, **extra)
 
 
-def _auc(a: pd.DataFrame, b: pd.DataFrame, kinds: Mapping[str, str], seed: int, max_rows: int) -> float | None:
-    found = detection.detect(a, b, kinds, seed, max_rows=max_rows, importance=False)
+_GROUP = "#parent"
+
+
+def _auc(a: pd.DataFrame, b: pd.DataFrame, kinds: Mapping[str, str], seed: int, max_rows: int, group: str | None = None) -> float | None:
+    found = detection.detect(a, b, kinds, seed, max_rows=max_rows, importance=False, group=group)
     return found.auc if found else None
+
+
+def _parent_keys(bundle: ModelBundle, key: str, rows: pd.DataFrame) -> np.ndarray | None:
+    """Each row's driving parent (as text), when the parent is synthesised too; else None."""
+    model = bundle.tables[key]
+    driving = next((m for m in model.foreign_keys if m.driving), None)
+    if driving is None or bundle.tables[driving.fk.ref_table].method == "copy" or not set(driving.fk.columns) <= set(rows.columns):
+        return None
+    return _key_strings(rows.reset_index(drop=True), driving.fk.columns).fillna("\0null").to_numpy()
 
 
 def _halves(bundle: ModelBundle, key: str, rows: pd.DataFrame, seed: int) -> np.ndarray:
