@@ -293,41 +293,70 @@ def repair_unique(
     return frame, dropped
 
 
-def _swap_repair(frame: pd.DataFrame, unique: tuple[str, ...], model: ForeignKeyModel, rng: np.random.Generator, tries: int = 50) -> None:
-    """Resolve clashes by swapping parents between two rows of different groups.
+def _swap_repair(frame: pd.DataFrame, unique: tuple[str, ...], model: ForeignKeyModel, rng: np.random.Generator, rounds: int = 30) -> None:
+    """Resolve clashes by swapping parents between two rows of different groups, many at a time.
 
     (playlist P, track A) twice: swap A with the track B of a row (P2, B) when
     neither (P, B) nor (P2, A) exists. Every track keeps its number of playlists,
     so the children-per-parent shape of both foreign keys survives the repair.
+    Each round proposes one random partner per clashing row, keeps the swaps that
+    create no clash (among themselves either), and applies them together, on
+    integer codes of the keys: a few vectorised rounds instead of a loop per row.
     """
-    moving = [unique.index(c) for c in model.fk.columns]
-    grouping = [i for i in range(len(unique)) if i not in moving]
-    dups = np.flatnonzero(_duplicated(frame, unique).to_numpy())
-    if not grouping or not len(dups) or model.self_ref:
+    moving = [c for c in unique if c in model.fk.columns]
+    grouping = [c for c in unique if c not in model.fk.columns]
+    if not grouping or model.self_ref:
         return
-    keys = list(frame[list(unique)].itertuples(index=False, name=None))
-    counts: dict[tuple, int] = {}
-    for key in keys:
-        counts[key] = counts.get(key, 0) + 1
-
-    def swapped(key: tuple, other: tuple) -> tuple:
-        return tuple(other[i] if i in moving else key[i] for i in range(len(key)))
-
-    arrays = {c: frame[c].to_numpy(dtype=object).copy() for c in model.fk.columns}
-    for i in dups:
-        for j in rng.integers(0, len(keys), size=tries):
-            a, b = swapped(keys[i], keys[j]), swapped(keys[j], keys[i])
-            if counts.get(a, 0) or counts.get(b, 0) or a == keys[i]:
-                continue
-            counts[keys[i]] -= 1
-            counts[keys[j]] -= 1
-            counts[a], counts[b] = 1, 1
-            for values in arrays.values():
-                values[i], values[j] = values[j], values[i]
-            keys[i], keys[j] = a, b
+    complete = frame[list(unique)].notna().all(axis=1).to_numpy()
+    group = _codes(frame, grouping)
+    move = _codes(frame, moving)
+    width = int(move.max()) + 2 if len(move) else 1
+    order = np.arange(len(frame))
+    for _ in range(rounds):
+        key = group * width + move
+        dups = np.flatnonzero(_repeats(key) & complete)
+        if not len(dups):
             break
-    for col, values in arrays.items():
-        frame[col] = values
+        partners = rng.integers(0, len(frame), size=len(dups))
+        new_i = group[dups] * width + move[partners]  # row i takes j's parent
+        new_j = group[partners] * width + move[dups]  # row j takes i's parent
+        taken = np.sort(key[complete])
+        ok = (complete[partners] & (group[dups] != group[partners]) & (move[dups] != move[partners])
+              & ~_contains(taken, new_i) & ~_contains(taken, new_j) & (new_i != new_j))
+        ok &= ~np.isin(partners, dups)  # a partner is a settled row, not another clash of this round
+        ok &= _unique_within(partners, ok)
+        fresh = _unique_within(np.concatenate([new_i, new_j]), np.concatenate([ok, ok]))  # no two swaps make one key
+        ok &= fresh[: len(ok)] & fresh[len(ok):]
+        i, j = dups[ok], partners[ok]
+        if not len(i):
+            continue
+        move[i], move[j] = move[j].copy(), move[i].copy()
+        order[i], order[j] = order[j].copy(), order[i].copy()
+    for col in moving:
+        frame[col] = frame[col].iloc[order].set_axis(frame.index)  # keeps the column's dtype
+
+
+def _codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One integer per distinct value combination of ``columns`` (NULL gets its own code)."""
+    if len(columns) == 1:
+        return pd.factorize(frame[columns[0]].astype(object), use_na_sentinel=False)[0].astype(np.int64)
+    return frame[columns].astype(object).groupby(columns, dropna=False, sort=False).ngroup().to_numpy(dtype=np.int64)
+
+
+def _repeats(key: np.ndarray) -> np.ndarray:
+    """True for every occurrence of a key after its first."""
+    return pd.Series(key).duplicated(keep="first").to_numpy()
+
+
+def _contains(sorted_keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    at = np.searchsorted(sorted_keys, values)
+    return (at < len(sorted_keys)) & (sorted_keys[np.minimum(at, len(sorted_keys) - 1)] == values)
+
+
+def _unique_within(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """``ok`` rows whose value no earlier ``ok`` row has (later duplicates lose)."""
+    seen = pd.Series(np.where(ok, values, -1 - np.arange(len(values)))).duplicated(keep="first").to_numpy()
+    return ok & ~seen
 
 
 def _spare_parents(frame: pd.DataFrame, model: ForeignKeyModel, parent: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
