@@ -16,6 +16,7 @@ collision with a real value, :mod:`provisioner.privacy.leaks`).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from faker import Faker
 
 from provisioner.model.agreement import TextShape
@@ -32,14 +33,16 @@ _PATTERNS: dict[int, tuple[tuple[str, ...], ...]] = {
 
 
 def shaped(fake: Faker, shape: TextShape, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` values shaped like the column (see the module docstring)."""
+    """``n`` values shaped like the column (see the module docstring), built a word position at a time
+    for every value of one word count together."""
     if shape.provider == "name":
         return _names(fake, shape, n, rng)
     lists = {pos: np.array(sorted(set(fake.get_words_list(part_of_speech=pos))), dtype=object) for pos in ("noun", "adjective", "verb")}
     counts = _draw(shape.words, n, rng)
     out = np.empty(n, dtype=object)
-    for i, k in enumerate(counts):
-        out[i] = _title(int(k), lists, shape.capitalised, rng)
+    for k in np.unique(counts):
+        at = np.flatnonzero(counts == k)
+        out[at] = _titles(int(k), len(at), lists, shape.capitalised, rng)
     return out
 
 
@@ -49,19 +52,30 @@ def _draw(shares: tuple[float, ...], n: int, rng: np.random.Generator) -> np.nda
     return rng.choice(np.arange(1, len(p) + 1), size=n, p=p)
 
 
-def _title(k: int, lists: dict[str, np.ndarray], capitalised: float, rng: np.random.Generator) -> str:
-    patterns = _PATTERNS.get(k)
-    if patterns is None:  # longer: a run of patterns
-        parts: list[str] = []
-        while len(parts) < k:
-            parts += list(_PATTERNS[4][int(rng.integers(len(_PATTERNS[4])))])
-        pattern = tuple(parts[:k])
-    else:
-        pattern = patterns[int(rng.integers(len(patterns)))]
-    words = [str(lists[slot][int(rng.integers(len(lists[slot])))]) if slot in lists else slot for slot in pattern]
-    upper = rng.random(len(words)) < capitalised
-    words = [w[:1].upper() + w[1:] if up or i == 0 and w not in _FUNCTION else w for i, (w, up) in enumerate(zip(words, upper))]
-    return " ".join(words)
+def _patterns(k: int) -> tuple[tuple[str, ...], ...]:
+    """The title patterns of ``k`` words; longer titles are runs of four-word patterns."""
+    if k in _PATTERNS:
+        return _PATTERNS[k]
+    runs = [sum((_PATTERNS[4][(i + j) % len(_PATTERNS[4])] for j in range(-(-k // 4))), ())[:k] for i in range(len(_PATTERNS[4]))]
+    return tuple(runs)
+
+
+def _titles(k: int, m: int, lists: dict[str, np.ndarray], capitalised: float, rng: np.random.Generator) -> np.ndarray:
+    patterns = np.array(_patterns(k), dtype=object)
+    chosen = patterns[rng.integers(0, len(patterns), size=m)]  # (m, k) slots
+    upper = rng.random((m, k)) < capitalised
+    text = pd.Series([""] * m, dtype=object)
+    for j in range(k):
+        slot = chosen[:, j]
+        words = slot.copy()
+        for pos, vocabulary in lists.items():
+            here = slot == pos
+            words[here] = vocabulary[rng.integers(0, len(vocabulary), size=int(here.sum()))]
+        cap = upper[:, j] | ((j == 0) & ~np.isin(words, _FUNCTION))
+        column = pd.Series(words, dtype=object)
+        column = column.where(~cap, column.str[:1].str.upper() + column.str[1:])
+        text = column if j == 0 else text + " " + column
+    return text.to_numpy(dtype=object)
 
 
 def _names(fake: Faker, shape: TextShape, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -69,7 +83,11 @@ def _names(fake: Faker, shape: TextShape, n: int, rng: np.random.Generator) -> n
     lasts = np.array(sorted({fake.last_name() for _ in range(400)}), dtype=object)
     counts = _draw(shape.parts or (1.0,), n, rng)
     out = np.empty(n, dtype=object)
-    for i, k in enumerate(counts):
-        people = [f"{firsts[int(rng.integers(len(firsts)))]} {lasts[int(rng.integers(len(lasts)))]}" for _ in range(int(k))]
-        out[i] = shape.separator.join(people)
+    for k in np.unique(counts):
+        at = np.flatnonzero(counts == k)
+        text = pd.Series([""] * len(at), dtype=object)
+        for j in range(int(k)):
+            person = pd.Series(firsts[rng.integers(0, len(firsts), len(at))]) + " " + pd.Series(lasts[rng.integers(0, len(lasts), len(at))])
+            text = person if j == 0 else text + shape.separator + person
+        out[at] = text.to_numpy(dtype=object)
     return out

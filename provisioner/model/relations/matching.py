@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,21 +83,64 @@ def _key(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     return out
 
 
-def _features(values: pd.DataFrame, columns: tuple[Column, ...], reference: pd.DataFrame) -> np.ndarray:
-    """Numbers standardised by ``reference`` (the synthetic parents), categories one-hot."""
-    blocks = []
+def _features(values: pd.DataFrame, columns: tuple[Column, ...], reference: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers standardised by ``reference`` (the synthetic parents), and categories as codes of
+    ``reference``'s values (-1: a value no parent has)."""
+    numbers, codes = [], []
     for col in columns:
         if codec.is_numeric(col):
             ref = codec.encode(reference[[col.name]], {col.name: col})[col.name].astype(float)
             mine = codec.encode(values[[col.name]], {col.name: col})[col.name].astype(float)
             scale = float(ref.std()) or 1.0
             centre = float(ref.mean()) if ref.notna().any() else 0.0
-            blocks.append(((mine - centre) / scale).fillna(0.0).to_numpy()[:, None])
+            numbers.append(((mine - centre) / scale).fillna(0.0).to_numpy())
         else:
-            cats = pd.unique(reference[col.name].astype(object).map(str))
-            mine = values[col.name].astype(object).map(str).to_numpy()
-            blocks.append((mine[:, None] == cats[None, :]).astype(float))
-    return np.hstack(blocks) if blocks else np.zeros((len(values), 0))
+            cats = pd.Index(pd.unique(reference[col.name].astype(object).map(str)))
+            codes.append(cats.get_indexer(values[col.name].astype(object).map(str)))
+    stack = (lambda parts, dtype: np.column_stack(parts).astype(dtype) if parts else np.zeros((len(values), 0), dtype=dtype))
+    return stack(numbers, float), stack(codes, np.int64)
+
+
+def nearest(
+    parents: tuple[np.ndarray, np.ndarray], rows: tuple[np.ndarray, np.ndarray], k: int, rng: np.random.Generator,
+) -> np.ndarray:
+    """``k`` candidate parents per row, best first: the parents with exactly the row's categories, nearest in
+    the standardised numbers (a k-d tree per combination of categories, on the few numeric columns); where
+    fewer than ``k`` parents have the row's categories, all of those and then the parents nearest in the
+    numbers alone. Without numbers, parents of the row's categories are equally near: ``k`` at random."""
+    from scipy.spatial import cKDTree
+
+    (p_num, p_cat), (r_num, r_cat) = parents, rows
+    out = np.empty((len(r_num), k), dtype=np.int64)
+    p_sig, r_sig = _signatures(p_cat, r_cat)
+    members = pd.Series(np.arange(len(p_sig))).groupby(p_sig).indices
+    everyone: np.ndarray | None = None
+    for sig, at in pd.Series(np.arange(len(r_sig))).groupby(r_sig).indices.items():
+        block = members.get(sig, np.empty(0, dtype=np.int64))
+        if len(block) >= k:
+            out[at] = _near(p_num, block, r_num[at], k, rng, cKDTree)
+            continue
+        if everyone is None:
+            everyone = np.arange(len(p_num))
+        rest = _near(p_num, everyone, r_num[at], k - len(block), rng, cKDTree)
+        out[at] = np.hstack([np.tile(block, (len(at), 1)), rest])  # a repeated candidate is only tried twice
+    return out
+
+
+def _near(p_num: np.ndarray, block: np.ndarray, r_num: np.ndarray, k: int, rng: np.random.Generator, tree: Any) -> np.ndarray:
+    if p_num.shape[1] == 0:
+        return block[rng.integers(0, len(block), size=(len(r_num), k))]
+    _, idx = tree(p_num[block]).query(r_num, k=k)
+    return block[np.asarray(idx).reshape(len(r_num), k)]
+
+
+def _signatures(p_cat: np.ndarray, r_cat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One integer per combination of category codes, shared by parents and rows."""
+    if p_cat.shape[1] == 0:
+        return np.zeros(len(p_cat), dtype=np.int64), np.zeros(len(r_cat), dtype=np.int64)
+    both = pd.DataFrame(np.vstack([p_cat, r_cat]))
+    sig = both.groupby(list(both.columns), sort=False).ngroup().to_numpy(dtype=np.int64)
+    return sig[: len(p_cat)], sig[len(p_cat):]
 
 
 def match(
@@ -105,8 +149,6 @@ def match(
 ) -> None:
     """Re-point ``frame``'s ``ref`` key at the parents closest to ``wanted`` (the model's columns per row),
     keeping each parent's number of children; ``groups``: the other columns of unique keys with the FK."""
-    from sklearn.neighbors import NearestNeighbors
-
     if len(parent) == 0 or len(frame) == 0 or not all(c in frame for c in ref.fk_columns):
         return
     index = pd.Series(np.arange(len(parent)), index=_key(parent, ref.ref_columns).to_numpy())
@@ -121,7 +163,7 @@ def match(
     x_parent = _features(reference, ref.columns, reference)
     x_rows = _features(wanted.reset_index(drop=True), ref.columns, reference)
     k = min(NEIGHBOURS if assigned.sum() <= LARGE else 16, len(parent))
-    _, near = NearestNeighbors(n_neighbors=k).fit(x_parent).kneighbors(x_rows[assigned])
+    near = nearest(x_parent, (x_rows[0][assigned], x_rows[1][assigned]), k, rng)
     group_keys = _groups(frame, groups)
     picks = _greedy(np.flatnonzero(assigned), near, capacity, group_keys, rng)
     for child_col, parent_col in zip(ref.fk_columns, ref.ref_columns):
