@@ -100,6 +100,14 @@ class TableConfig:
 
 
 @dataclass(frozen=True)
+class Relationship:
+    """One entry of ``relationships``: ``{child: invoice.customer_id, parent: customer.customer_id}``."""
+
+    child: str  # table.column, schema.table.column or table.(a, b)
+    parent: str  # the referenced primary or unique key, written the same way
+
+
+@dataclass(frozen=True)
 class Config:
     source: str | None = None
     target: str | None = None
@@ -113,7 +121,8 @@ class Config:
     pii_remove: tuple[str, ...] = ()
     pii_providers: Mapping[str, str] = field(default_factory=dict)  # "table.column" -> Faker provider, from pii.add {table.column: provider}
     tables: Mapping[str, TableConfig] = field(default_factory=dict)
-    foreign_keys: tuple[str, ...] = ()  # virtual foreign keys: "table.column -> table.column" (schema/virtual.py)
+    relationships: tuple[Relationship, ...] = ()  # foreign keys the database does not declare (schema/virtual.py)
+    foreign_keys: tuple[str, ...] = ()  # the older spelling of relationships: "table.column -> table.column"
     file: str | None = field(default=None, compare=False)  # the YAML file this came from, if any
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)  # "tables.x" / "pii.add[0]" -> line
 
@@ -125,6 +134,13 @@ class Config:
 
     def table(self, key: str) -> TableConfig:
         return self.tables.get(key, TableConfig())
+
+    def virtual_keys(self) -> dict[str, str]:
+        """Every foreign key the config declares, ``relationships`` then ``foreign_keys``, as
+        ``{config key: "child -> parent"}`` (the key names the line in errors: ``relationships[0]``)."""
+        out = {f"relationships[{i}]": f"{r.child} -> {r.parent}" for i, r in enumerate(self.relationships)}
+        out.update({f"foreign_keys[{i}]": spec for i, spec in enumerate(self.foreign_keys)})
+        return out
 
     def with_overrides(self, **flags: Any) -> Config:
         """Apply CLI flags; ``None`` means "not given"."""
@@ -273,6 +289,7 @@ def _line_map(node: Any, prefix: str = "") -> dict[str, int]:
     elif isinstance(node, yaml.SequenceNode) and prefix:
         for i, item in enumerate(node.value):
             out[f"{prefix[:-1]}[{i}]"] = item.start_mark.line + 1
+            out.update(_line_map(item, f"{prefix[:-1]}[{i}]."))
     return out
 
 
@@ -313,8 +330,34 @@ def _build(data: dict[str, Any], where: Any) -> Config:
         pii_remove=tuple(pii.get("remove") or ()),
         pii_providers=_pii_providers(pii.get("add"), where),
         tables=tables,
+        relationships=_relationships(data.get("relationships"), where),
         foreign_keys=tuple(_typed(v, (str,), f"foreign_keys[{i}]", where) for i, v in enumerate(foreign_keys)),
     )
+
+
+_KEY_SIDE = re.compile(r"^\s*[^()]+?\.(?:\([^)]*\)|[^.()]+)\s*$")
+
+
+def _relationships(value: Any, where: Any) -> tuple[Relationship, ...]:
+    """``relationships``: a list of ``{child: table.column, parent: table.column}`` mappings."""
+    items = _typed(value or [], (list,), "relationships", where)
+    out = []
+    for i, item in enumerate(items):
+        key = f"relationships[{i}]"
+        if not isinstance(item, dict) or set(item) != {"child", "parent"}:
+            extra = sorted(set(item) - {"child", "parent"}) if isinstance(item, dict) else []
+            hint = f" (unknown key {extra[0]!r})" if extra else ""
+            if any(str(k).endswith(")") for k in extra):
+                hint += "; quote a composite key inside braces: {child: \"t.(a, b)\", parent: \"p.(a, b)\"}"
+            raise ConfigError(f"{where(key)}: {key} must be a mapping {{child: table.column, parent: table.column}}{hint}, "
+                              f"not {item!r}")
+        for side in ("child", "parent"):
+            text = item[side]
+            if not isinstance(text, str) or not _KEY_SIDE.match(text):
+                raise ConfigError(f"{where(f'{key}.{side}')}: {key}.{side} must be written table.column "
+                                  f"(or schema.table.column, table.(a, b)), not {text!r}")
+        out.append(Relationship(item["child"].strip(), item["parent"].strip()))
+    return tuple(out)
 
 
 def _pii_entries(value: Any, where: Any) -> list[tuple[str, str | None]]:

@@ -32,7 +32,7 @@ def starter_yaml(config: Config) -> str:
         raise ConfigError("no source database given; pass --source URL")
     engine = db.source_engine(config.source)
     try:
-        snapshot = reflect(engine, config.schemas, foreign_keys=config.foreign_keys, where=config.where)
+        snapshot = reflect(engine, config.schemas, foreign_keys=config.virtual_keys(), where=config.where)
         with db.connect(engine) as conn:
             frames = {t.key: read_rows(conn, t, SAMPLE_ROWS, table_seed(config.seed, t.key, "read")) for t in snapshot.tables}
     finally:
