@@ -112,7 +112,7 @@ class PrivacyConfig:
     dcr_z_min: float = doc("Fail only when (share - threshold) / standard error exceeds this.", 3.0)
     min_rows: int = doc("Below this many rows a table's statistical tests are skipped (exact copies are still refused).", 50)
     max_query_rows: int = doc("Synthetic and holdout rows sampled per table for the distance metrics.", 5000)
-    strict: bool = doc("Fail on warnings too.", False)
+    strict: bool = doc("Refuse any synthetic row that copies a training row, in every table (not only in small ones).", False)
     quasi_identifiers: Mapping[str, tuple[str, ...]] = doc(
         "Columns that together could identify a person, per table: `{customer: [age, zip]}` "
         "(re-identification risk, provisioner/privacy/risk.py).", factory=dict)
