@@ -72,7 +72,7 @@ def bundle_key(environ: Mapping[str, str] | None = None) -> bytes | None:
 def reflect_source(config: Config, out_dir: str | Path | None = "schemas", progress: Progress = silent) -> tuple[SchemaSnapshot, Path | None]:
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
-        snapshot = reflect(engine, config.schemas, progress, config.foreign_keys, config.where)
+        snapshot = reflect(engine, config.schemas, progress, config.virtual_keys(), config.where)
     finally:
         engine.dispose()
     path = save_snapshot(snapshot, out_dir, engine.url.database or "source") if out_dir else None
@@ -88,7 +88,7 @@ def train_bundle(
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
         progress.stage("reflect")
-        snapshot = reflect(engine, config.schemas, progress, config.foreign_keys, config.where)
+        snapshot = reflect(engine, config.schemas, progress, config.virtual_keys(), config.where)
         reuse = None
         if only_changed:
             from provisioner.model.train import reusable
@@ -165,7 +165,7 @@ def provision(
     target_url = urls.parse(_require(config.target, "target", "--target"), "target")
     try:
         db.refuse_same_database(source, target_url)
-        snapshot = _timed(seconds, "reflect", progress, lambda: reflect(source, config.schemas, progress, config.foreign_keys, config.where))
+        snapshot = _timed(seconds, "reflect", progress, lambda: reflect(source, config.schemas, progress, config.virtual_keys(), config.where))
         sizing.check_source_rows({t.key: t.row_count for t in snapshot.tables}, config)
         warnings = _row_security(source, snapshot, progress)
         _preflight(target_url, snapshot)
@@ -306,7 +306,7 @@ def check_bundle(
     sizing.check(model, config, what="check")
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
-        snapshot = reflect(engine, model.snapshot.schemas, progress, config.foreign_keys, config.where)
+        snapshot = reflect(engine, model.snapshot.schemas, progress, config.virtual_keys(), config.where)
         if snapshot.structure_hash != model.schema_hash:
             bundle_io.load(path, key, expect_schema=snapshot.structure_hash)
         _row_security(engine, snapshot, progress)
@@ -412,7 +412,7 @@ def diff_bundle(bundle_path: str | Path, config: Config, key: bytes | None = Non
     model = bundle_io.load(bundle_path, key)
     engine = db.source_engine(_require(config.source, "source", "--source"))
     try:
-        now = reflect(engine, model.snapshot.schemas, foreign_keys=config.foreign_keys, where=config.where)
+        now = reflect(engine, model.snapshot.schemas, foreign_keys=config.virtual_keys(), where=config.where)
     finally:
         engine.dispose()
     return diff(model.snapshot, now)

@@ -123,6 +123,24 @@ def chinook_url(pg_admin_url: str) -> Iterator[str]:
     yield from _loaded_db(pg_admin_url, "chinook_test", script)
 
 
+NO_FOREIGN_KEYS = """DO $$ DECLARE r record; BEGIN
+  FOR r IN SELECT conrelid::regclass AS t, conname FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace LOOP
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', r.t, r.conname);
+  END LOOP; END $$"""
+
+
+@pytest.fixture(scope="session")
+def chinook_nofk_url(pg_admin_url: str) -> Iterator[str]:
+    """Chinook with every foreign key dropped (what an ORM app looks like), loaded once per session. Read-only."""
+    script = DATASETS / "chinook.sql"
+    if not script.exists():
+        script = REPO / "provisioner" / "data" / "chinook.sql"
+    for url in _loaded_db(pg_admin_url, "chinook_nofk", script):
+        with psycopg.connect(**sqlscript.connect_kwargs(url), autocommit=True) as conn:
+            conn.execute(NO_FOREIGN_KEYS)
+        yield url
+
+
 @pytest.fixture(scope="session")
 def northwind_url(pg_admin_url: str) -> Iterator[str]:
     """Northwind (14 tables), loaded once per session. Treat it as read-only."""

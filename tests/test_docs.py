@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -41,3 +42,42 @@ def test_docs_cli_md_is_not_stale() -> None:
 def test_tutorial_per_user_group(group: str) -> None:
     text = (REPO / "docs" / f"tutorial-{group}.md").read_text()
     assert text.startswith("# ") and "provisioner " in text
+
+
+def test_docs_config_md_is_not_stale() -> None:
+    run = subprocess.run([sys.executable, str(REPO / "docs" / "generate_config.py"), "--check"], capture_output=True, text=True,
+                         cwd=REPO)
+    assert run.returncode == 0, run.stderr + " (run python docs/generate_config.py)"
+
+
+def test_every_config_field_has_help_text() -> None:
+    import dataclasses
+
+    from provisioner.config import settings
+
+    for cls in (settings.Config, settings.TrainConfig, settings.PrivacyConfig, settings.TableConfig, settings.ColumnConfig,
+                settings.Relationship):
+        missing = [f.name for f in dataclasses.fields(cls) if not f.metadata.get("doc")]
+        assert not missing, f"{cls.__name__}: {missing} have no field(metadata={{'doc': ...}})"
+
+
+def test_the_example_in_docs_config_md_loads_and_fits_chinook(chinook_url: str, tmp_path: Path) -> None:
+    """The complete example of docs/config.md is a valid config, and every table and column it names is Chinook's."""
+    from provisioner.config import load_config
+    from provisioner.model.validate import validate
+    from provisioner.pg import connect as db
+    from provisioner.schema.reflect import reflect
+
+    text = (REPO / "docs" / "config.md").read_text()
+    example = text.split("## A complete example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "provisioner.yaml"
+    path.write_text(example)
+    config = load_config(path, environ={"PROD_DATABASE_URL": chinook_url})
+    assert config.relationships and config.table("customer").columns["email"].faker == "email"
+    assert config.table("playlist_track").model == "skip" and config.pii_remove == ("customer.city",)
+    engine = db.source_engine(chinook_url)
+    try:
+        snapshot = reflect(engine, config.schemas)
+    finally:
+        engine.dispose()
+    validate(snapshot, config)

@@ -124,3 +124,34 @@ def with_providers(detected: tuple[pii.PiiColumn, ...], config: Config) -> tuple
             col = dataclasses.replace(col, category=category, reason=f"added in the pii configuration as {provider}")
         out.append(col)
     return tuple(out)
+
+
+def with_columns(detected: tuple[pii.PiiColumn, ...], config: Config) -> tuple[pii.PiiColumn, ...]:
+    """``tables.<t>.columns``: a ``faker`` or ``value`` column is filled at sampling (never learnt), in place of
+    any detection; ``keep: true`` on a column detected as PII is refused unless ``pii.remove`` lists it."""
+    configured = {(key, name): spec for key, tconf in config.tables.items() for name, spec in tconf.columns.items()}
+    if not configured:
+        return detected
+    out = []
+    for col in detected:
+        spec = configured.get((col.table, col.column))
+        if spec is not None and spec.option == "keep" and col.category != "text":
+            raise ConfigError(
+                f"{config.where(f'tables.{col.table}.columns.{col.column}')}: tables.{col.table}.columns.{col.column}: "
+                f"keep: true, but {col.table}.{col.column} is detected as PII ({col.category}: {col.reason}); "
+                f"list {col.table}.{col.column} in pii.remove to keep its real values"
+            )
+        if spec is None:
+            out.append(col)
+    for (key, name), spec in configured.items():
+        if spec.option == "faker":
+            out.append(pii.PiiColumn(key, name, str(spec.faker), f"set in the config: faker {spec.faker}", source="faker",
+                                     args=tuple(spec.args.items())))
+        elif spec.option == "value":
+            out.append(pii.PiiColumn(key, name, "value", "set in the config: a constant value", source="value", value=spec.value))
+    return tuple(out)
+
+
+def kept_columns(config: Config, key: str) -> frozenset[str]:
+    """The columns of table ``key`` set ``keep: true``: learnt from their real values, not generated."""
+    return frozenset(name for name, spec in config.table(key).columns.items() if spec.option == "keep")

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,9 @@ class PiiColumn:
     null_rate: float = 0.0  # share of NULLs among the sampled source values
     mean_length: float | None = None  # mean length of non-null values (free_text / text)
     email_domains: tuple[tuple[str, float], ...] = ()  # common public mail domains and their share
+    source: str = ""  # "faker" / "value": set in tables.<t>.columns (category: the provider, or "value"); "" detected
+    args: tuple[tuple[str, Any], ...] = ()  # source "faker": the provider's keyword arguments
+    value: Any = None  # source "value": the constant every row gets
 
 
 def text_column(table: str, column: str, null_rate: float, mean_length: float | None) -> PiiColumn:

@@ -153,8 +153,10 @@ def stats_of(series: pd.Series, col: Column) -> ColumnStats:
 
 
 def role_of(
-    col: Column, table: Table, stats: ColumnStats, pii_columns: frozenset[str], n_rows: int, lookups: frozenset[str] = frozenset()
+    col: Column, table: Table, stats: ColumnStats, pii_columns: frozenset[str], n_rows: int, lookups: frozenset[str] = frozenset(),
+    kept: frozenset[str] = frozenset(),
 ) -> str:
+    """The column's role; ``kept``: columns set ``keep: true`` in the config, learnt from their real values."""
     if not col.insertable:
         return "computed"
     if col.name in lookups:
@@ -167,6 +169,8 @@ def role_of(
         return "parts"
     if col.name in pii_columns:
         return "pii"
+    if col.name in kept and col.kind in MODEL_KINDS:
+        return "model"
     if is_external(col, table):
         return "external"
     if col.kind in TEXT_KINDS and _free_text(stats, n_rows):
@@ -221,11 +225,12 @@ def lookup_columns(table: Table, copied: set[str]) -> frozenset[str]:
 
 
 def roles_of(
-    table: Table, frame: pd.DataFrame, pii_columns: frozenset[str], lookups: frozenset[str] = frozenset()
+    table: Table, frame: pd.DataFrame, pii_columns: frozenset[str], lookups: frozenset[str] = frozenset(),
+    kept: frozenset[str] = frozenset(),
 ) -> tuple[Mapping[str, str], Mapping[str, ColumnStats]]:
     stats = {c.name: stats_of(frame[c.name], c) for c in table.columns if c.name in frame}
     roles = {
-        c.name: role_of(c, table, stats.get(c.name, ColumnStats(0.0)), pii_columns, len(frame), lookups)
+        c.name: role_of(c, table, stats.get(c.name, ColumnStats(0.0)), pii_columns, len(frame), lookups, kept)
         for c in table.columns
     }
     for name, role in roles.items():

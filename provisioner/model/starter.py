@@ -15,7 +15,7 @@ from pathlib import Path
 from provisioner import columns
 from provisioner.config import Config
 from provisioner.errors import ConfigError
-from provisioner.model import pii
+from provisioner.model import pii, proposals
 from provisioner.model.profile import is_external, read_rows, roles_of
 from provisioner.model.train import choose_method, table_seed
 from provisioner.pg import connect as db
@@ -32,16 +32,20 @@ def starter_yaml(config: Config) -> str:
         raise ConfigError("no source database given; pass --source URL")
     engine = db.source_engine(config.source)
     try:
-        snapshot = reflect(engine, config.schemas, foreign_keys=config.foreign_keys, where=config.where)
+        snapshot = reflect(engine, config.schemas, foreign_keys=config.virtual_keys(), where=config.where)
         with db.connect(engine) as conn:
             frames = {t.key: read_rows(conn, t, SAMPLE_ROWS, table_seed(config.seed, t.key, "read")) for t in snapshot.tables}
+            found = proposals.propose(conn, snapshot)
     finally:
         engine.dispose()
     detected = pii.detect(snapshot, frames)
-    return render(snapshot, frames, detected, config)
+    return render(snapshot, frames, detected, config, found)
 
 
-def render(snapshot: SchemaSnapshot, frames: dict, detected: tuple[pii.PiiColumn, ...], config: Config) -> str:  # type: ignore[type-arg]
+def render(
+    snapshot: SchemaSnapshot, frames: dict, detected: tuple[pii.PiiColumn, ...], config: Config,  # type: ignore[type-arg]
+    found: list[proposals.Proposal] | None = None,
+) -> str:
     database = urls.parse(config.source or "", "source").database or "app"
     lines = [
         f"# provisioner.yaml: written by `provisioner init` on {dt.date.today()} from {urls.display(config.source or '')}.",
@@ -64,25 +68,26 @@ def render(snapshot: SchemaSnapshot, frames: dict, detected: tuple[pii.PiiColumn
         "  add: []",
         "  remove: []",
     ]
-    lines += external_lines(snapshot)
+    lines += proposals.yaml_lines(found or [])
+    lines += external_lines(snapshot, {p.child for p in found or []})
     lines += ["tables:"]
     lines += _table_lines(snapshot, frames, detected, config)
     return "\n".join(lines) + "\n"
 
 
-def external_lines(snapshot: SchemaSnapshot) -> list[str]:
-    """External keys: columns named like keys that no declared foreign key covers, to review."""
+def external_lines(snapshot: SchemaSnapshot, proposed: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """External keys: columns named like keys that no declared foreign key (or proposed relationship) covers, to review."""
     found = [f"{t.key}.{c.name}" for t in snapshot.tables for c in t.columns if is_external(c, t)]
+    found = [name for name in found if name not in proposed]
     if not found:
-        return ["foreign_keys: []                  # virtual foreign keys: table.column -> table.column"]
+        return []
     lines = [
         "# External keys: integer or uuid columns named like a key with no declared foreign key. Each gets new",
         "# values with the source's frequency profile (how many rows share a value), never the source's values.",
-        "# Where one points at a table provisioner loads too, make it a virtual foreign key (modelled, never",
-        "# created in the target), e.g.  - customer.support_rep_id -> employee.employee_id",
+        "# Where one points at a table provisioner loads too, add it to relationships (modelled, never",
+        "# created in the target), e.g.  - {child: customer.support_rep_id, parent: employee.employee_id}",
     ]
-    lines += [f"#   {name:<40} external key" for name in found]
-    return lines + ["foreign_keys: []"]
+    return lines + [f"#   {name:<40} external key" for name in found]
 
 
 def _table_lines(snapshot: SchemaSnapshot, frames: dict, detected: tuple[pii.PiiColumn, ...], config: Config) -> list[str]:  # type: ignore[type-arg]

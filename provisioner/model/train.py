@@ -88,6 +88,7 @@ def train(
     around.check_config(snapshot, config)
     frames = _read_all(engine, snapshot, config, progress)
     detected = around.with_providers(pii.detect(snapshot, frames, add=config.pii_add, remove=config.pii_remove), config)
+    detected = around.with_columns(detected, config)
     by_table: dict[str, list[pii.PiiColumn]] = {}
     for col in detected:
         by_table.setdefault(col.table, []).append(col)
@@ -110,7 +111,7 @@ def train(
             model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond, refs)
             model = around.with_inherited(snapshot, model, frames, models)
             if model.fills and model.method != "copy":
-                model = dataclasses.replace(model, rules=model.rules + agreement.learn(frames[key], model.fills))
+                model = dataclasses.replace(model, rules=model.rules + agreement.learn(frames[key], [f for f in model.fills if not f.source]))
             if columns.is_model(model.method):
                 model = dataclasses.replace(model, rules=model.rules + levels.learn(table, frames[key], model.roles))
             if model.method == "copy":
@@ -252,7 +253,8 @@ def _train_table(
 ) -> tuple[TableModel, RealRows | None]:
     started = time.perf_counter()
     references, ref_frame = refs if refs is not None else ((), pd.DataFrame(index=frame.index))
-    roles, stats = roles_of(table, frame, frozenset(c.column for c in detected), lookup_columns(table, copied))
+    roles, stats = roles_of(table, frame, frozenset(c.column for c in detected), lookup_columns(table, copied),
+                            around.kept_columns(config, table.key))
     method, reason = choose_method(table, frame, roles, bool(detected), copied, config, has_counts=not counts.columns.empty or bool(references))
     fills = tuple(detected) + tuple(
         pii.text_column(table.key, name, stats[name].null_rate, stats[name].mean_length)

@@ -298,7 +298,7 @@ def audit(source: Engine, target: Engine, tables: Mapping[str, Columns], bundle_
 
 def columns_of_source(engine: Engine, config: Config) -> dict[str, Columns]:
     """Without a bundle: detect PII and roles from the source the way ``train`` does (no model is fitted)."""
-    snapshot = reflect(engine, config.schemas)
+    snapshot = reflect(engine, config.schemas, foreign_keys=config.virtual_keys(), where=config.where)
     with connect(engine) as conn:
         frames = {t.key: read_rows(conn, t, _cap(config, t.key), table_seed(config.seed, t.key, "read")) for t in snapshot.tables}
     detected = pii.detect(snapshot, frames, add=config.pii_add, remove=config.pii_remove)

@@ -41,6 +41,8 @@ def replace_real(bundle: ModelBundle, real: Mapping[str, RealRows], synthetic: S
         if key not in tables or model.method == "copy":
             continue
         for pii in model.fills:
+            if pii.source == "value":  # a constant the config sets is the user's, not a Faker draw
+                continue
             own = _real_values(real[key], pii.column) if key in real else set()
             frame, mapping = _redraw(bundle, key, tables[key], pii, own, needles, synthetic.seed)
             if mapping:

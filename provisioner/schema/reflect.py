@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +110,7 @@ _KINDS: Sequence[tuple[str, str]] = (
 
 def reflect(
     engine: Engine, schemas: Sequence[str] = ("public",), progress: Progress = silent,
-    foreign_keys: Sequence[str] = (), where: Callable[[str], str] | None = None,
+    foreign_keys: Sequence[str] | Mapping[str, str] = (), where: Callable[[str], str] | None = None,
 ) -> SchemaSnapshot:
     """Read every table of ``schemas`` from a (read-only) source engine; ``foreign_keys`` are the
     config's virtual foreign keys (schema/virtual.py), ``where`` names a config key's file and line."""

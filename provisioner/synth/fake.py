@@ -77,7 +77,11 @@ def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool,
     rng = np.random.default_rng(seed)
     n, category = len(frame), pii.category
     shape = next((r for r in rules if isinstance(r, TextShape)), None)
-    if category == "birth_date":
+    if pii.source == "value":  # tables.<t>.columns.<c>: {value: constant}
+        return pd.Series([pii.value] * n, index=frame.index, dtype=object)
+    if pii.source == "faker":  # tables.<t>.columns.<c>: {faker: provider, **args}
+        series = pd.Series(_provided(pii, col, n, unique, rng, seed), dtype=object)
+    elif category == "birth_date":
         series = _birth_dates(rng, n, col.kind)
     elif category == "ip_address":
         series = pd.Series(_ip_addresses(rng, n, unique), dtype=object)
@@ -97,6 +101,20 @@ def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool,
     series = series.where(~nulls, None) if nulls.any() else series
     series.index = frame.index
     return series
+
+
+def _provided(pii: PiiColumn, col: Column, n: int, unique: bool, rng: np.random.Generator, seed: int) -> np.ndarray:
+    """Values of the configured Faker provider called with its arguments: one call per row up to
+    ``_POOL`` rows, then drawn from a pool of ``_POOL``; text fits the column and stays unique where it must."""
+    make = getattr(_faker(_DEFAULT_LOCALE, seed), pii.category)
+    args = dict(pii.args)
+    pool = np.empty(min(n, _POOL), dtype=object)
+    pool[:] = [make(**args) for _ in range(len(pool))]
+    values = pool if n <= _POOL else _draw(rng, pool, n)
+    if len(values) and all(isinstance(v, str) for v in values):
+        values = _fit_length(values, col.max_length, pii.category)
+        values = _make_unique(values, col.max_length, pii.category) if unique else values
+    return values
 
 
 def _null_shares(pii: PiiColumn, frame: pd.DataFrame, rules: Sequence[object]) -> np.ndarray | float:
