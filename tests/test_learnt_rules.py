@@ -41,6 +41,24 @@ def test_a_value_held_by_too_few_rows_is_not_in_the_set() -> None:
     assert found.values.tolist() == [0.0, 0.05]
 
 
+def test_a_price_list_keeps_its_roundness_and_a_measurement_learns_no_grid() -> None:
+    rng = np.random.default_rng(3)
+    steps = rng.choice([1.0, 0.5, 0.05], 400, p=[0.6, 0.3, 0.1])
+    prices = np.maximum(np.round(rng.gamma(2.0, 15.0, 400) / steps) * steps, steps)  # 18.00, 12.50, 21.35: >64 distinct
+    measured = rng.normal(50.0, 5.0, 400)
+    cols = {"price": Column("price", "real", "real"), "weight": Column("weight", "float8", "float8")}
+    found = {r.column: r for r in rules.learn(pd.DataFrame({"price": prices, "weight": measured}), cols) if isinstance(r, rules.Grid)}
+    assert set(found) == {"price"}  # the measurement sits on no step of the ladder
+    smeared = pd.DataFrame({"price": rng.gamma(2.0, 15.0, 2000), "weight": rng.normal(50.0, 5.0, 2000)})
+    out = rules.apply(smeared, tuple(found.values()), cols, rng)["price"].to_numpy()
+    whole = np.isclose(out, np.round(out)).mean()
+    assert abs(whole - np.isclose(prices, np.round(prices)).mean()) < 0.1  # as many whole prices as the source
+    assert np.isclose(out * 20, np.round(out * 20)).all()  # never finer than the source's finest step
+    assert np.abs(out - smeared["price"].to_numpy()).max() <= np.maximum(smeared["price"].to_numpy() / 2, 0.05).max()
+    assert (out > 0).all()  # a small value is never rounded to zero
+    assert rules.from_data(rules.to_data(tuple(found.values())))[0].steps.tolist() == found["price"].steps.tolist()
+
+
 def test_datetimes_keep_resolution_rhythm_and_order() -> None:
     days = pd.Timestamp("2020-01-06") + pd.to_timedelta(RNG.integers(0, 700, 400), unit="D")
     gap = pd.to_timedelta(RNG.integers(1, 20, len(days)), unit="D")

@@ -1,11 +1,10 @@
-"""provisioner staging schema for chinook
+"""provisioner staging schema
 
 Revision ID: a82ef4d87367
 Revises: None
 Rendered by provisioner from schema snapshot a82ef4d873672a5051a780c93e81945b3e301210d8bca337336cf8abe90cabea.
 """
 from alembic import op
-import sqlalchemy as sa
 
 revision = 'a82ef4d87367'
 down_revision = None
@@ -50,8 +49,9 @@ STATEMENTS = [
 
 
 def upgrade() -> None:
+    driver = op.get_bind().connection.driver_connection  # statements as they are: no placeholder parsing
     for statement in STATEMENTS:
-        op.execute(sa.text(statement))
+        driver.execute(statement)
 
 
 def downgrade() -> None:

@@ -1,11 +1,10 @@
-"""provisioner staging schema for northwind
+"""provisioner staging schema
 
 Revision ID: e02104a66e07
 Revises: None
 Rendered by provisioner from schema snapshot e02104a66e074fd44b9f0cc5ccd8a78bc0a3d516d457250e1fbf11410ffc93b1.
 """
 from alembic import op
-import sqlalchemy as sa
 
 revision = 'e02104a66e07'
 down_revision = None
@@ -44,8 +43,9 @@ STATEMENTS = [
 
 
 def upgrade() -> None:
+    driver = op.get_bind().connection.driver_connection  # statements as they are: no placeholder parsing
     for statement in STATEMENTS:
-        op.execute(sa.text(statement))
+        driver.execute(statement)
 
 
 def downgrade() -> None:

@@ -8,6 +8,13 @@ its rows afterwards (:func:`apply`), so what a person checks first still holds:
     of 0.05) never gets a value the source lacks: a sampled value outside the set
     moves to the nearest value of the set. Only values held by at least
     ``MIN_VALUE_ROWS`` source rows are kept (a rarer one is not emitted as itself).
+:class:`Grid`
+    a number with many distinct values keeps how round the source's values are: the
+    share of values that are whole hundreds, tens, units, halves, quarters, cents...
+    (each value counted at the coarsest step of the ladder 1, 2.5, 5 x 10^k it is a
+    multiple of). Every sampled value is rounded to a step drawn from those shares,
+    never to one coarser than half the value. A price list of 18.00, 12.50 and 21.35
+    stays one; a continuous measurement (no step fits every value) learns no grid.
 :class:`Calendar`
     a datetime keeps its resolution (date-only stays date-only, minutes stay
     minutes), its time-of-day profile (24 hourly shares) and its weekly rhythm
@@ -63,6 +70,30 @@ class ValueSet:
 
 
 @dataclass(frozen=True)
+class Grid:
+    column: str
+    steps: np.ndarray  # the ladder's steps that source values sit on, coarsest first
+    shares: np.ndarray  # share of source values whose coarsest step is each of them
+
+    def apply(self, rows: pd.DataFrame, rng: np.random.Generator) -> None:
+        x = rows[self.column].to_numpy(dtype=float)
+        present = np.flatnonzero(~np.isnan(x))
+        if not len(present):
+            return
+        v = x[present]
+        pick = rng.choice(len(self.steps), size=len(v), p=self.shares)
+        step = self.steps[pick]
+        for finer in range(len(self.steps)):  # no coarser than half the value: 3.2 never becomes 0 or 10
+            too_coarse = (step > np.abs(v) / 2) & (pick < len(self.steps) - 1)
+            if not too_coarse.any():
+                break
+            pick = np.where(too_coarse, pick + 1, pick)
+            step = self.steps[pick]
+        x[present] = np.round(v / step) * step
+        rows[self.column] = x
+
+
+@dataclass(frozen=True)
 class Calendar:
     column: str
     unit: float  # seconds: every source value is a multiple of it past midnight (DAY: date-only)
@@ -106,7 +137,7 @@ class Ordered:
         rows[self.high] = hi
 
 
-Rule = ValueSet | Calendar | Ordered
+Rule = ValueSet | Grid | Calendar | Ordered
 
 
 def learn(frame: pd.DataFrame, columns: Mapping[str, Column]) -> tuple[Rule, ...]:
@@ -124,7 +155,7 @@ def learn(frame: pd.DataFrame, columns: Mapping[str, Column]) -> tuple[Rule, ...
             out.append(_calendar(name, values))  # a resolution holds on a handful of rows too; profiles need more
         elif len(values) < MIN_RULE_ROWS:
             continue
-        elif (found := _value_set(name, values)) is not None:
+        elif (found := _value_set(name, values)) is not None or (found := _grid(name, values)) is not None:
             out.append(found)
     out += _orders(data, columns) if len(frame) >= MIN_RULE_ROWS else []
     return tuple(r for r in out if r is not None)
@@ -138,6 +169,26 @@ def _value_set(name: str, values: np.ndarray) -> ValueSet | None:
     if counts[kept].sum() < MIN_SET_COVER * len(values) or kept.sum() < 2:
         return None
     return ValueSet(name, distinct[kept])
+
+
+LADDER = np.array([m * 10.0**e for e in range(6, -5, -1) for m in (5.0, 2.5, 1.0)])  # coarsest first, down to 0.0001
+
+
+def _grid(name: str, values: np.ndarray) -> Grid | None:
+    """The coarsest ladder step of every non-zero value, as shares; None when some value sits on no step
+    (a continuous number) or every value on the finest."""
+    values = values[np.isfinite(values) & (values != 0)]
+    if not len(values):
+        return None
+    off = np.abs(values[:, None] - np.round(values[:, None] / LADDER[None, :]) * LADDER[None, :])
+    on = (off <= 1e-6 * np.maximum(1.0, np.abs(values))[:, None]) & (np.abs(values)[:, None] >= LADDER[None, :])
+    if not on.any(axis=1).all():
+        return None
+    counts = np.bincount(on.argmax(axis=1), minlength=len(LADDER))
+    used = np.flatnonzero(counts)
+    if used[0] == len(LADDER) - 1:
+        return None
+    return Grid(name, LADDER[used[0]: used[-1] + 1], counts[used[0]: used[-1] + 1] / counts.sum())
 
 
 def _calendar(name: str, seconds: np.ndarray) -> Calendar:
@@ -181,7 +232,7 @@ def apply(rows: pd.DataFrame, rules: tuple[Rule, ...], columns: Mapping[str, Col
     spec = {c: columns[c] for c in names if c in columns}
     data = codec.encode(rows, spec)
     for rule in rules:
-        if isinstance(rule, ValueSet) and rule.column in data:
+        if isinstance(rule, (ValueSet, Grid)) and rule.column in data:
             rule.apply(data, rng)
     floors = {r.high: r for r in rules if isinstance(r, Ordered) and r.kind == "datetime" and r.low in data and r.high in data}
     for rule in sorted((r for r in rules if isinstance(r, Calendar) and r.column in data), key=lambda r: r.column in floors):
@@ -252,6 +303,8 @@ def to_data(rules: tuple[Rule, ...]) -> list[dict[str, Any]]:
     for rule in rules:
         if isinstance(rule, ValueSet):
             out.append({"rule": "values", "column": rule.column, "values": rule.values})
+        elif isinstance(rule, Grid):
+            out.append({"rule": "grid", "column": rule.column, "steps": rule.steps, "shares": rule.shares})
         elif isinstance(rule, Calendar):
             out.append({"rule": "calendar", "column": rule.column, "unit": rule.unit, "weekdays": rule.weekdays, "hours": rule.hours})
         else:
@@ -264,6 +317,8 @@ def from_data(data: list[Mapping[str, Any]]) -> tuple[Rule, ...]:
     for item in data:
         if item["rule"] == "values":
             out.append(ValueSet(str(item["column"]), np.asarray(item["values"], dtype=float)))
+        elif item["rule"] == "grid":
+            out.append(Grid(str(item["column"]), np.asarray(item["steps"], dtype=float), np.asarray(item["shares"], dtype=float)))
         elif item["rule"] == "calendar":
             arrays = [None if item[k] is None else np.asarray(item[k], dtype=float) for k in ("weekdays", "hours")]
             out.append(Calendar(str(item["column"]), float(item["unit"]), arrays[0], arrays[1]))
