@@ -418,11 +418,12 @@ def diff_bundle(bundle_path: str | Path, config: Config, key: bytes | None = Non
     return diff(model.snapshot, now)
 
 
-def init_config(config: Config, out_path: str | Path, force: bool = False) -> Path:
-    """A commented starter provisioner.yaml from the source: detected PII, lookup tables, methods."""
+def init_config(config: Config, out_path: str | Path, force: bool = False, progress: Progress = silent) -> Path:
+    """A commented starter provisioner.yaml from the source: detected PII, lookup tables, and every table's
+    method and rows as ``train`` decides them (its own code, run without fitting)."""
     from provisioner.model.starter import write_starter
 
-    return write_starter(config, out_path, force=force)
+    return write_starter(config, out_path, force=force, progress=progress)
 
 
 def audit_target(config: Config, bundle_path: str | Path | None = None, key: bytes | None = None) -> Any:

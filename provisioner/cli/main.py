@@ -374,13 +374,13 @@ def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bu
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @_common
 def init(config: Config, progress: Progress, quiet: bool, as_json: bool, source: str | None, out_path: str, force: bool) -> None:
-    """Write a commented starter provisioner.yaml (detected PII, lookup tables) to review.
+    """Write a commented starter provisioner.yaml (detected PII, lookup tables, each table's method and rows) to review.
 
     \b
     Example:
       provisioner init --source postgresql://ro@prod/shop --out provisioner.yaml
     """
-    path = api.init_config(config.with_overrides(source=source), out_path, force=force)
+    path = api.init_config(config.with_overrides(source=source), out_path, force=force, progress=progress)
     if as_json:
         return _json({"command": "init", "ok": True, "config": str(path)})
     _say(quiet, f"wrote {path}; review it, then: provisioner provision --config {path}")
