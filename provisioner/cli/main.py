@@ -374,7 +374,7 @@ def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bu
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @_common
 def init(config: Config, progress: Progress, quiet: bool, as_json: bool, source: str | None, out_path: str, force: bool) -> None:
-    """Write a commented starter provisioner.yaml (detected PII, lookup tables, each table's method and rows) to review.
+    """Write a starter provisioner.yaml to review: PII, lookup tables, each table's method and rows.
 
     \b
     Example:
