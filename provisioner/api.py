@@ -302,6 +302,13 @@ def check_bundle(
 
     With ``store`` (the default) the verdict is written into the bundle (re-signed with ``key``), so that
     ``load`` and ``refresh`` reports carry it and a bundle that failed is never loaded."""
+    return check_with_report(path, config, progress, key, store)[0]
+
+
+def check_with_report(
+    path: str | Path, config: Config, progress: Progress = silent, key: bytes | None = None, store: bool = True,
+) -> tuple[PrivacyReport, dict[str, Any]]:
+    """:func:`check_bundle`, and the report ``check`` ends with (rows sampled, method and verdict per table)."""
     model = bundle_io.load(path, key)
     sizing.check(model, config, what="check")
     engine = db.source_engine(_require(config.source, "source", "--source"))
@@ -313,10 +320,11 @@ def check_bundle(
         real = real_rows(engine, model, config, progress)
     finally:
         engine.dispose()
-    report = gate.run(model, real, sample(model, config, progress), config.privacy, progress).report
+    synthetic = sample(model, config, progress)
+    report = gate.run(model, real, synthetic, config.privacy, progress).report
     if store:
         bundle_io.save(model.with_privacy(report.to_dict()), path, key)
-    return report
+    return report, build_report(model, synthetic.rows, (), report.to_dict(), None, {}, config.seed)
 
 
 def load_bundle(

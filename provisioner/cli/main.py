@@ -263,16 +263,16 @@ def check(config: Config, progress: Progress, quiet: bool, as_json: bool, source
       provisioner check --source postgresql://ro@prod/shop --bundle shop.bundle --report privacy.json
     """
     config = config.with_overrides(source=source, max_rows=max_rows)
-    verdict = api.check_bundle(bundle_path, config, progress, key=api.bundle_key(), store=not no_store)
+    verdict, report = api.check_with_report(bundle_path, config, progress, key=api.bundle_key(), store=not no_store)
     if report_path:
         files.write_text(report_path, json.dumps(verdict.to_dict(), indent=2, default=str) + "\n")
     if as_json:
         _json({"command": "check", "ok": verdict.passed, **({} if verdict.passed else {"exit_code": 1}), "privacy": verdict.to_dict()})
         sys.exit(0 if verdict.passed else 1)
+    _say(quiet, _summary(report, "checked"))
     if not verdict.passed:
         click.echo("privacy gate failed: " + "; ".join(verdict.failures), err=True)
         sys.exit(1)
-    _say(quiet, "privacy gate passed: " + verdict.summary())
 
 
 @main.command()
