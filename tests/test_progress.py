@@ -82,3 +82,17 @@ def test_cli_logs_epochs_on_stderr_only(small_db: str, tmp_path: Path) -> None:
     assert quiet.stdout == "" and "epoch" not in quiet.stderr
 
 
+
+
+def test_log_lines_are_rate_limited_per_table(capsys: pytest.CaptureFixture[str]) -> None:
+    """A log gets the first and last epoch of a fast fit, not one line per epoch; per-table steps likewise."""
+    from provisioner.cli.term import LineProgress
+
+    progress = LineProgress()
+    for done in range(1, 101):
+        progress.epoch(Epoch("track", "ctgan", done, 100, done * 0.001))
+    assert list(progress.iter(["album", "track"], "sample", unit="table")) == ["album", "track"]
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split("] ", 1)[1] for line in lines] == [
+        "train  track: CTGAN epoch 1/100, ETA 0 s", "train  track: CTGAN epoch 100/100, ETA 0 s", "sample 1/2 tables: album",
+    ]
