@@ -349,6 +349,7 @@ def _keep_better(
     if rows is None:
         return
     ratios = frozenset(i.column for i in model.inherited if i.mode == "ratio")  # the model's values are ratios there
+    progress.info(f"{key}: measuring {' and '.join(fitted)} against {len(rows.holdout)} holdout rows")
     decided = choose.decide(key, fitted, rows.holdout, job.columns, job.seed, ratios)
     if decided is None:
         return
