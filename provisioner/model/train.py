@@ -321,6 +321,8 @@ def _fit_pending(
         if config.train.time_budget and gans:
             remaining = config.train.time_budget - (fit_started - started)
             jobs, notes = _budgeted(jobs, remaining, workers_of(executor), config, progress)
+        if name == "local" and len(jobs + extra) > 1:
+            progress.info(f"fitting {len(jobs + extra)} models on {workers_of(executor)} worker processes (each imports torch first)")
         with reporting(executor, progress):
             fitted = fit_all(executor, jobs + extra)
     finally:
