@@ -302,6 +302,13 @@ def check_bundle(
 
     With ``store`` (the default) the verdict is written into the bundle (re-signed with ``key``), so that
     ``load`` and ``refresh`` reports carry it and a bundle that failed is never loaded."""
+    return check_with_report(path, config, progress, key, store)[0]
+
+
+def check_with_report(
+    path: str | Path, config: Config, progress: Progress = silent, key: bytes | None = None, store: bool = True,
+) -> tuple[PrivacyReport, dict[str, Any]]:
+    """:func:`check_bundle`, and the report ``check`` ends with (rows sampled, method and verdict per table)."""
     model = bundle_io.load(path, key)
     sizing.check(model, config, what="check")
     engine = db.source_engine(_require(config.source, "source", "--source"))
@@ -313,10 +320,11 @@ def check_bundle(
         real = real_rows(engine, model, config, progress)
     finally:
         engine.dispose()
-    report = gate.run(model, real, sample(model, config, progress), config.privacy, progress).report
+    synthetic = sample(model, config, progress)
+    report = gate.run(model, real, synthetic, config.privacy, progress).report
     if store:
         bundle_io.save(model.with_privacy(report.to_dict()), path, key)
-    return report
+    return report, build_report(model, synthetic.rows, (), report.to_dict(), None, {}, config.seed)
 
 
 def load_bundle(
@@ -418,11 +426,12 @@ def diff_bundle(bundle_path: str | Path, config: Config, key: bytes | None = Non
     return diff(model.snapshot, now)
 
 
-def init_config(config: Config, out_path: str | Path, force: bool = False) -> Path:
-    """A commented starter provisioner.yaml from the source: detected PII, lookup tables, methods."""
+def init_config(config: Config, out_path: str | Path, force: bool = False, progress: Progress = silent) -> Path:
+    """A commented starter provisioner.yaml from the source: detected PII, lookup tables, and every table's
+    method and rows as ``train`` decides them (its own code, run without fitting)."""
     from provisioner.model.starter import write_starter
 
-    return write_starter(config, out_path, force=force)
+    return write_starter(config, out_path, force=force, progress=progress)
 
 
 def audit_target(config: Config, bundle_path: str | Path | None = None, key: bytes | None = None) -> Any:

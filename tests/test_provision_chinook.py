@@ -161,4 +161,21 @@ def test_load_ends_with_a_one_screen_summary(provisioned, fresh_db: Callable[...
     for table in ("invoice", "invoice_line", "genre", "playlist_track"):
         row = next(line for line in lines if line.split()[:1] == [table])
         assert row.split()[2] in ("gaussian_copula", "copy", "keys", "ctgan")
-    assert "privacy gate passed" in lines[-1] and "exempt: " in lines[-1] and "genre" in lines[-1]
+    assert "privacy gate passed for " in lines[-1] and ", exempt " in lines[-1]
+    genre = next(line for line in lines if line.split()[:1] == ["genre"])
+    assert "exempt: lookup table copied verbatim" in genre
+
+
+def test_check_ends_with_the_summary_and_counts_exempt_tables_apart(provisioned, chinook_url: str) -> None:  # type: ignore[no-untyped-def]
+    """`check` says "passed for 4 tables, exempt 7", never "passed for 11", and why each is exempt."""
+    bundle = str(provisioned["work"] / "chinook.bundle")
+    result = run_cli("check", "--source", chinook_url, "--bundle", bundle, "--no-store")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    rows = {line.split()[0]: line for line in lines[1:-1]}
+    assert set(rows) == set(dbcheck.counts(chinook_url))
+    exempt = [key for key, line in rows.items() if " exempt: " in line]
+    passed = [key for key, line in rows.items() if line.rstrip().endswith(" passed")]
+    assert "genre" in exempt and "track" in passed and len(exempt) + len(passed) == len(rows)
+    assert lines[-1].startswith("checked ") and f"privacy gate passed for {len(passed)} tables, exempt {len(exempt)}" in lines[-1]
+    assert "exempt: lookup table copied verbatim" in rows["genre"]

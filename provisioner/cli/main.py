@@ -263,16 +263,16 @@ def check(config: Config, progress: Progress, quiet: bool, as_json: bool, source
       provisioner check --source postgresql://ro@prod/shop --bundle shop.bundle --report privacy.json
     """
     config = config.with_overrides(source=source, max_rows=max_rows)
-    verdict = api.check_bundle(bundle_path, config, progress, key=api.bundle_key(), store=not no_store)
+    verdict, report = api.check_with_report(bundle_path, config, progress, key=api.bundle_key(), store=not no_store)
     if report_path:
         files.write_text(report_path, json.dumps(verdict.to_dict(), indent=2, default=str) + "\n")
     if as_json:
         _json({"command": "check", "ok": verdict.passed, **({} if verdict.passed else {"exit_code": 1}), "privacy": verdict.to_dict()})
         sys.exit(0 if verdict.passed else 1)
+    _say(quiet, _summary(report, "checked"))
     if not verdict.passed:
         click.echo("privacy gate failed: " + "; ".join(verdict.failures), err=True)
         sys.exit(1)
-    _say(quiet, "privacy gate passed: " + verdict.summary())
 
 
 @main.command()
@@ -374,13 +374,13 @@ def diff(config: Config, progress: Progress, quiet: bool, source: str | None, bu
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @_common
 def init(config: Config, progress: Progress, quiet: bool, as_json: bool, source: str | None, out_path: str, force: bool) -> None:
-    """Write a commented starter provisioner.yaml (detected PII, lookup tables) to review.
+    """Write a starter provisioner.yaml to review: PII, lookup tables, each table's method and rows.
 
     \b
     Example:
       provisioner init --source postgresql://ro@prod/shop --out provisioner.yaml
     """
-    path = api.init_config(config.with_overrides(source=source), out_path, force=force)
+    path = api.init_config(config.with_overrides(source=source), out_path, force=force, progress=progress)
     if as_json:
         return _json({"command": "init", "ok": True, "config": str(path)})
     _say(quiet, f"wrote {path}; review it, then: provisioner provision --config {path}")

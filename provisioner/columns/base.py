@@ -25,7 +25,7 @@ import contextlib
 import io
 import logging
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -44,6 +44,7 @@ class FitSettings:
     batch_size: int = 500
     seed: int = 0
     time_limit: float | None = None  # seconds from the start of the fit: iterative models stop after the last epoch in time
+    on_epoch: Callable[[int, int, float], None] | None = None  # iterative models call it after each epoch: (done, expected, seconds)
 
 
 class ColumnModel(Protocol):

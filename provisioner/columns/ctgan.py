@@ -19,6 +19,8 @@ seed gives the same rows.
 
 A time limit stops training after the last epoch that ends within it
 (:func:`deadline_epochs`); :attr:`CtganModel.epochs_trained` records how many ran.
+After each epoch ``FitSettings.on_epoch`` hears (epochs done, epochs expected, seconds
+since the first epoch began): the progress a person sees, with an ETA.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -90,7 +92,7 @@ class CtganModel:
         _seed_everything(settings.seed)
         batch = max(10, min(settings.batch_size, (len(train) // 10) * 10 or 10))
         model = CTGAN(epochs=settings.epochs, batch_size=batch, verbose=False, enable_gpu=False)
-        with quiet(), _sequential(), deadline_epochs(settings.time_limit, started) as loops:
+        with quiet(), _sequential(), deadline_epochs(settings.time_limit, started, settings.on_epoch) as loops:
             model.fit(train, discrete_columns=discrete)
         trained = loops[0].done if loops else settings.epochs
         return cls._extracted(model, tuple(columns), categories, batch, codec.bounds(data, columns), trained)
@@ -263,42 +265,57 @@ def _sequential() -> Iterator[None]:
 
 
 class _Deadline:
-    """``range(epochs)`` that stops before an epoch that would end after ``deadline`` (monotonic)."""
+    """``range(epochs)`` that stops before an epoch that would end after ``deadline`` (monotonic; None: never)
+    and tells ``report`` (epochs done, epochs expected, seconds since the first epoch began) after each epoch."""
 
-    def __init__(self, epochs: Iterable[int], deadline: float) -> None:
+    def __init__(self, epochs: Iterable[int], deadline: float | None, report: Callable[[int, int, float], None] | None = None) -> None:
         self._epochs = epochs
         self._deadline = deadline
+        self._report = report
         self.done = 0
 
     def __iter__(self) -> Iterator[int]:
-        started = time.monotonic()
-        for epoch in self._epochs:
-            if self.done:
-                per_epoch = (time.monotonic() - started) / self.done
+        epochs = list(self._epochs)
+        began = time.monotonic()
+        for epoch in epochs:
+            if self.done and self._deadline is not None:
+                per_epoch = (time.monotonic() - began) / self.done
                 if time.monotonic() + per_epoch > self._deadline:
                     return
             yield epoch
             self.done += 1
+            if self._report is not None:
+                self._report(self.done, self._expected(len(epochs), began), time.monotonic() - began)
+
+    def _expected(self, epochs: int, began: float) -> int:
+        """The epochs this fit will train: all of them, or as many as end before the deadline."""
+        if self._deadline is None or self.done >= epochs:
+            return epochs
+        per_epoch = (time.monotonic() - began) / self.done
+        return min(epochs, self.done + max(int((self._deadline - time.monotonic()) / per_epoch), 0))
 
     def set_description(self, *_: Any) -> None:  # tqdm's API, used when verbose
         pass
 
 
 @contextlib.contextmanager
-def deadline_epochs(seconds: float | None, started: float | None = None) -> Iterator[list[_Deadline]]:
+def deadline_epochs(
+    seconds: float | None, started: float | None = None, report: Callable[[int, int, float], None] | None = None,
+) -> Iterator[list[_Deadline]]:
     """While the block runs, CTGAN's epoch loop stops ``seconds`` after ``started`` (``time.monotonic()``;
-    default now), after at least one epoch. Yields a list that receives the loop (its ``done`` epochs)."""
+    default now), after at least one epoch, and calls ``report`` after each epoch. Yields a list that
+    receives the loop (its ``done`` epochs)."""
     loops: list[_Deadline] = []
-    if seconds is None:
+    if seconds is None and report is None:
         yield loops
         return
     import ctgan.synthesizers.ctgan as ctgan_module
 
-    deadline = (time.monotonic() if started is None else started) + seconds
+    deadline = None if seconds is None else (time.monotonic() if started is None else started) + seconds
     original = ctgan_module.tqdm
 
     def bounded(iterable: Iterable[int], **_: Any) -> _Deadline:
-        loop = _Deadline(iterable, deadline)
+        loop = _Deadline(iterable, deadline, report)
         loops.append(loop)
         return loop
 

@@ -89,7 +89,9 @@ def load(
     try:
         with engine.connect() as conn, conn.begin():
             check_extensions(conn, snapshot)
+            progress.info(f"load: schema of {len(snapshot.tables)} tables (Alembic) ...")
             migration = upgrade(conn, snapshot, versions_dir, replace=replace, progress=progress)
+            progress.info(f"load: schema ready in {time.perf_counter() - started:.1f}s; COPY in foreign-key order")
             notes = _load_rows(conn, snapshot, source, progress, step)
     except (DBAPIError, psycopg.Error) as exc:  # COPY runs on the driver: its errors are psycopg's own
         raise LoadError(f"load failed at {step[0]}, the target was rolled back: {describe_error(exc)}") from None
@@ -108,6 +110,7 @@ def _load_rows(conn: Connection, snapshot: SchemaSnapshot, source: RowSource, pr
         run(conn, statement)
     held = {key for key, _ in source.order.deferred}
     tables = iter(progress.iter(source.order.tables, "load", unit="table"))
+    next(tables, None)  # the first table starts: progress names the table being sampled and copied
     for key, frame in frames_ahead(source, source.order.tables):
         step[0] = key
         if frame is None:

@@ -37,13 +37,28 @@ class Choice:
     scores: Mapping[str, float]  # method -> holdout AUC (0.5: indistinguishable)
 
 
+def measured(key: str, method: str, config: Config) -> bool:
+    """Whether train fits the copula beside ``method`` for table ``key`` and keeps the one that measures better:
+    an iterative model the rule (not the config) chose, with ``train.choose: measure``."""
+    if config.train.choose != "measure" or config.train.model != "auto" or config.table(key).model:
+        return False
+    return columns.is_model(method) and columns.get(method).iterative
+
+
+def predicted(key: str, method: str, config: Config) -> tuple[tuple[str, ...], str]:
+    """The methods a table the rule gave ``method`` may end with after fitting, and why: what ``init`` says."""
+    if measured(key, method, config):
+        return (method, columns.CHEAPEST), "chosen by measurement"
+    if config.train.time_budget and columns.is_model(method) and columns.get(method).iterative:
+        return (method, columns.CHEAPEST), "the time budget decides"
+    return (method,), ""
+
+
 def candidates(jobs: list[FitJob], config: Config) -> list[FitJob]:
     """The extra fits to compare: the copula beside each CTGAN job the rule (not the config) chose."""
-    if config.train.choose != "measure" or config.train.model != "auto":
-        return []
     out = []
     for job in jobs:
-        if columns.get(job.method).iterative and not config.table(job.table).model:
+        if measured(job.table, job.method, config):
             out.append(dataclasses.replace(job, table=f"{job.table}{SEPARATOR}{columns.CHEAPEST}", method=columns.CHEAPEST,
                                            time_limit=None, deadline=None))
     return out

@@ -14,10 +14,17 @@ pays off for fits of many seconds, not for tiny tables. A worker watches the
 process that started it and ends itself as soon as that process is gone (killed,
 crashed): no orphan keeps training. ``RayExecutor`` needs
 the optional extra (``pip install provisioner[ray]``).
+
+Progress of fits (:func:`reporting`): a fit posts where it starts, each epoch of an
+iterative model (:class:`provisioner.progress.Epoch`) and where it ends to this
+process's sink. In this process the sink calls the ``Progress`` directly; in a
+local pool's worker it writes to a queue the pool was started with, which a
+thread of the parent drains into the ``Progress``. Ray's workers post nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import os
@@ -30,9 +37,11 @@ from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 
+from provisioner import columns as registry
 from provisioner.columns.base import FitSettings
 from provisioner.columns.table import Fitted, fit
 from provisioner.errors import ConfigError
+from provisioner.progress import Epoch, Progress
 from provisioner.schema.snapshot import Column
 
 T = TypeVar("T")
@@ -56,11 +65,15 @@ class SerialExecutor:
 
 
 class LocalExecutor:
-    """A pool of ``workers`` spawned processes (default: one per core)."""
+    """A pool of ``workers`` spawned processes (default: one per core). Its workers post their fits'
+    progress to one queue, which a thread of this process drains into ``listener``."""
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
+        self._ticks: Any = None
+        self._flushed = threading.Event()
+        self.listener: Callable[[object], None] = _ignore
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         if len(items) <= 1 or self.workers == 1:
@@ -82,20 +95,52 @@ class LocalExecutor:
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             threads = max(1, (os.cpu_count() or 1) // self.workers)
+            context = multiprocessing.get_context("spawn")
+            self._ticks = context.SimpleQueue()  # put() writes at once: a fit's last epoch arrives before its result
+            threading.Thread(target=self._drain, args=(self._ticks,), name="provisioner-fit-progress", daemon=True).start()
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(threads, os.getpid())
+                self.workers, mp_context=context, initializer=_start_worker, initargs=(threads, os.getpid(), self._ticks)
             )
         return self._pool
+
+    def _drain(self, ticks: Any) -> None:
+        while (tick := ticks.get()) is not None:
+            if tick == _FLUSH:
+                self._flushed.set()
+                continue
+            with contextlib.suppress(Exception):  # progress never breaks a fit
+                self.listener(tick)
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until the progress the workers posted so far has reached ``listener``."""
+        if self._ticks is not None:
+            self._flushed.clear()
+            self._ticks.put(_FLUSH)
+            self._flushed.wait(timeout)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)  # results are in; workers exit on their own (~1.3 s saved)
             self._pool = None
+            self._ticks.put(None)
 
 
-def _start_worker(threads: int, parent: int) -> None:
+def _ignore(_: object) -> None:
+    pass
+
+
+_FLUSH = "\x00flush"
+
+
+_sink: Callable[[object], None] | None = None  # where fits in this process post their progress (reporting, _start_worker)
+
+
+def _start_worker(threads: int, parent: int, ticks: Any = None) -> None:
+    global _sink
     watch_parent(parent)
     _share_cores(threads)
+    if ticks is not None:
+        _sink = ticks.put
 
 
 PARENT_POLL_SECONDS = 0.2
@@ -183,11 +228,64 @@ class FitJob:
     deadline: float | None = None  # and never past this time.time() (the end of the whole budget)
 
 
+@dataclass(frozen=True)
+class FitEvent:
+    """A table's fit started (``seconds`` None) or ended, as posted to the sink."""
+
+    table: str
+    method: str
+    seconds: float | None = None
+
+    def describe(self) -> str:
+        if self.seconds is None:
+            return f"{self.table}: fitting {self.method}"
+        return f"{self.table}: {self.method} fitted in {self.seconds:.1f}s"
+
+
 def fit_one(job: FitJob) -> Fitted:
     limit = job.time_limit
     if job.deadline is not None:
         limit = min(limit if limit is not None else float("inf"), job.deadline - time.time())
-    return fit(job.method, job.frame, job.columns, FitSettings(job.epochs, job.batch_size, job.seed, limit))
+    sink, iterative = _sink, registry.get(job.method).iterative
+    if sink is None:
+        return fit(job.method, job.frame, job.columns, FitSettings(job.epochs, job.batch_size, job.seed, limit))
+
+    def on_epoch(done: int, epochs: int, seconds: float) -> None:
+        sink(Epoch(job.table, job.method, done, epochs, seconds))
+
+    if iterative:
+        sink(FitEvent(job.table, job.method))
+    fitted = fit(job.method, job.frame, job.columns, FitSettings(job.epochs, job.batch_size, job.seed, limit, on_epoch))
+    if iterative or fitted.seconds >= SLOW_FIT_SECONDS:
+        sink(FitEvent(job.table, job.method, fitted.seconds))
+    return fitted
+
+
+SLOW_FIT_SECONDS = 1.0  # a fit that is not iterative is announced when it ends, if it took this long
+
+
+@contextlib.contextmanager
+def reporting(executor: Executor, progress: Progress) -> Iterator[None]:
+    """While the block runs, fits in this process and in a local pool's workers report to ``progress``:
+    epochs to :meth:`Progress.epoch`, a fit's start and end to :meth:`Progress.info`."""
+    global _sink
+
+    def listen(tick: object) -> None:
+        if isinstance(tick, Epoch):
+            progress.epoch(tick)
+        elif isinstance(tick, FitEvent):
+            progress.info(tick.describe())
+
+    previous, _sink = _sink, listen
+    if isinstance(executor, LocalExecutor):
+        executor.listener = listen
+    try:
+        yield
+    finally:
+        _sink = previous
+        if isinstance(executor, LocalExecutor):
+            executor.flush()
+            executor.listener = _ignore
 
 
 def fit_all(executor: Executor, jobs: Sequence[FitJob]) -> dict[str, Fitted]:

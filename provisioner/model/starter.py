@@ -1,50 +1,54 @@
 """``provisioner init``: a commented starting provisioner.yaml, from the source itself.
 
-Reflects the source, reads a small sample per table, runs the PII detector and
-the method rule of ``train`` (:func:`provisioner.model.train.choose_method`), and
-writes what it found as YAML for a person to review: lookup tables pinned to
-``copy``, every detected PII column listed with its category and reason.
-No source value is written, only names.
+Reflects the source and runs ``train`` itself without fitting anything
+(:func:`provisioner.model.train.train` with ``fit=False``, what ``provision --dry-run``
+shows): the same rows read, the same PII detection and the same method rule, so
+``init`` and ``train`` cannot disagree. Where ``train`` decides only after fitting
+(``train.choose: measure``, a time budget), ``init`` names both methods
+(:func:`provisioner.model.choose.predicted`). It writes what it found as YAML for a
+person to review: lookup tables pinned to ``copy``, every detected PII column listed
+with its category and reason, every table's method and rows. No source value is
+written, only names.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 
-from provisioner import columns
 from provisioner.config import Config
 from provisioner.errors import ConfigError
-from provisioner.model import pii, proposals
-from provisioner.model.profile import is_external, read_rows, roles_of
-from provisioner.model.train import choose_method, table_seed
+from provisioner.model import choose, pii, proposals
+from provisioner.model.bundle import TableModel
+from provisioner.model.profile import is_external
+from provisioner.model.train import train
 from provisioner.pg import connect as db
 from provisioner.pg import urls
-from provisioner.schema.graph import load_order
+from provisioner.progress import Progress, silent
 from provisioner.schema.reflect import reflect
 from provisioner.schema.snapshot import SchemaSnapshot
 
-SAMPLE_ROWS = 2000
 
-
-def starter_yaml(config: Config) -> str:
+def starter_yaml(config: Config, progress: Progress = silent) -> str:
     if not config.source:
         raise ConfigError("no source database given; pass --source URL")
     engine = db.source_engine(config.source)
     try:
-        snapshot = reflect(engine, config.schemas, foreign_keys=config.virtual_keys(), where=config.where)
+        snapshot = reflect(engine, config.schemas, progress, foreign_keys=config.virtual_keys(), where=config.where)
+        planned = train(engine, snapshot, config, progress, fit=False)  # train's own decisions; nothing is fitted
         with db.connect(engine) as conn:
-            frames = {t.key: read_rows(conn, t, SAMPLE_ROWS, table_seed(config.seed, t.key, "read")) for t in snapshot.tables}
             found = proposals.propose(conn, snapshot)
     finally:
         engine.dispose()
-    detected = pii.detect(snapshot, frames)
-    return render(snapshot, frames, detected, config, found)
+    models = planned.bundle.tables
+    detected = tuple(f for m in models.values() for f in m.fills if f.category != "text")
+    return render(snapshot, dict(planned.frames), detected, config, models, found)
 
 
 def render(
     snapshot: SchemaSnapshot, frames: dict, detected: tuple[pii.PiiColumn, ...], config: Config,  # type: ignore[type-arg]
-    found: list[proposals.Proposal] | None = None,
+    models: Mapping[str, TableModel] | None = None, found: list[proposals.Proposal] | None = None,
 ) -> str:
     database = urls.parse(config.source or "", "source").database or "app"
     lines = [
@@ -71,7 +75,7 @@ def render(
     lines += proposals.yaml_lines(found or [])
     lines += external_lines(snapshot, {p.child for p in found or []})
     lines += ["tables:"]
-    lines += _table_lines(snapshot, frames, detected, config)
+    lines += _table_lines(models or {}, config)
     return "\n".join(lines) + "\n"
 
 
@@ -90,27 +94,23 @@ def external_lines(snapshot: SchemaSnapshot, proposed: set[str] | frozenset[str]
     return lines + [f"#   {name:<40} external key" for name in found]
 
 
-def _table_lines(snapshot: SchemaSnapshot, frames: dict, detected: tuple[pii.PiiColumn, ...], config: Config) -> list[str]:  # type: ignore[type-arg]
-    has_pii = {c.table for c in detected}
-    copied: set[str] = set()
+def _table_lines(models: Mapping[str, TableModel], config: Config) -> list[str]:
+    """One line per table, in load order: the method train will use (pinned for copies), its rows and why."""
     out = []
-    for key in load_order(snapshot).tables:
-        table = snapshot.table(key)
-        roles, _ = roles_of(table, frames[key], frozenset(c.column for c in detected if c.table == key))
-        method, reason = choose_method(table, frames[key], roles, key in has_pii, copied, config)
-        if columns.is_model(method) and columns.get(method).iterative:  # the sample is capped; the rule looks at the training rows
-            reason = f"{table.row_count} rows (>= {config.train.gan_min_rows})"
-        if method == "copy":
-            copied.add(key)
-            out.append(f"  {key}: {{model: copy}}{' ' * max(1, 24 - len(key))}# {reason}")
+    for key, model in models.items():
+        methods, how = choose.predicted(key, model.method, config)
+        said = " or ".join(methods) + (f" ({how})" if how else "")
+        rows = f"rows: {model.source_rows} source, " + (f"{model.train_rows} trained" if model.synthesizer is not None else "none trained")
+        if model.method == "copy":
+            out.append(f"  {key}: {{model: copy}}{' ' * max(1, 24 - len(key))}# {rows}; {model.reason}")
         else:
-            out.append(f"  # {key}: {{model: {method}}}  # auto: {reason}")
+            out.append(f"  # {key}: {{model: {model.method}}}  # auto: {said}; {rows}; {model.reason}")
     return out or ["  {}"]
 
 
-def write_starter(config: Config, path: str | Path, force: bool = False) -> Path:
+def write_starter(config: Config, path: str | Path, force: bool = False, progress: Progress = silent) -> Path:
     out = Path(path)
     if out.exists() and not force:
         raise ConfigError(f"{out} already exists; pass --force to overwrite it, or --out another file")
-    out.write_text(starter_yaml(config), encoding="utf-8")
+    out.write_text(starter_yaml(config, progress), encoding="utf-8")
     return out

@@ -26,7 +26,13 @@ from provisioner.config import Config
 from provisioner.errors import ConfigError
 from provisioner.model import agreement, around, budget, choose, histograms, pii
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.executor import FitJob, fit_all, make_executor, workers_of
+from provisioner.model.executor import (
+    FitJob,
+    fit_all,
+    make_executor,
+    reporting,
+    workers_of,
+)
 from provisioner.model.learnt import learnt_columns, model_column, ratio_column  # noqa: F401 - imported from here by synth and privacy
 from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
 from provisioner.model.relations import hierarchy, levels
@@ -317,7 +323,10 @@ def _fit_pending(
         if config.train.time_budget and gans:
             remaining = config.train.time_budget - (fit_started - started)
             jobs, notes = _budgeted(jobs, remaining, workers_of(executor), config, progress)
-        fitted = fit_all(executor, jobs + extra)
+        if name == "local" and len(jobs + extra) > 1:
+            progress.info(f"fitting {len(jobs + extra)} models on {workers_of(executor)} worker processes (each imports torch first)")
+        with reporting(executor, progress):
+            fitted = fit_all(executor, jobs + extra)
     finally:
         executor.close()
     progress.info(f"fitted {len(jobs)} table models ({gans} GAN) with the {name} executor in {time.perf_counter() - fit_started:.1f}s")
@@ -344,6 +353,7 @@ def _keep_better(
     if rows is None:
         return
     ratios = frozenset(i.column for i in model.inherited if i.mode == "ratio")  # the model's values are ratios there
+    progress.info(f"{key}: measuring {' and '.join(fitted)} against {len(rows.holdout)} holdout rows")
     decided = choose.decide(key, fitted, rows.holdout, job.columns, job.seed, ratios)
     if decided is None:
         return

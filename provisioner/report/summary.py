@@ -51,8 +51,12 @@ def write_json(path: str | Path | None, report: Mapping[str, Any]) -> None:
         files.write_text(path, json.dumps(report, indent=2, default=str) + "\n")  # complete or not at all
 
 
+EXEMPT = ("exempt", "no_columns")  # privacy statuses of tables the gate has no metric for
+
+
 def render_text(report: Mapping[str, Any], verb: str = "loaded") -> str:
-    """The one-screen summary ``provision`` and ``load`` end with: rows, method and privacy per table, the verdict."""
+    """The one-screen summary ``provision``, ``load`` and ``check`` end with: rows, method and privacy per table
+    (why a table is exempt, in short), then the verdict with how many tables passed and how many were exempt."""
     tables = report.get("tables", {})
     width = max((len(k) for k in tables), default=5)
     lines = [f"  {'table':<{width}}  {'rows':>9}  {'method':<16} privacy"]
@@ -61,21 +65,35 @@ def render_text(report: Mapping[str, Any], verb: str = "loaded") -> str:
         cell = _privacy_cell(entry.get("privacy") or {}) if gate is not None else "not checked"
         lines.append(f"  {key:<{width}}  {entry['rows']:>9,}  {entry['method']:<16} {cell}")
     total = sum(int(e["rows"]) for e in tables.values())
-    verdict = {True: "privacy gate passed", False: "privacy gate FAILED", None: "privacy gate not run for this bundle (run `provisioner check`)"}[gate]
-    exempt = [k for k, e in tables.items() if (e.get("privacy") or {}).get("status") == "exempt"]
-    lines.append(f"{verb} {total:,} rows in {len(tables)} tables; {verdict}"
-                 + (f"; exempt: {', '.join(exempt)} (reasons in the report)" if exempt else ""))
+    lines.append(f"{verb} {total:,} rows in {len(tables)} tables; {_verdict(gate, tables)}")
     streamed = report.get("streamed") or []
     if streamed:
         lines.append(f"streamed shard by shard: {', '.join(streamed)}")
     return "\n".join(lines)
 
 
+def _verdict(gate: bool | None, tables: Mapping[str, Any]) -> str:
+    """``privacy gate passed for 4 tables, exempt 7 (why: above)``: never "passed for 11" when 7 had no metric."""
+    if gate is None:
+        return "privacy gate not run for this bundle (run `provisioner check`)"
+    statuses = [(e.get("privacy") or {}) for e in tables.values()]
+    exempt = sum(1 for p in statuses if p.get("status") in EXEMPT)
+    failed = sum(1 for p in statuses if p.get("status") not in EXEMPT and p.get("passed") is False)
+    checked = len(statuses) - exempt
+    text = f"privacy gate FAILED for {failed} of {checked} tables" if not gate else f"privacy gate passed for {checked} tables"
+    return text + (f", exempt {exempt} (why: above)" if exempt else "")
+
+
+def short_reason(reason: str, limit: int = 48) -> str:
+    """The head of an exemption's reason: up to its first parenthesis or colon."""
+    head = reason.split(" (")[0].split(": ")[0].strip()
+    return head if len(head) <= limit else head[: limit - 3] + "..."
+
+
 def _privacy_cell(privacy: Mapping[str, Any]) -> str:
     status = privacy.get("status", "from bundle")
-    if status == "exempt":
-        reason = str(privacy.get("reason", ""))
-        return "exempt: " + (reason if len(reason) <= 60 else reason[:57] + "...")
+    if status in EXEMPT:
+        return "exempt: " + short_reason(str(privacy.get("reason", "")))
     if status == "from bundle":
         return "checked when the bundle was made"
     return "passed" if privacy.get("passed") else "FAILED"
