@@ -49,6 +49,10 @@ class LoadError(ProvisionerError):
     """Loading into the target failed; the target was rolled back."""
 
 
+class WorkerDied(ProvisionerError):
+    """A worker process was killed from outside (out of memory, a signal); nothing was written."""
+
+
 class GateFailed(ProvisionerError):
     """A privacy or quality gate failed; nothing was written."""
 

@@ -32,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -40,7 +41,7 @@ import pandas as pd
 from provisioner import columns as registry
 from provisioner.columns.base import FitSettings
 from provisioner.columns.table import Fitted, fit
-from provisioner.errors import ConfigError
+from provisioner.errors import ConfigError, WorkerDied
 from provisioner.progress import Epoch, Progress
 from provisioner.schema.snapshot import Column
 
@@ -78,7 +79,8 @@ class LocalExecutor:
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         if len(items) <= 1 or self.workers == 1:
             return [fn(item) for item in items]
-        return list(self._started().map(fn, items))
+        with worker_deaths(self.workers):
+            return list(self._started().map(fn, items))
 
     def imap(self, fn: Callable[[T], R], items: Sequence[T], ahead: int | None = None) -> Iterator[R]:
         """Results in order, as they come, with up to ``ahead`` jobs (default workers + 1) in flight:
@@ -86,7 +88,8 @@ class LocalExecutor:
         pool, window = self._started(), ahead or self.workers + 1
         pending = [pool.submit(fn, item) for item in items[:window]]
         for i in range(len(items)):
-            result = pending[i].result()
+            with worker_deaths(self.workers):
+                result = pending[i].result()
             if i + window < len(items):
                 pending.append(pool.submit(fn, items[i + window]))
             pending[i] = None  # type: ignore[call-overload]  # let the shard go once it is handed over
@@ -328,5 +331,19 @@ def _fit_in_time(executor: LocalExecutor | SerialExecutor, ordered: list[FitJob]
         finished, _ = wait(list(ends), return_when=FIRST_COMPLETED)
         for future in finished:
             ends.pop(future)
-            done[names.pop(future)] = future.result()
+            with worker_deaths(workers, names[future]):
+                done[names.pop(future)] = future.result()
     return done
+
+
+@contextlib.contextmanager
+def worker_deaths(workers: int, table: str | None = None) -> Iterator[None]:
+    """A pool worker killed from outside (most often by the kernel, out of memory) as one clear line."""
+    try:
+        yield
+    except BrokenProcessPool:
+        where = f" while fitting table {table}" if table else ""
+        raise WorkerDied(
+            f"a worker process of the local pool ({workers} processes) was killed{where}, most often for lack of "
+            "memory; rerun with train.executor: serial (--executor serial), or a smaller train.row_cap or batch_size"
+        ) from None
