@@ -7,6 +7,10 @@ per repeat, alternating A and B into fresh databases: (A) ``provisioner load`` f
 (``api.load_bundle``: Alembic schema, sampling, COPY, one transaction) and (B) ``pg_restore`` of a
 custom-format ``pg_dump`` of A's result, taken once beforehand (not timed). Prints the medians and
 ``bundle_vs_restore`` = A / B (target <= 1.5 for Chinook x10).
+
+Also the path a CI job or a developer who reloads the same fixtures takes: (C) ``provisioner
+refresh`` from the same bundle, whose template database is built once (not timed) and then
+cloned (``CREATE DATABASE ... TEMPLATE``), timed alternating with B: ``refresh_vs_restore``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from _common import admin_url, dataset, emit, median, scratch_db
 
 from provisioner import api
 from provisioner.config import Config, TrainConfig
+from provisioner.devkit import refresh as templates
 from provisioner.pg import script as sqlscript
 
 
@@ -40,6 +45,12 @@ def provision(bundle: Path, target: str, scale: float) -> tuple[float, int]:
     started = time.perf_counter()
     result = api.load_bundle(bundle, Config(target=target, seed=2, scale=scale))
     return time.perf_counter() - started, sum(result.synthetic_rows.values())
+
+
+def refresh(bundle: Path, target: str, scale: float) -> float:
+    started = time.perf_counter()
+    api.refresh(bundle, Config(target=target, seed=2, scale=scale), admin_url=admin_url(), force=True, replace=True)
+    return time.perf_counter() - started
 
 
 def restore(dump: Path, target: str) -> float:
@@ -62,17 +73,23 @@ def main() -> None:
         with scratch_db("restore_seed") as seed_db:
             _, rows = provision(bundle, seed_db, scale)
             subprocess.run(["pg_dump", "-Fc", "-f", str(dump), seed_db], check=True)
-        ours, theirs = [], []
-        for i in range(args.repeats):
-            with scratch_db(f"restore_a{i}") as target:
-                ours.append(provision(bundle, target, scale)[0])
-            with scratch_db(f"restore_b{i}") as target:
-                theirs.append(restore(dump, target))
+        ours, theirs, cloned = [], [], []
+        with scratch_db("refresh_c") as target:
+            refresh(bundle, target, scale)  # builds the template once
+            for i in range(args.repeats):
+                with scratch_db(f"restore_a{i}") as fresh:
+                    ours.append(provision(bundle, fresh, scale)[0])
+                with scratch_db(f"restore_b{i}") as fresh:
+                    theirs.append(restore(dump, fresh))
+                cloned.append(refresh(bundle, target, scale))
+            sqlscript.drop_database(admin_url(), templates.names(target, admin_url())[1])
     emit("dataset", args.dataset)
     emit("rows", rows)
     emit("bundle_load_seconds", median(ours))
     emit("pg_restore_seconds", median(theirs))
     emit("bundle_vs_restore", median(ours) / median(theirs))
+    emit("refresh_seconds", median(cloned))
+    emit("refresh_vs_restore", median(cloned) / median(theirs))
 
 
 if __name__ == "__main__":

@@ -190,3 +190,12 @@ def test_nndr_fails_only_when_its_excess_is_significant() -> None:
     assert not next(m for m in jittered.metrics if m.name == "nndr").passed
     fresh = check_table("t", train, holdout, pd.DataFrame({"x": rng.normal(0, 1, 300)}), {"x": "numeric"}, config)
     assert next(m for m in fresh.metrics if m.name == "nndr").passed
+
+
+def test_a_grid_never_overflows_on_the_largest_floats() -> None:
+    with np.errstate(all="raise"):  # as the sampler runs
+        grid = rules._grid("x", np.array([18.0, 12.5, 1e308, -1e308, 21.35] * 10))
+        assert grid is not None and grid.steps[-1] == 0.05  # 1e308 sits on a coarse step; it does not block the rule
+        rows = pd.DataFrame({"x": [1.7e308, 3.3, np.nan, -1.7e308]})
+        grid.apply(rows, np.random.default_rng(0))
+    assert np.isfinite(rows["x"].iloc[[0, 1, 3]]).all() and pd.isna(rows["x"].iloc[2])

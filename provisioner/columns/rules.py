@@ -89,7 +89,9 @@ class Grid:
                 break
             pick = np.where(too_coarse, pick + 1, pick)
             step = self.steps[pick]
-        x[present] = np.round(v / step) * step
+        with np.errstate(over="ignore", invalid="ignore"):
+            rounded = np.round(v / step) * step
+        x[present] = np.where(np.isfinite(rounded), rounded, v)  # a value beyond float range keeps itself
         rows[self.column] = x
 
 
@@ -180,8 +182,9 @@ def _grid(name: str, values: np.ndarray) -> Grid | None:
     values = values[np.isfinite(values) & (values != 0)]
     if not len(values):
         return None
-    off = np.abs(values[:, None] - np.round(values[:, None] / LADDER[None, :]) * LADDER[None, :])
-    on = (off <= 1e-6 * np.maximum(1.0, np.abs(values))[:, None]) & (np.abs(values)[:, None] >= LADDER[None, :])
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e308 / 0.0001 is no step of the ladder
+        off = np.abs(values[:, None] - np.round(values[:, None] / LADDER[None, :]) * LADDER[None, :])
+        on = (off <= 1e-6 * np.maximum(1.0, np.abs(values))[:, None]) & (np.abs(values)[:, None] >= LADDER[None, :])
     if not on.any(axis=1).all():
         return None
     counts = np.bincount(on.argmax(axis=1), minlength=len(LADDER))

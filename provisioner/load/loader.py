@@ -92,17 +92,21 @@ def load(
             progress.info(f"load: schema of {len(snapshot.tables)} tables (Alembic) ...")
             migration = upgrade(conn, snapshot, versions_dir, replace=replace, progress=progress)
             progress.info(f"load: schema ready in {time.perf_counter() - started:.1f}s; COPY in foreign-key order")
-            notes = _load_rows(conn, snapshot, source, progress, step)
+            notes = _load_rows(conn, snapshot, source, progress, step, created=migration.applied)
     except (DBAPIError, psycopg.Error) as exc:  # COPY runs on the driver: its errors are psycopg's own
         raise LoadError(f"load failed at {step[0]}, the target was rolled back: {describe_error(exc)}") from None
     notes = tuple(dict.fromkeys([*source.notes, *snapshot.skipped, *notes]))
     return LoadResult(urls.display(engine.url), dict(source.rows), migration, time.perf_counter() - started, notes, streamed)
 
 
-def _load_rows(conn: Connection, snapshot: SchemaSnapshot, source: RowSource, progress: Progress, step: list[str]) -> list[str]:
-    """Empty the tables, lift their keys, indexes and foreign keys (bulk.py), COPY, put them back,
-    then what follows the rows. Tables whose cycle-closing foreign keys are set last go in last."""
-    _truncate(conn, snapshot)
+def _load_rows(
+    conn: Connection, snapshot: SchemaSnapshot, source: RowSource, progress: Progress, step: list[str], created: bool = False,
+) -> list[str]:
+    """Empty the tables (unless this transaction ``created`` them), lift their keys, indexes and foreign keys
+    (bulk.py), COPY, put them back, then what follows the rows. Tables whose cycle-closing foreign keys are
+    set last go in last."""
+    if not created:
+        _truncate(conn, snapshot)
     step[0] = "dropping keys, indexes and foreign keys"
     before = migrate.existing(conn, snapshot)
     restore = bulk.lift(conn, snapshot.tables)
