@@ -77,6 +77,7 @@ def _from_file(path: Path) -> Config:
         raise ConfigError(_yaml_error(path, exc)) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the config must be a mapping of keys, not {type(data).__name__}")
+    _no_repeats(node, path)
     lines = _line_map(node)
     where = _where(path, lines)
     config = _build(data, where)
@@ -114,6 +115,22 @@ def validate(config: Config, where: Callable[[str], str]) -> None:
         rule = RULES.get(pattern)
         if rule is not None and value is not None:
             check_bound(rule, value, f"{where(key)}: {key}")
+
+
+def _no_repeats(node: Any, path: Path, prefix: str = "") -> None:
+    """A key given twice in one mapping (YAML would keep the last silently) is a mistake: name both lines."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key, line = str(key_node.value), key_node.start_mark.line + 1
+            if key in seen:
+                raise ConfigError(f"{path}:{line}: {prefix}{key} is given twice (lines {seen[key]} and {line}); "
+                                  "keep one of them")
+            seen[key] = line
+            _no_repeats(value_node, path, f"{prefix}{key}.")
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _no_repeats(item, path, f"{prefix[:-1]}[{i}]." if prefix else f"[{i}].")
 
 
 def _line_map(node: Any, prefix: str = "") -> dict[str, int]:

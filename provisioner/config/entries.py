@@ -12,11 +12,11 @@ from typing import Any
 
 from provisioner.config.settings import ColumnConfig, Relationship
 from provisioner.errors import ConfigError
+from provisioner.schema.virtual import SIDE
 
 OPTIONS = ("faker", "value", "keep")
 
 
-_KEY_SIDE = re.compile(r"^\s*[^()]+?\.(?:\([^)]*\)|[^.()]+)\s*$")
 
 
 def _relationships(value: Any, where: Any) -> tuple[Relationship, ...]:
@@ -34,7 +34,7 @@ def _relationships(value: Any, where: Any) -> tuple[Relationship, ...]:
                               f"not {item!r}")
         for side in ("child", "parent"):
             text = item[side]
-            if not isinstance(text, str) or not _KEY_SIDE.match(text):
+            if not isinstance(text, str) or not SIDE.match(text):
                 raise ConfigError(f"{where(f'{key}.{side}')}: {key}.{side} must be written table.column "
                                   f"(or schema.table.column, table.(a, b)), not {text!r}")
         out.append(Relationship(item["child"].strip(), item["parent"].strip()))

@@ -10,9 +10,11 @@ most of them: a commented one. The evidence goes with each entry; no value is wr
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
+import yaml
 from psycopg import sql
 from sqlalchemy import Connection
 
@@ -26,6 +28,7 @@ from provisioner.schema.snapshot import (
 )
 
 CAP = 100_000  # distinct values checked per column
+SCAN = 1_000_000  # rows read per column at most, whatever the table's size
 MOST = 0.9  # share of values found for a commented-out proposal
 
 
@@ -53,8 +56,21 @@ def propose(conn: Connection, snapshot: SchemaSnapshot) -> list[Proposal]:
                 pk = parent.column(parent.primary_key[0])
                 found, checked = _inclusion(conn, table, col, parent, pk)
                 if checked and found >= MOST * checked:
-                    out.append(Proposal(f"{table.key}.{col.name}", f"{parent.key}.{pk.name}", found, checked))
+                    out.append(Proposal(side(table, col.name), side(parent, pk.name), found, checked))
     return out
+
+
+def side(table: Table, column: str) -> str:
+    """``table.column`` as ``relationships`` reads it: a name holding a dot, comma, bracket or quote in double quotes."""
+    names = ([] if table.schema == "public" else [table.schema]) + [table.name, column]
+    return ".".join(n if re.fullmatch(r'[^."(),]+', n) and n == n.strip() else '"' + n.replace('"', '""') + '"' for n in names)
+
+
+def scalar(text: str) -> str:
+    """``text`` as a YAML scalar: plain where YAML reads it back unchanged, double-quoted otherwise."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", text) and yaml.safe_load(text) == text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _stem(name: str) -> str | None:
@@ -85,9 +101,10 @@ def _parents(snapshot: SchemaSnapshot, col: Column, stem: str) -> list[Table]:
 
 def _inclusion(conn: Connection, table: Table, col: Column, parent: Table, pk: Column) -> tuple[int, int]:
     query = sql.SQL(
-        "SELECT count(*), count(p.{pk}) FROM (SELECT DISTINCT {col} AS v FROM {table} WHERE {col} IS NOT NULL LIMIT {cap}) s "
-        "LEFT JOIN {parent} p ON p.{pk} = s.v"
-    ).format(pk=sql.Identifier(pk.name), col=sql.Identifier(col.name), table=table.ident, cap=sql.Literal(CAP), parent=parent.ident)
+        "SELECT count(*), count(p.{pk}) FROM (SELECT DISTINCT v FROM (SELECT {col} AS v FROM {table} WHERE {col} IS NOT NULL "
+        "LIMIT {scan}) r LIMIT {cap}) s LEFT JOIN {parent} p ON p.{pk} = s.v"
+    ).format(pk=sql.Identifier(pk.name), col=sql.Identifier(col.name), table=table.ident, cap=sql.Literal(CAP),
+             scan=sql.Literal(SCAN), parent=parent.ident)
     checked, found = run(conn, query).fetchone()
     return int(found), int(checked)
 
@@ -103,7 +120,7 @@ def yaml_lines(proposals: list[Proposal]) -> list[str]:
         "relationships:",
     ]
     for p in proposals:
-        entry = f"{{child: {p.child}, parent: {p.parent}}}"
+        entry = f"{{child: {scalar(p.child)}, parent: {scalar(p.parent)}}}"
         evidence = f"# {p.found} of {p.checked} values found in {p.parent}"
         lines.append(f"  - {entry:<60} {evidence}" if p.certain else f"  # - {entry:<58} {evidence}")
     return lines

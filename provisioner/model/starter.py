@@ -57,7 +57,7 @@ def render(
         "# Keys: README.md, section Configuration. Layers: defaults < this file < PROVISIONER_* env < flags.",
         "source: env:PROD_DATABASE_URL      # read-only role; keep passwords out of this file",
         f"target: postgresql://localhost:5432/{database}_staging",
-        f"schemas: [{', '.join(config.schemas)}]",
+        f"schemas: [{', '.join(proposals.scalar(s) for s in config.schemas)}]",
         "seed: 0",
         "scale: 1.0",
         "train:",
@@ -81,8 +81,7 @@ def render(
 
 def external_lines(snapshot: SchemaSnapshot, proposed: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """External keys: columns named like keys that no declared foreign key (or proposed relationship) covers, to review."""
-    found = [f"{t.key}.{c.name}" for t in snapshot.tables for c in t.columns if is_external(c, t)]
-    found = [name for name in found if name not in proposed]
+    found = [f"{t.key}.{c.name}" for t in snapshot.tables for c in t.columns if is_external(c, t) and proposals.side(t, c.name) not in proposed]
     if not found:
         return []
     lines = [
@@ -101,10 +100,11 @@ def _table_lines(models: Mapping[str, TableModel], config: Config) -> list[str]:
         methods, how = choose.predicted(key, model.method, config)
         said = " or ".join(methods) + (f" ({how})" if how else "")
         rows = f"rows: {model.source_rows} source, " + (f"{model.train_rows} trained" if model.synthesizer is not None else "none trained")
+        name = proposals.scalar(key)
         if model.method == "copy":
-            out.append(f"  {key}: {{model: copy}}{' ' * max(1, 24 - len(key))}# {rows}; {model.reason}")
+            out.append(f"  {name}: {{model: copy}}{' ' * max(1, 24 - len(name))}# {rows}; {model.reason}")
         else:
-            out.append(f"  # {key}: {{model: {model.method}}}  # auto: {said}; {rows}; {model.reason}")
+            out.append(f"  # {name}: {{model: {model.method}}}  # auto: {said}; {rows}; {model.reason}")
     return out or ["  {}"]
 
 

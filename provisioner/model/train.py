@@ -24,7 +24,15 @@ from provisioner import columns
 from provisioner.columns import codec
 from provisioner.config import Config
 from provisioner.errors import ConfigError
-from provisioner.model import agreement, around, budget, choose, histograms, pii
+from provisioner.model import (
+    agreement,
+    around,
+    budget,
+    choose,
+    histograms,
+    pii,
+    validate,
+)
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.executor import (
     FitJob,
@@ -92,6 +100,8 @@ def train(
     started = time.perf_counter()
     order = load_order(snapshot)
     around.check_config(snapshot, config)
+    with connect(engine) as conn:
+        config = validate.check_values(conn, snapshot, config)  # values and Faker providers against the source's types and CHECKs
     frames = _read_all(engine, snapshot, config, progress)
     detected = around.with_providers(pii.detect(snapshot, frames, add=config.pii_add, remove=config.pii_remove), config)
     detected = around.with_columns(detected, config)

@@ -126,7 +126,22 @@ def _redraw(
         for old, new in list(mapping.items()):  # a new value that was real too was drawn again: follow it
             if str(new) in seen and str(new) in mapping and mapping[str(new)] is not new:
                 mapping[old] = mapping[str(new)]
-    return out, {k: v for k, v in mapping.items() if str(v) not in seen and str(v) not in needles}
+    if (column,) in table.uniques:
+        out = _still_unique(frame, out, column)
+    kept = set(out[column].dropna().astype(str))
+    return out, {k: v for k, v in mapping.items() if str(v) not in seen and str(v) not in needles and str(v) in kept}
+
+
+def _still_unique(before: pd.DataFrame, after: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A unique column stays unique: rows whose new value repeats another row's take their own value back
+    (the values before were unique), until none repeats."""
+    out = after.copy()
+    while True:
+        values = out[column]
+        dup = values.notna() & values.astype(str).duplicated(keep=False) & (values.astype(str) != before[column].astype(str))
+        if not dup.any():
+            return out
+        out.loc[dup, column] = before.loc[dup, column]
 
 
 def _follow(bundle: ModelBundle, parent: str, column: str, mapping: Mapping[str, object], tables: dict[str, pd.DataFrame]) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 import numpy as np
@@ -23,7 +23,7 @@ from faker.config import AVAILABLE_LOCALES
 from provisioner.model import agreement
 from provisioner.model.agreement import EmailFromName, NullsByCountry, TextShape
 from provisioner.model.pii import _DATE_KINDS, PiiColumn
-from provisioner.schema.snapshot import INTEGER_KINDS, Column, Table
+from provisioner.schema.snapshot import INTEGER_KINDS, TEXT_KINDS, Column, Table
 from provisioner.synth import texts
 
 _COUNTRY_LOCALES: dict[str, str] = {
@@ -111,10 +111,16 @@ def _provided(pii: PiiColumn, col: Column, n: int, unique: bool, rng: np.random.
     pool = np.empty(min(n, _POOL), dtype=object)
     pool[:] = [make(**args) for _ in range(len(pool))]
     values = pool if n <= _POOL else _draw(rng, pool, n)
+    if col.kind in TEXT_KINDS:  # a number or date into a text column: its text, shortened to fit like any text
+        values = np.array([v if v is None or isinstance(v, str) else _text(v) for v in values], dtype=object)
     if len(values) and all(isinstance(v, str) for v in values):
         values = _fit_length(values, col.max_length, pii.category)
         values = _make_unique(values, col.max_length, pii.category) if unique else values
     return values
+
+
+def _text(value: object) -> str:
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
 
 
 def _null_shares(pii: PiiColumn, frame: pd.DataFrame, rules: Sequence[object]) -> np.ndarray | float:
