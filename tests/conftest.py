@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -78,6 +79,12 @@ def server_extensions(pg_admin_url: str) -> frozenset[str]:
     """Extensions the test server can create (the embedded server has only plpgsql and vector)."""
     with psycopg.connect(**sqlscript.connect_kwargs(pg_admin_url)) as conn:
         return frozenset(r[0] for r in conn.execute("SELECT name FROM pg_available_extensions").fetchall())
+
+
+def script_extensions(script: Path) -> tuple[str, ...]:
+    """The extensions a test SQL script creates (``CREATE EXTENSION [IF NOT EXISTS] name``)."""
+    found = re.findall(r"CREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?\"?([\w-]+)", script.read_text(), flags=re.IGNORECASE)
+    return tuple(dict.fromkeys(found))
 
 
 def require_extensions(available: frozenset[str], *names: str) -> None:

@@ -20,7 +20,7 @@ from provisioner.cli import main
 from provisioner.pg import script as sqlscript
 
 from . import dbcheck
-from .conftest import unique_name
+from .conftest import require_extensions, script_extensions, unique_name
 
 SCHEMAS = ("public", "app")
 LONGTAIL = Path(__file__).parent / "sql" / "longtail.sql"
@@ -36,7 +36,8 @@ privacy:
 
 
 @pytest.fixture(scope="module")
-def longtail(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def longtail(pg_admin_url: str, server_extensions: frozenset[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    require_extensions(server_extensions, *script_extensions(LONGTAIL))  # the embedded server has no contrib
     work = tmp_path_factory.mktemp("longtail")
     (work / "cfg.yaml").write_text(CONFIG)
     source = sqlscript.create_database(pg_admin_url, unique_name("lt_src"))
