@@ -114,16 +114,19 @@ def nearest(
     out = np.empty((len(r_num), k), dtype=np.int64)
     p_sig, r_sig = _signatures(p_cat, r_cat)
     members = pd.Series(np.arange(len(p_sig))).groupby(p_sig).indices
-    everyone: np.ndarray | None = None
+    few: list[tuple[np.ndarray, np.ndarray]] = []  # rows whose categories fewer than k parents have, and those parents
     for sig, at in pd.Series(np.arange(len(r_sig))).groupby(r_sig).indices.items():
         block = members.get(sig, np.empty(0, dtype=np.int64))
         if len(block) >= k:
             out[at] = _near(p_num, block, r_num[at], k, rng, cKDTree)
-            continue
-        if everyone is None:
-            everyone = np.arange(len(p_num))
-        rest = _near(p_num, everyone, r_num[at], k - len(block), rng, cKDTree)
-        out[at] = np.hstack([np.tile(block, (len(at), 1)), rest])  # a repeated candidate is only tried twice
+        else:
+            few.append((at, block))
+    if few:
+        rows_at = np.concatenate([at for at, _ in few])
+        anyone = dict(zip(rows_at, _near(p_num, np.arange(len(p_num)), r_num[rows_at], k, rng, cKDTree)))  # one tree for all
+        for at, block in few:
+            rest = np.stack([anyone[i] for i in at])[:, : k - len(block)]
+            out[at] = np.hstack([np.tile(block, (len(at), 1)), rest])  # a repeated candidate is only tried twice
     return out
 
 
