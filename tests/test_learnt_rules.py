@@ -199,3 +199,12 @@ def test_a_grid_never_overflows_on_the_largest_floats() -> None:
         rows = pd.DataFrame({"x": [1.7e308, 3.3, np.nan, -1.7e308]})
         grid.apply(rows, np.random.default_rng(0))
     assert np.isfinite(rows["x"].iloc[[0, 1, 3]]).all() and pd.isna(rows["x"].iloc[2])
+
+
+def test_a_grid_never_rounds_past_the_source_range() -> None:
+    top = np.array([32767.0, 32760.0, 32750.0, 100.0, 250.0, 1000.0] * 20)  # a smallint at its limit
+    grid = rules._grid("n", top)
+    assert grid is not None and grid.high == 32767.0
+    rows = pd.DataFrame({"n": np.full(500, 32766.0)})
+    grid.apply(rows, np.random.default_rng(0))
+    assert rows["n"].max() <= 32767.0 and rows["n"].min() >= 32700.0  # rounded down, never to 32770

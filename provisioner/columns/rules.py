@@ -13,7 +13,8 @@ its rows afterwards (:func:`apply`), so what a person checks first still holds:
     share of values that are whole hundreds, tens, units, halves, quarters, cents...
     (each value counted at the coarsest step of the ladder 1, 2.5, 5 x 10^k it is a
     multiple of). Every sampled value is rounded to a step drawn from those shares,
-    never to one coarser than half the value. A price list of 18.00, 12.50 and 21.35
+    never to one coarser than half the value nor across the source's smallest
+    or largest value. A price list of 18.00, 12.50 and 21.35
     stays one; a continuous measurement (no step fits every value) learns no grid.
 :class:`Calendar`
     a datetime keeps its resolution (date-only stays date-only, minutes stay
@@ -74,6 +75,8 @@ class Grid:
     column: str
     steps: np.ndarray  # the ladder's steps that source values sit on, coarsest first
     shares: np.ndarray  # share of source values whose coarsest step is each of them
+    low: float = -np.inf  # the source's smallest and largest values: rounding never crosses them
+    high: float = np.inf
 
     def apply(self, rows: pd.DataFrame, rng: np.random.Generator) -> None:
         x = rows[self.column].to_numpy(dtype=float)
@@ -82,17 +85,25 @@ class Grid:
             return
         v = x[present]
         pick = rng.choice(len(self.steps), size=len(v), p=self.shares)
-        step = self.steps[pick]
-        for finer in range(len(self.steps)):  # no coarser than half the value: 3.2 never becomes 0 or 10
-            too_coarse = (step > np.abs(v) / 2) & (pick < len(self.steps) - 1)
-            if not too_coarse.any():
-                break
-            pick = np.where(too_coarse, pick + 1, pick)
-            step = self.steps[pick]
         with np.errstate(over="ignore", invalid="ignore"):
+            for _ in range(len(self.steps)):  # a finer step where the drawn one is too coarse for the value
+                bad = self._bad(v, self.steps[pick]) & (pick < len(self.steps) - 1)
+                if not bad.any():
+                    break
+                pick = np.where(bad, pick + 1, pick)
+            step = self.steps[pick]
             rounded = np.round(v / step) * step
+            rounded = np.where((rounded > self.high) & (v <= self.high), np.floor(v / step) * step, rounded)
+            rounded = np.where((rounded < self.low) & (v >= self.low), np.ceil(v / step) * step, rounded)
         x[present] = np.where(np.isfinite(rounded), rounded, v)  # a value beyond float range keeps itself
         rows[self.column] = x
+
+    def _bad(self, v: np.ndarray, step: np.ndarray) -> np.ndarray:
+        """Steps coarser than half the value (3.2 never becomes 0 or 10), or whose rounding crosses the
+        source's range (a smallint at 32767 never becomes 32770, numeric(5,2) never 1000.00)."""
+        rounded = np.round(v / step) * step
+        crosses = ((rounded > self.high) & (v <= self.high)) | ((rounded < self.low) & (v >= self.low))
+        return (step > np.abs(v) / 2) | crosses
 
 
 @dataclass(frozen=True)
@@ -179,7 +190,9 @@ LADDER = np.array([m * 10.0**e for e in range(6, -5, -1) for m in (5.0, 2.5, 1.0
 def _grid(name: str, values: np.ndarray) -> Grid | None:
     """The coarsest ladder step of every non-zero value, as shares; None when some value sits on no step
     (a continuous number) or every value on the finest."""
-    values = values[np.isfinite(values) & (values != 0)]
+    values = values[np.isfinite(values)]
+    low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 0.0)
+    values = values[values != 0]
     if not len(values):
         return None
     with np.errstate(over="ignore", invalid="ignore"):  # 1e308 / 0.0001 is no step of the ladder
@@ -191,7 +204,7 @@ def _grid(name: str, values: np.ndarray) -> Grid | None:
     used = np.flatnonzero(counts)
     if used[0] == len(LADDER) - 1:
         return None
-    return Grid(name, LADDER[used[0]: used[-1] + 1], counts[used[0]: used[-1] + 1] / counts.sum())
+    return Grid(name, LADDER[used[0]: used[-1] + 1], counts[used[0]: used[-1] + 1] / counts.sum(), low, high)
 
 
 def _calendar(name: str, seconds: np.ndarray) -> Calendar:
@@ -307,7 +320,7 @@ def to_data(rules: tuple[Rule, ...]) -> list[dict[str, Any]]:
         if isinstance(rule, ValueSet):
             out.append({"rule": "values", "column": rule.column, "values": rule.values})
         elif isinstance(rule, Grid):
-            out.append({"rule": "grid", "column": rule.column, "steps": rule.steps, "shares": rule.shares})
+            out.append({"rule": "grid", "column": rule.column, "steps": rule.steps, "shares": rule.shares, "low": rule.low, "high": rule.high})
         elif isinstance(rule, Calendar):
             out.append({"rule": "calendar", "column": rule.column, "unit": rule.unit, "weekdays": rule.weekdays, "hours": rule.hours})
         else:
@@ -321,7 +334,8 @@ def from_data(data: list[Mapping[str, Any]]) -> tuple[Rule, ...]:
         if item["rule"] == "values":
             out.append(ValueSet(str(item["column"]), np.asarray(item["values"], dtype=float)))
         elif item["rule"] == "grid":
-            out.append(Grid(str(item["column"]), np.asarray(item["steps"], dtype=float), np.asarray(item["shares"], dtype=float)))
+            out.append(Grid(str(item["column"]), np.asarray(item["steps"], dtype=float), np.asarray(item["shares"], dtype=float),
+                            float(item.get("low", -np.inf)), float(item.get("high", np.inf))))
         elif item["rule"] == "calendar":
             arrays = [None if item[k] is None else np.asarray(item[k], dtype=float) for k in ("weekdays", "hours")]
             out.append(Calendar(str(item["column"]), float(item["unit"]), arrays[0], arrays[1]))
