@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,8 +107,6 @@ def nearest(
     the standardised numbers (a k-d tree per combination of categories, on the few numeric columns); where
     fewer than ``k`` parents have the row's categories, all of those and then the parents nearest in the
     numbers alone. Without numbers, parents of the row's categories are equally near: ``k`` at random."""
-    from scipy.spatial import cKDTree
-
     (p_num, p_cat), (r_num, r_cat) = parents, rows
     out = np.empty((len(r_num), k), dtype=np.int64)
     p_sig, r_sig = _signatures(p_cat, r_cat)
@@ -118,22 +115,26 @@ def nearest(
     for sig, at in pd.Series(np.arange(len(r_sig))).groupby(r_sig).indices.items():
         block = members.get(sig, np.empty(0, dtype=np.int64))
         if len(block) >= k:
-            out[at] = _near(p_num, block, r_num[at], k, rng, cKDTree)
+            out[at] = _near(p_num, block, r_num[at], k, rng)
         else:
             few.append((at, block))
-    if few:
-        rows_at = np.concatenate([at for at, _ in few])
-        anyone = dict(zip(rows_at, _near(p_num, np.arange(len(p_num)), r_num[rows_at], k, rng, cKDTree)))  # one tree for all
+    if few:  # one search of all parents for all of them
+        anyone = _near(p_num, np.arange(len(p_num)), r_num[np.concatenate([at for at, _ in few])], k, rng)
+        start = 0
         for at, block in few:
-            rest = np.stack([anyone[i] for i in at])[:, : k - len(block)]
+            rest = anyone[start : start + len(at), : k - len(block)]
             out[at] = np.hstack([np.tile(block, (len(at), 1)), rest])  # a repeated candidate is only tried twice
+            start += len(at)
     return out
 
 
-def _near(p_num: np.ndarray, block: np.ndarray, r_num: np.ndarray, k: int, rng: np.random.Generator, tree: Any) -> np.ndarray:
+def _near(p_num: np.ndarray, block: np.ndarray, r_num: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """The ``k`` parents of ``block`` nearest each row in the numbers (``k`` at random without numbers)."""
+    from scipy.spatial import cKDTree
+
     if p_num.shape[1] == 0:
         return block[rng.integers(0, len(block), size=(len(r_num), k))]
-    _, idx = tree(p_num[block]).query(r_num, k=k)
+    _, idx = cKDTree(p_num[block]).query(r_num, k=k)
     return block[np.asarray(idx).reshape(len(r_num), k)]
 
 

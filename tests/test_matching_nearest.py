@@ -1,0 +1,38 @@
+"""The candidate parents a row is offered: its own categories first, nearest in the numbers first."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from provisioner.model.relations import matching
+
+
+def test_candidates_share_the_rows_categories_and_come_nearest_first() -> None:
+    rng = np.random.default_rng(0)
+    parents = (rng.normal(size=(500, 2)), rng.integers(0, 5, (500, 2)))
+    rows = (rng.normal(size=(300, 2)), rng.integers(0, 6, (300, 2)))  # category 5: no parent has it
+    k = 16
+    out = matching.nearest(parents, rows, k, rng)
+    assert out.shape == (300, k) and out.min() >= 0 and out.max() < 500
+    blocked = few = 0
+    for i in range(len(out)):
+        same = (parents[1] == rows[1][i]).all(axis=1)
+        if same.sum() >= k:
+            blocked += 1
+            assert same[out[i]].all()  # only parents with exactly the row's categories
+            dist = np.linalg.norm(parents[0][out[i]] - rows[0][i], axis=1)
+            assert np.all(np.diff(dist) >= -1e-12)
+            rest = np.linalg.norm(parents[0][same] - rows[0][i], axis=1)
+            assert np.allclose(dist, np.sort(rest)[:k])  # exactly the k nearest of them
+        else:
+            few += 1
+            assert same[out[i][: same.sum()]].all()  # all of its few first, then the nearest in numbers
+    assert blocked > 50 and few > 50
+
+
+def test_without_numbers_candidates_are_drawn_from_the_rows_categories() -> None:
+    rng = np.random.default_rng(1)
+    parents = (np.zeros((200, 0)), rng.integers(0, 2, (200, 1)))
+    rows = (np.zeros((50, 0)), rng.integers(0, 2, (50, 1)))
+    out = matching.nearest(parents, rows, 8, rng)
+    assert all((parents[1][out[i], 0] == rows[1][i, 0]).all() for i in range(50))
