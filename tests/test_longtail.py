@@ -218,7 +218,7 @@ def test_missing_extension_exits_2_naming_it(fresh_db: Any) -> None:
     from provisioner.load.loader import load
     from provisioner.schema.snapshot import SchemaSnapshot
 
-    snapshot = SchemaSnapshot(schemas=("public",), tables=(), extensions=("hstore", "provisioner_no_such_extension"))
+    snapshot = SchemaSnapshot(schemas=("public",), tables=(), extensions=("plpgsql", "provisioner_no_such_extension"))
     engine = _engine(fresh_db("noext"))
     try:
         with pytest.raises(LoadError) as failed:
@@ -226,7 +226,7 @@ def test_missing_extension_exits_2_naming_it(fresh_db: Any) -> None:
     finally:
         engine.dispose()
     assert failed.value.exit_code == 2
-    assert "lacks the extension provisioner_no_such_extension" in str(failed.value) and "hstore" not in str(failed.value)
+    assert "lacks the extension provisioner_no_such_extension" in str(failed.value) and "plpgsql" not in str(failed.value)
 
 
 def test_policy_for_a_role_the_target_lacks_is_noted_not_dropped_silently(fresh_db: Any) -> None:
