@@ -78,7 +78,7 @@ class ColumnStats:
 def read_rows(conn: Connection, table: Table, cap: int, seed: int) -> pd.DataFrame:
     """Up to ``cap`` rows, a repeatable random sample when the table is larger (every name quoted by psycopg)."""
     names = [c.name for c in table.columns if c.stored]
-    cols = sql.SQL(", ").join(sql.Identifier(c) for c in names)
+    cols = sql.SQL(", ").join(_selected(c) for c in table.columns if c.stored)
     order = sql.SQL(", ").join(sql.Identifier(c) for c in table.primary_key) if table.primary_key else sql.SQL("1")
     if table.row_count <= cap:
         query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(cols, table.ident, order)
@@ -88,6 +88,13 @@ def read_rows(conn: Connection, table: Table, cap: int, seed: int) -> pd.DataFra
             cols, table.ident, sql.Literal(round(share, 6)), sql.Literal(seed % 2_147_483_647), order, sql.Literal(int(cap)))
     frame = pd.DataFrame(special.fetch(conn, query), columns=names, dtype=object)  # keeps NaN apart from NULL
     return normalise(frame, table)
+
+
+def _selected(col: Column) -> sql.Composable:
+    """A column as read: money as numeric (its text is written in the server's lc_monetary, "$1,234.56")."""
+    if col.type == "money":
+        return sql.SQL("{}::numeric AS {}").format(sql.Identifier(col.name), sql.Identifier(col.name))
+    return sql.Identifier(col.name)
 
 
 def normalise(frame: pd.DataFrame, table: Table) -> pd.DataFrame:

@@ -95,7 +95,7 @@ ORDER BY c.relname, i.relname
 """)
 
 _KINDS: Sequence[tuple[str, str]] = (
-    (r"^smallint$", "smallint"), (r"^integer$", "integer"), (r"^bigint$", "bigint"),
+    (r"^smallint$", "smallint"), (r"^integer$", "integer"), (r"^(bigint|oid)$", "bigint"),
     (r"^numeric", "numeric"), (r"^real$", "real"), (r"^double precision$", "double"),
     (r"^character varying", "varchar"), (r"^character\b", "char"), (r'^"?char"?$', "char"), (r"^text$", "text"),
     (r"^boolean$", "boolean"), (r"^date$", "date"),

@@ -40,7 +40,7 @@ from provisioner.schema.snapshot import (
     Domain,
     Table,
 )
-from provisioner.synth import fake, generate, parts, repair
+from provisioner.synth import fake, generate, parts, repair, typefit
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ def make_rows(
     if not seeds.part:
         notes += repair.shortfall(table, plan.wanted, len(frame))
     frame = parts.finish(frame, table, model.stats, np.random.default_rng(seeds.of("parts")))  # ranges, composites, partitions
-    frame, notes = repair.repair(frame[insertable], table, ctx.domains, seeds.of("repair"), notes)
+    frame, notes = repair.repair(typefit.fit(frame[insertable].copy(), table), table, ctx.domains, seeds.of("repair"), notes)
     return MadeRows(frame, sampled, tuple(notes))
 
 
