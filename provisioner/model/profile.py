@@ -43,6 +43,7 @@ from psycopg import sql
 from sqlalchemy import Connection
 
 from provisioner.columns import codec
+from provisioner.columns.codec import to_numbers
 from provisioner.model import pii, special
 from provisioner.model.relations.relational import Degree
 from provisioner.schema.snapshot import (
@@ -115,7 +116,7 @@ def normalise(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 
 def _normalise_series(series: pd.Series, col: Column) -> pd.Series:
     if col.kind in INTEGER_KINDS:
-        return pd.to_numeric(series, errors="coerce").astype("Int64")
+        return to_numbers(series).astype("Int64")
     if col.kind in NUMERIC_KINDS or col.kind in ("date", "timestamp", "timestamptz"):
         return special.numbers_and_times(series, col)
     if col.kind == "interval":
@@ -147,13 +148,13 @@ def stats_of(series: pd.Series, col: Column) -> ColumnStats:
     mean_len = None
     distinct = None
     lo = hi = None
-    if col.kind in TEXT_KINDS or col.kind in ("bytea", "json", "jsonb", "array", "hstore"):
+    if col.kind in TEXT_KINDS or col.kind in ("bytea", "json", "jsonb", "array", "hstore", "tsvector"):
         lengths = present.map(lambda v: len(v) if hasattr(v, "__len__") else len(str(v)))
         mean_len = float(lengths.mean()) if len(lengths) else None
     if len(present):
         distinct = float(present.astype(str).nunique() / len(present)) if col.kind in TEXT_KINDS else None
         if col.kind in NUMERIC_KINDS:
-            numbers = pd.to_numeric(present, errors="coerce").dropna()
+            numbers = to_numbers(present).dropna()
             lo, hi = (float(numbers.min()), float(numbers.max())) if len(numbers) else (None, None)
     return ColumnStats(null_rate=nulls, mean_length=mean_len, distinct_share=distinct, min_value=lo, max_value=hi,
                        specials=specials, shape=special.shape_of(series, col, pii.looks_personal))

@@ -242,7 +242,7 @@ def _column_sql(col: Column) -> str:
         parts.append(f"GENERATED {col.identity.upper()} AS IDENTITY")
     elif col.default is not None:
         parts.append(f"DEFAULT {col.default}")
-    if not col.nullable:
+    if not col.nullable and not col.domain_not_null:
         parts.append("NOT NULL")
     return " ".join(parts)
 

@@ -46,7 +46,7 @@ _TYPE_SQL = """
 SELECT c.relname AS table_name, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
        t.typtype, t.typcategory, a.attnotnull AS notnull,
        pg_get_expr(d.adbin, d.adrelid) AS default_expr, a.attidentity, a.attgenerated,
-       CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END AS base_type,
+       CASE WHEN t.typtype = 'd' THEN format_type(dom.oid, dom.typmod) END AS base_type, COALESCE(dom.strict, false) AS domain_notnull,
        bt.typtype AS base_typtype, bt.typcategory AS base_typcategory,
        CASE WHEN COALESCE(bt.typcategory, t.typcategory) = 'A' THEN format_type(et.oid, NULL) END AS element_type,
        et.typtype AS element_typtype, et.oid AS element_oid,
@@ -57,7 +57,13 @@ FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+LEFT JOIN LATERAL (  -- a domain's base type under any domains over domains, and whether one of them is NOT NULL
+    WITH RECURSIVE chain(oid, typmod, strict, depth) AS (
+        SELECT t.typbasetype, t.typtypmod, t.typnotnull, 1 WHERE t.typtype = 'd'
+        UNION ALL SELECT b.typbasetype, b.typtypmod, chain.strict OR b.typnotnull, chain.depth + 1
+        FROM chain JOIN pg_type b ON b.oid = chain.oid WHERE b.typtype = 'd')
+    SELECT oid, typmod, strict FROM chain ORDER BY depth DESC LIMIT 1) dom ON true
+LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = dom.oid
 LEFT JOIN pg_type et ON COALESCE(bt.typcategory, t.typcategory) = 'A' AND et.oid = COALESCE(bt.typelem, t.typelem)
 LEFT JOIN pg_range rg ON rg.rngtypid = COALESCE(bt.oid, t.oid)
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -269,7 +275,8 @@ def _column(row: Any, enum_values: dict[int, tuple[str, ...]]) -> Column:
         name=row["name"],
         type=row["type"],
         kind=kind,
-        nullable=not row["notnull"],
+        nullable=not (row["notnull"] or row["domain_notnull"]),  # a NOT NULL domain holds no NULL either
+        domain_not_null=bool(row["domain_notnull"]) and not row["notnull"],
         default=row["default_expr"] if not row["attgenerated"] else None,
         identity={"a": "always", "d": "by default"}.get(row["attidentity"] or ""),
         generated=row["default_expr"] if row["attgenerated"] == "s" else None,

@@ -27,6 +27,7 @@ import pandas as pd
 from psycopg import sql
 
 from provisioner.columns import codec
+from provisioner.columns.codec import to_numbers
 from provisioner.schema.checkexpr import Node, Unsupported, parse
 from provisioner.schema.snapshot import (
     INTEGER_KINDS,
@@ -193,7 +194,7 @@ def _aligned(a: pd.Series, b: pd.Series) -> tuple[pd.Series, pd.Series]:
         tz = getattr(a.dtype, "tz", None) or getattr(b.dtype, "tz", None)
         return _to_time(a, tz), _to_time(b, tz)
     if a.dtype.kind in "iufb" or b.dtype.kind in "iufb" or str(a.dtype) in ("Int64", "Float64") or str(b.dtype) in ("Int64", "Float64"):
-        return pd.to_numeric(a, errors="coerce").astype("Float64"), pd.to_numeric(b, errors="coerce").astype("Float64")
+        return to_numbers(a).astype("Float64"), to_numbers(b).astype("Float64")
     return a.astype(object), b.astype(object)
 
 
@@ -286,7 +287,7 @@ def _shift(values: pd.Series, kind: str, table: Table, name: str, sign: int) -> 
     if kind in ("timestamp", "timestamptz"):
         return pd.to_datetime(values) + sign * pd.Timedelta(seconds=1)
     if kind in INTEGER_KINDS or kind in NUMERIC_KINDS or kind in ("interval", "time"):
-        return pd.to_numeric(values, errors="coerce") + sign * _unit(table, name)
+        return to_numbers(values) + sign * _unit(table, name)
     if kind in TEXT_KINDS:
         return values.astype(str) + ("~" if sign > 0 else "")
     return values
@@ -369,7 +370,7 @@ def _bump(frame: pd.DataFrame, dups: pd.Series, name: str, table: Table) -> None
     col = table.column(name)
     count = int(dups.sum())
     if col.kind in INTEGER_KINDS or col.kind in NUMERIC_KINDS:
-        top = pd.to_numeric(frame[name], errors="coerce").max()
+        top = to_numbers(frame[name]).max()
         frame.loc[dups, name] = np.arange(1, count + 1) + (0 if pd.isna(top) else int(top))
     elif col.kind in TEXT_KINDS:
         suffix = [f"~{i}" for i in range(1, count + 1)]

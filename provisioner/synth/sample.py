@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from provisioner.columns import table as column_models
+from provisioner.columns.codec import to_numbers
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.relations import aggregate, hierarchy, inherit, levels, matching
@@ -332,7 +333,7 @@ def _dedupe_values(frame: pd.DataFrame, table: Table, model: TableModel) -> pd.D
         name = unique[-1]
         col = table.column(name)
         if col.kind in INTEGER_KINDS or col.kind in NUMERIC_KINDS:
-            top = pd.to_numeric(frame[name], errors="coerce").max()
+            top = to_numbers(frame[name]).max()
             frame.loc[dups, name] = np.arange(1, int(dups.sum()) + 1) + (0 if pd.isna(top) else int(top))
         elif col.kind in ("date", "timestamp", "timestamptz"):
             frame[name] = repair.spread_times(frame, list(unique), name, col.kind).to_numpy()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from provisioner.columns.codec import to_numbers
 from provisioner.schema.snapshot import Column, Table
 
 _INTEGER_LIMITS = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63 - 2**10}  # bigint: as far as a float holds it
@@ -36,7 +37,7 @@ def fit(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
         if bounds is None:
             continue
         series = frame[col.name]
-        numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        numbers = to_numbers(series).to_numpy(dtype=float, na_value=np.nan)
         with np.errstate(invalid="ignore"):
             over = np.isfinite(numbers) & ((numbers < bounds[0]) | (numbers > bounds[1]))
         if not over.any():

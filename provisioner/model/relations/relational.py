@@ -24,6 +24,7 @@ import pandas as pd
 from psycopg import sql
 from sqlalchemy import Connection
 
+from provisioner.columns.codec import to_numbers
 from provisioner.pg.connect import run
 from provisioner.schema.snapshot import (
     INTEGER_KINDS,
@@ -138,7 +139,7 @@ def key_shape(col: Column, values: pd.Series) -> KeyShape:
         )
         return KeyShape("text", length=length, alphabet=alphabet or string.ascii_uppercase)
     if col.kind in INTEGER_KINDS and len(present):
-        return KeyShape(col.kind, start=int(pd.to_numeric(present, errors="coerce").min()))  # counters start where the source's do
+        return KeyShape(col.kind, start=int(to_numbers(present).min()))  # counters start where the source's do
     return KeyShape(col.kind)
 
 
