@@ -81,12 +81,14 @@ def read_rows(conn: Connection, table: Table, cap: int, seed: int) -> pd.DataFra
     names = [c.name for c in table.columns if c.stored]
     cols = sql.SQL(", ").join(_selected(c) for c in table.columns if c.stored)
     order = sql.SQL(", ").join(sql.Identifier(c) for c in table.primary_key) if table.primary_key else sql.SQL("1")
+    # ONLY: a parent of table inheritance (INHERITS) would also return its children's rows (each is a table of its own)
+    source = sql.SQL("ONLY {}").format(table.ident) if not table.partition_key else table.ident
     if table.row_count <= cap:
-        query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(cols, table.ident, order)
+        query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(cols, source, order)
     else:
         share = min(100.0, 100.0 * cap * 1.2 / max(table.row_count, 1))
         query = sql.SQL("SELECT {} FROM {} TABLESAMPLE BERNOULLI ({}) REPEATABLE ({}) ORDER BY {} LIMIT {}").format(
-            cols, table.ident, sql.Literal(round(share, 6)), sql.Literal(seed % 2_147_483_647), order, sql.Literal(int(cap)))
+            cols, source, sql.Literal(round(share, 6)), sql.Literal(seed % 2_147_483_647), order, sql.Literal(int(cap)))
     frame = pd.DataFrame(special.fetch(conn, query), columns=names, dtype=object)  # keeps NaN apart from NULL
     return normalise(frame, table)
 

@@ -200,7 +200,7 @@ def _reflect_schema(conn: Connection, schema: str, progress: Progress) -> list[T
                     for c in cons if c["contype"] in "cux"
                 ),
                 indexes=tuple(_index(i) for i in indexes.get(name, [])),
-                row_count=int(run(conn, sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, name))).fetchone()[0]),
+                row_count=_row_count(conn, schema, name, partition_key_of(conn, schema, name)),
                 partition_key=partition_key_of(conn, schema, name),
                 partitions=partitions_of(conn, schema, name),
                 triggers=triggers_of(conn, schema, name),
@@ -237,6 +237,12 @@ def _group(rows: Iterable[Any]) -> dict[str, list[Any]]:
 def _enum_values(conn: Connection) -> dict[int, tuple[str, ...]]:
     rows = conn.execute(text("SELECT enumtypid, array_agg(enumlabel ORDER BY enumsortorder) FROM pg_enum GROUP BY 1"))
     return {int(oid): tuple(labels) for oid, labels in rows}
+
+
+def _row_count(conn: Connection, schema: str, name: str, partition_key: str | None) -> int:
+    """The table's own rows: a parent of table inheritance (INHERITS) is counted without its children's."""
+    only = sql.SQL("") if partition_key else sql.SQL("ONLY ")
+    return int(run(conn, sql.SQL("SELECT count(*) FROM {}{}").format(only, sql.Identifier(schema, name))).fetchone()[0])
 
 
 def kind_of(type_name: str) -> str:

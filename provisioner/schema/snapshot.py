@@ -177,6 +177,12 @@ class Table:
         sets += [i.columns for i in self.indexes if i.unique and i.columns and " WHERE " not in i.definition]
         return tuple(dict.fromkeys(s for s in sets if s))
 
+    def nulls_not_distinct(self, columns: tuple[str, ...]) -> bool:
+        """Whether a unique set is ``UNIQUE NULLS NOT DISTINCT`` (PostgreSQL 15+): NULLs count as equal."""
+        definitions = [c.definition for c in self.constraints if c.kind == "unique" and tuple(c.columns) == tuple(columns)]
+        definitions += [i.definition for i in self.indexes if i.unique and tuple(i.columns) == tuple(columns)]
+        return any("NULLS NOT DISTINCT" in d.upper() for d in definitions)
+
     @property
     def stored_columns(self) -> tuple[Column, ...]:
         """The columns PostgreSQL stores and provisioner writes (see :attr:`Column.stored`)."""

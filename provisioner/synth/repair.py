@@ -118,7 +118,7 @@ def repair(
 
 
 _FALLBACKS = {
-    "tsvector": "written empty",
+    "tsvector": "stand-in lexemes as many as the source's values hold (lexemes are not learnt)",
     "other": "written NULL (no generator for this type)",
     "geometric": "written as one fixed shape (geometry is not learnt; points are)",
 }
@@ -359,11 +359,34 @@ def dedupe_partial(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
         cols = [c for c in index.columns if c in frame]
         if len(cols) != len(index.columns) or set(cols) & table.fk_columns:
             continue
-        dups = frame[cols].duplicated() & frame[cols].notna().all(axis=1)
+        dups = duplicates(frame, tuple(cols), table)
         if dups.any():
             frame = frame.copy()
-            _bump(frame, dups, cols[-1], table)
+            bump(frame, dups, tuple(cols), table)
     return frame
+
+
+def duplicates(frame: pd.DataFrame, cols: tuple[str, ...], table: Table) -> pd.Series:
+    """Rows that repeat an earlier row's ``cols``; a row with a NULL among them repeats nothing,
+    unless the set is ``NULLS NOT DISTINCT``."""
+    dups = frame[list(cols)].duplicated()
+    return dups if table.nulls_not_distinct(cols) else dups & frame[list(cols)].notna().all(axis=1)
+
+
+def bump(frame: pd.DataFrame, dups: pd.Series, cols: tuple[str, ...], table: Table) -> None:
+    """Make the ``dups`` rows unique: bump the last of ``cols`` that holds a value in the row
+    (a NULLS NOT DISTINCT row may hold NULL in some; one that is NULL in all gets the last a value)."""
+    left = dups.copy()
+    for name in reversed(cols):
+        kind = table.column(name).kind
+        if kind not in INTEGER_KINDS and kind not in NUMERIC_KINDS and kind not in TEXT_KINDS:
+            continue
+        here = left & frame[name].notna()
+        if here.any():
+            _bump(frame, here, name, table)
+            left &= ~here
+    if left.any():
+        _bump(frame, left, cols[-1], table)
 
 
 def _bump(frame: pd.DataFrame, dups: pd.Series, name: str, table: Table) -> None:
@@ -375,7 +398,7 @@ def _bump(frame: pd.DataFrame, dups: pd.Series, name: str, table: Table) -> None
     elif col.kind in TEXT_KINDS:
         suffix = [f"~{i}" for i in range(1, count + 1)]
         width = col.max_length or 10_000
-        frame.loc[dups, name] = [str(v)[: max(width - len(s), 0)] + s for v, s in zip(frame.loc[dups, name], suffix)]
+        frame.loc[dups, name] = [("" if pd.isna(v) else str(v))[: max(width - len(s), 0)] + s for v, s in zip(frame.loc[dups, name], suffix)]
 
 
 def separate_exclusions(frame: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, list[str]]:

@@ -327,8 +327,11 @@ def _dedupe_values(frame: pd.DataFrame, table: Table, model: TableModel) -> pd.D
     for unique in table.uniques:
         if set(unique) & (table.fk_columns | set(model.key_shapes)):
             continue
-        dups = frame[list(unique)].duplicated() & frame[list(unique)].notna().all(axis=1)
+        dups = repair.duplicates(frame, tuple(unique), table)
         if not dups.any():
+            continue
+        if table.nulls_not_distinct(tuple(unique)):
+            repair.bump(frame, dups, tuple(unique), table)
             continue
         name = unique[-1]
         col = table.column(name)
