@@ -357,12 +357,35 @@ def dedupe_partial(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
         if not (index.unique and index.columns and " WHERE " in index.definition):
             continue
         cols = [c for c in index.columns if c in frame]
-        if len(cols) != len(index.columns) or set(cols) & table.fk_columns:
+        if len(cols) != len(index.columns):
+            continue
+        if set(cols) & table.fk_columns:
+            frame = _unlink_partial(frame, table, tuple(cols), index.definition)
             continue
         dups = duplicates(frame, tuple(cols), table)
         if dups.any():
             frame = frame.copy()
             bump(frame, dups, tuple(cols), table)
+    return frame
+
+
+def _unlink_partial(frame: pd.DataFrame, table: Table, cols: tuple[str, ...], definition: str) -> pd.DataFrame:
+    """A partial unique index over a foreign key (``UNIQUE (label_id) WHERE state = 'open'``): the rows
+    the index covers that repeat a key lose it (NULL) when the key's columns are nullable; the
+    predicate is evaluated when it can be (otherwise every row counts, as for an index without one)."""
+    keys = [c for c in cols if c in table.fk_columns]
+    if not all(table.column(c).nullable for c in keys):
+        return frame
+    covered = pd.Series(True, index=frame.index)
+    try:
+        covered = (evaluate(parse("CHECK (" + definition.split(" WHERE ", 1)[1] + ")"), frame, table) == True).fillna(False).astype(bool)  # noqa: E712
+    except (Unsupported, KeyError, ValueError, TypeError):
+        pass
+    inside = frame.loc[covered, list(cols)]
+    dups = (inside.duplicated() & inside.notna().all(axis=1)).reindex(frame.index, fill_value=False)
+    if dups.any():
+        frame = frame.copy()
+        frame.loc[dups, keys] = None
     return frame
 
 
