@@ -362,4 +362,56 @@ INSERT INTO vehicle (country, plate, built) SELECT (ARRAY['DE', 'FR', 'NL'])[1 +
 INSERT INTO truck (country, plate, built, payload_kg) SELECT (ARRAY['DE', 'PL'])[1 + g % 2], 'T-' || g, 2000 + g % 20, 1000 + g * 50 FROM generate_series(1, 120) g;
 CREATE UNLOGGED TABLE cache_entry (key text PRIMARY KEY, value jsonb NOT NULL, slot integer NOT NULL DEFAULT nextval('ring_seq'));
 INSERT INTO cache_entry (key, value) SELECT 'k' || g, jsonb_build_object('hits', g % 13) FROM generate_series(1, 150) g;
+-- an issue tracker: enum labels with spaces and quotes, a case-insensitive unique name, a hex colour checked by a
+-- regular expression, a partial unique index over a nullable FK, bigint near its limit, real, tiny doubles,
+-- interval day to second, timestamp(3), arrays of booleans, dates, numeric(5,2) and varchar(4)
+CREATE TYPE task_state AS ENUM ('to do', 'in progress', 'won''t do', 'done');
+CREATE TABLE label (id serial PRIMARY KEY, name text NOT NULL, color char(7) NOT NULL CHECK (color ~ '^#[0-9a-f]{6}$'));
+CREATE UNIQUE INDEX label_name_ci ON label (lower(name));
+INSERT INTO label (name, color) SELECT (ARRAY['Bug', 'Feature', 'Chore', 'Docs', 'Ops', 'Design', 'Infra', 'Perf', 'Sec', 'UX'])[1 + g % 10] || ' ' || (g / 10), '#' || lpad(to_hex(g * 99991 % 16777216), 6, '0') FROM generate_series(1, 180) g;
+CREATE TABLE task (
+    id bigserial PRIMARY KEY,
+    state task_state NOT NULL DEFAULT 'to do',
+    reporter_id bigint NOT NULL REFERENCES "user",
+    assignee_id bigint REFERENCES "user" ON DELETE SET NULL,
+    label_id integer REFERENCES label,
+    tweet_ref bigint,
+    big_counter bigint NOT NULL,
+    score real,
+    tiny double precision,
+    due date DEFAULT CURRENT_DATE,
+    estimate interval day to second,
+    stamp timestamp(3),
+    flags boolean[] NOT NULL DEFAULT '{}',
+    dates date[],
+    amounts numeric(5,2)[],
+    codes varchar(4)[],
+    done boolean NOT NULL DEFAULT false,
+    CONSTRAINT task_not_self CHECK (assignee_id IS NULL OR assignee_id <> reporter_id),
+    CONSTRAINT task_big CHECK (big_counter > 0)
+);
+CREATE UNIQUE INDEX task_one_open_per_label ON task (label_id) WHERE state = 'in progress';
+INSERT INTO task (state, reporter_id, assignee_id, label_id, tweet_ref, big_counter, score, tiny, due, estimate, stamp, flags, dates, amounts, codes, done)
+SELECT (ARRAY['to do', 'done', 'won''t do', 'to do'])[1 + g % 4]::task_state, 1 + g % 300, CASE WHEN g % 3 = 0 THEN 1 + (g + 7) % 300 END,
+       CASE WHEN g % 5 <> 0 THEN 1 + g % 180 END, 1400000000000000000 + g * 98765432101, 9223372036854775000 - g * 3,
+       (random() * 5)::real, random() * 1e-300, date '2024-01-01' + g % 200, (g % 20) * interval '1 hour' + (g % 60) * interval '1 second',
+       timestamp '2024-01-01' + g * interval '1 minute 1.234 seconds', ARRAY[g % 2 = 0, g % 3 = 0], ARRAY[date '2024-01-01' + g, date '2024-02-01' + g],
+       ARRAY[round((999 - random())::numeric, 2), 1.5], ARRAY['AB' || g % 10, 'CD'], g % 4 = 1
+FROM generate_series(1, 400) g;
+UPDATE task SET state = 'in progress' WHERE id IN (SELECT min(id) FROM task WHERE label_id IS NOT NULL GROUP BY label_id LIMIT 60);
+-- two FKs to one parent, a composite FK with one nullable column (MATCH SIMPLE)
+CREATE TABLE message (
+    id bigserial PRIMARY KEY,
+    sender_id bigint NOT NULL REFERENCES "user",
+    recipient_id bigint NOT NULL REFERENCES "user",
+    folder_tenant integer,
+    folder_id integer,
+    sent_at timestamptz NOT NULL,
+    body text NOT NULL,
+    FOREIGN KEY (folder_tenant, folder_id) REFERENCES folder
+);
+INSERT INTO message (sender_id, recipient_id, folder_tenant, folder_id, sent_at, body)
+SELECT 1 + g % 300, 1 + (g * 7) % 300, CASE WHEN g % 2 = 0 THEN 1 + (1 + g % 200) % 4 END, 1 + g % 200,
+       timestamptz '2024-06-01 00:00+02' + g * interval '13 minutes', 'Hi there, message number ' || g || ' about the ' || (ARRAY['plan', 'trip', 'bill'])[1 + g % 3]
+FROM generate_series(1, 350) g;
 ANALYZE;
