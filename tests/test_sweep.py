@@ -10,7 +10,8 @@ functions, the same table name in two schemas, quoted mixed-case names, reserved
 columns, empty and one-row tables, all-empty text, UNIQUE NULLS NOT DISTINCT, a deferrable unique,
 an AFTER trigger writing an audit table, table inheritance, an unlogged table, sequences counting
 down or cycling, a regular-expression CHECK on a code column, a partial unique index over a
-foreign key, bigint near its limit, arrays of numbers at their type's limit.
+foreign key, bigint near its limit, arrays of numbers at their type's limit, Stripe-style text keys
+("cus_...") checked by a pattern.
 
 Provisioned once per module at default settings but the gate's distance thresholds, which the
 formula-made rows here would trip (as in test_longtail.py): the schema is under test.
@@ -113,6 +114,8 @@ def test_every_table_has_its_rows(sweep: dict[str, Any]) -> None:
     ("SELECT count(*) - count(DISTINCT lower(name)) FROM label", 0),
     ("SELECT count(*) FROM task WHERE amounts IS NOT NULL AND 999.99 < ANY(amounts)", 0),
     ("SELECT count(*) FROM task WHERE big_counter <= 0", 0),
+    ("SELECT count(*) FROM customers WHERE id !~ '^cus_[A-Za-z0-9]{14}$'", 0),  # the keys' common prefix is kept
+    ("SELECT count(*) FROM invoices WHERE left(id, 3) <> 'in_'", 0),
 ])
 def test_values_have_their_type_and_shape(sweep: dict[str, Any], query: str, expected: int) -> None:
     assert dbcheck.scalar(sweep["target"], query) == expected, query

@@ -414,4 +414,27 @@ INSERT INTO message (sender_id, recipient_id, folder_tenant, folder_id, sent_at,
 SELECT 1 + g % 300, 1 + (g * 7) % 300, CASE WHEN g % 2 = 0 THEN 1 + (1 + g % 200) % 4 END, 1 + g % 200,
        timestamptz '2024-06-01 00:00+02' + g * interval '13 minutes', 'Hi there, message number ' || g || ' about the ' || (ARRAY['plan', 'trip', 'bill'])[1 + g % 3]
 FROM generate_series(1, 350) g;
+-- Stripe-style text keys with a prefix, checked by a pattern; an ISO-code key; CR/LF, tabs, quotes, long text, unicode JSON
+CREATE TABLE customers (
+    id text PRIMARY KEY CHECK (id ~ '^cus_[A-Za-z0-9]{14}$'),
+    "Full Name" text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (updated_at >= created_at)
+);
+INSERT INTO customers SELECT 'cus_' || substr(md5('c' || g), 1, 14), 'Person ' || g, timestamptz '2023-01-01 00:00+00' + g * interval '5 hours', timestamptz '2023-01-01 00:00+00' + g * interval '5 hours' + (g % 30) * interval '1 day' FROM generate_series(1, 250) g;
+CREATE TABLE currencies (code char(3) PRIMARY KEY CHECK (code ~ '^[A-Z]{3}$'), name text NOT NULL);
+INSERT INTO currencies VALUES ('EUR', 'Euro'), ('USD', 'US Dollar'), ('GBP', 'Pound'), ('JPY', 'Yen');
+CREATE TABLE invoices (
+    id text PRIMARY KEY CHECK (id LIKE 'in\_%'),
+    customer_id text NOT NULL REFERENCES customers,
+    currency char(3) NOT NULL REFERENCES currencies,
+    amount_cents bigint NOT NULL CHECK (amount_cents >= 0),
+    memo text,
+    raw jsonb
+);
+INSERT INTO invoices SELECT 'in_' || substr(md5('i' || g), 1, 20), 'cus_' || substr(md5('c' || (1 + g % 250)), 1, 14), (ARRAY['EUR', 'USD', 'GBP'])[1 + g % 3],
+  (random() * 100000)::bigint, CASE g % 4 WHEN 0 THEN E'multi\r\nline\ttab' WHEN 1 THEN repeat('long text ', 1000) WHEN 2 THEN 'quote '' and "dq" and \\ backslash' END,
+  jsonb_build_object('desc', 'caf\u00e9 \u2603 ' || g, 'nested', jsonb_build_object('a', jsonb_build_array(1, 'x', null, true)))
+FROM generate_series(1, 400) g;
 ANALYZE;
