@@ -156,3 +156,19 @@ def test_numbers_survive_text_that_crashes_pandas() -> None:
     values = pd.Series(["527e3499366513dfc1e391ec95fc7033", "12", None, "1e5"], dtype=object)
     assert to_numbers(values).tolist()[1:2] == [12.0]
     assert pd.isna(to_numbers(values).iloc[0]) and to_numbers(values).iloc[3] == 1e5
+
+
+def test_a_function_of_a_schema_left_out_is_one_clear_line(fresh_db: Any) -> None:
+    """Supabase: ``DEFAULT auth.uid()``, a trigger calling util.touch(); only public is provisioned."""
+    import psycopg
+
+    source, target = fresh_db("sw_outside_src"), fresh_db("sw_outside_stage")
+    with psycopg.connect(**sqlscript.connect_kwargs(source), autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA auth")
+        conn.execute("CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS $$ SELECT NULL::uuid $$")
+        conn.execute("CREATE TABLE post (id serial PRIMARY KEY, owner uuid NOT NULL DEFAULT auth.uid(), title text NOT NULL)")
+        conn.execute("INSERT INTO post (owner, title) SELECT gen_random_uuid(), 'post ' || g FROM generate_series(1, 50) g")
+    result = CliRunner().invoke(main, ["provision", "--source", source, "--target", target, "--seed", "0", "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert ("table post: default value for column owner of table post uses function auth.uid() of schema auth, "
+            "which is not provisioned; add it with --schema auth") in result.output

@@ -147,6 +147,9 @@ def _reflect(engine: Engine, schemas: Sequence[str], progress: Progress) -> Sche
             domains += types.domains_of(conn, schema, names)
             composites += types.composites_of(conn, schema, names)
             ranges += types.ranges_of(conn, schema, names)
+        outside = catalog.outside_reference(conn, schemas)
+        if outside is not None:
+            raise SchemaError(outside)
         aggregates, aggregate_notes = types.aggregates_of(conn, schemas)
         version = conn.execute(text("SHOW server_version")).scalar_one()
         extensions, extension_schemas = types.extensions_of(conn)
