@@ -11,7 +11,7 @@ columns, empty and one-row tables, all-empty text, UNIQUE NULLS NOT DISTINCT, a 
 an AFTER trigger writing an audit table, table inheritance, an unlogged table, sequences counting
 down or cycling, a regular-expression CHECK on a code column, a partial unique index over a
 foreign key, bigint near its limit, arrays of numbers at their type's limit, Stripe-style text keys
-("cus_...") checked by a pattern.
+("cus_...") checked by a pattern, a unique index mixing a column and an expression.
 
 Provisioned once per module at default settings but the gate's distance thresholds, which the
 formula-made rows here would trip (as in test_longtail.py): the schema is under test.
@@ -116,6 +116,8 @@ def test_every_table_has_its_rows(sweep: dict[str, Any]) -> None:
     ("SELECT count(*) FROM task WHERE big_counter <= 0", 0),
     ("SELECT count(*) FROM customers WHERE id !~ '^cus_[A-Za-z0-9]{14}$'", 0),  # the keys' common prefix is kept
     ("SELECT count(*) FROM invoices WHERE left(id, 3) <> 'in_'", 0),
+    ("SELECT count(*) - count(DISTINCT (org_id, lower(slug))) FROM workspace", 0),  # UNIQUE (org_id, lower(slug))
+    ("SELECT count(*) FROM workspace", 400),  # not a unique org_id: no row dropped
 ])
 def test_values_have_their_type_and_shape(sweep: dict[str, Any], query: str, expected: int) -> None:
     assert dbcheck.scalar(sweep["target"], query) == expected, query

@@ -81,7 +81,7 @@ def _names(column: str, definition: str) -> bool:
 
 def _failing(conn: Connection, snapshot: SchemaSnapshot, table: Table, frame: pd.DataFrame, cols: list[str], definition: str) -> pd.Series:
     """Rows for which PostgreSQL finds the check FALSE (domain columns copied as their base type)."""
-    columns = [Column(_ROW, "bigint", "bigint")] + [dataclasses.replace(table.column(c), type=_base_type(table.column(c), snapshot)) for c in cols]
+    columns = [Column(_ROW, "bigint", "bigint")] + [dataclasses.replace(table.column(c), type=base_type(table.column(c), snapshot)) for c in cols]
     sub = frame[cols].reset_index(drop=True)
     sub.insert(0, _ROW, np.arange(len(sub), dtype=np.int64))
     temp = copy_into_temp(conn.connection.driver_connection, _TEMP, columns, sub)
@@ -93,7 +93,7 @@ def _failing(conn: Connection, snapshot: SchemaSnapshot, table: Table, frame: pd
     return pd.Series(bad, index=frame.index)
 
 
-def _base_type(col: Column, snapshot: SchemaSnapshot) -> str:
+def base_type(col: Column, snapshot: SchemaSnapshot) -> str:
     dom = domain_of(col.type, snapshot.domains)
     if dom is None:
         return col.type

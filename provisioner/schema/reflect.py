@@ -89,7 +89,7 @@ _INDEXES_SQL = text("""
 SELECT c.relname AS table_name, i.relname AS name, pg_get_indexdef(x.indexrelid) AS definition,
        x.indisunique AS is_unique,
        ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY u(n, o)
-             JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = u.n ORDER BY u.o) AS columns,
+             LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = u.n ORDER BY u.o) AS columns,
        x.indnkeyatts AS nkey, array_length(x.indkey, 1) AS natts
 FROM pg_index x
 JOIN pg_class c ON c.oid = x.indrelid
@@ -362,8 +362,14 @@ def _index(row: Any) -> Index:
         name=row["name"],
         definition=row["definition"],
         unique=bool(row["is_unique"]),
-        columns=tuple(row["columns"][: row["nkey"]]),
+        columns=_plain_keys(row["columns"][: row["nkey"]]),
     )
+
+
+def _plain_keys(keys: Sequence[str | None]) -> tuple[str, ...]:
+    """An index's key columns; none when one key is an expression (NULL here: ``(tenant_id, lower(email))``
+    is not a unique tenant_id), which load/pgunique.py holds."""
+    return () if any(k is None for k in keys) else tuple(keys)  # type: ignore[arg-type]
 
 
 def snapshot_path(directory: str | Path, database: str) -> Path:

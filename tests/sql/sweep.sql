@@ -437,4 +437,12 @@ INSERT INTO invoices SELECT 'in_' || substr(md5('i' || g), 1, 20), 'cus_' || sub
   (random() * 100000)::bigint, CASE g % 4 WHEN 0 THEN E'multi\r\nline\ttab' WHEN 1 THEN repeat('long text ', 1000) WHEN 2 THEN 'quote '' and "dq" and \\ backslash' END,
   jsonb_build_object('desc', 'caf\u00e9 \u2603 ' || g, 'nested', jsonb_build_object('a', jsonb_build_array(1, 'x', null, true)))
 FROM generate_series(1, 400) g;
+-- multi-tenant: a slug unique per organisation whatever its case (a unique index mixing a column and an expression)
+CREATE TABLE org (id serial PRIMARY KEY, name text NOT NULL);
+INSERT INTO org (name) SELECT 'Org ' || g FROM generate_series(1, 40) g;
+CREATE TABLE workspace (id serial PRIMARY KEY, org_id integer NOT NULL REFERENCES org, slug text NOT NULL, seats integer NOT NULL);
+CREATE UNIQUE INDEX workspace_org_slug ON workspace (org_id, lower(slug));
+INSERT INTO workspace (org_id, slug, seats)
+SELECT 1 + g % 40, CASE WHEN g % 2 = 0 THEN initcap(w) ELSE w END, 1 + g % 25
+FROM (SELECT g, (ARRAY['sales', 'ops', 'eng', 'design', 'legal', 'hr', 'data', 'support', 'infra', 'qa'])[1 + (g / 40) % 10] AS w FROM generate_series(0, 399) g) s;
 ANALYZE;
