@@ -174,3 +174,23 @@ def test_a_function_of_a_schema_left_out_is_one_clear_line(fresh_db: Any) -> Non
     assert result.exit_code == 2, result.output
     assert ("table post: default value for column owner of table post uses function auth.uid() of schema auth, "
             "which is not provisioned; add it with --schema auth") in result.output
+
+
+def test_what_cannot_be_made_is_printed_not_only_reported(fresh_db: Any) -> None:
+    """A table without columns, and types without a generator (tsquery, pg_lsn, jsonpath, multiranges):
+    exit 0, and each is a ``note:`` line of the summary, not only an entry of --report."""
+    import psycopg
+
+    source, target = fresh_db("sw_notes_src"), fresh_db("sw_notes_stage")
+    with psycopg.connect(**sqlscript.connect_kwargs(source), autocommit=True) as conn:
+        conn.execute("CREATE TABLE nocols ()")
+        conn.execute("INSERT INTO nocols DEFAULT VALUES")
+        conn.execute("CREATE TABLE misc (id serial PRIMARY KEY, q tsquery, lsn pg_lsn, path jsonpath, spans int4multirange)")
+        conn.execute("""INSERT INTO misc (q, lsn, path, spans) SELECT 'cat & dog', ('0/' || to_hex(g * 1000))::pg_lsn,
+                        '$.a', int4multirange(int4range(g, g + 2)) FROM generate_series(1, 150) g""")
+    result = CliRunner().invoke(main, ["provision", "--source", source, "--target", target, "--seed", "0"])
+    assert result.exit_code == 0, result.output
+    assert "note: not re-created: table public.nocols (it has no columns" in result.output
+    for column in ("q (tsquery)", "lsn (pg_lsn)", "path (jsonpath)", "spans (int4multirange)"):
+        assert f"note: misc.{column}: written NULL" in result.output
+    assert dbcheck.scalar(target, "SELECT count(*) FROM misc") == 150

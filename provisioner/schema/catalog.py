@@ -175,6 +175,11 @@ SELECT 'table inheritance ' || n.nspname || '.' || c.relname || ' INHERITS ' || 
  JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
  WHERE NOT c.relispartition AND n.nspname = ANY(:schemas)
 UNION ALL
+SELECT 'table ' || n.nspname || '.' || c.relname || ' (it has no columns; create it in the target if it is needed)'
+ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY(:schemas)
+   AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
+UNION ALL
 SELECT 'UNLOGGED ' || n.nspname || '.' || c.relname || ' (re-created as a logged table)' FROM pg_class c
  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relpersistence = 'u' AND c.relkind IN ('r', 'p') AND n.nspname = ANY(:schemas)
 UNION ALL
