@@ -54,6 +54,9 @@ _CATALOG = {
     "sequences": "SELECT sequence_schema, sequence_name, increment, minimum_value, maximum_value, cycle_option FROM information_schema.sequences",
     "domains": "SELECT t.typname, t.typnotnull, pg_get_constraintdef(k.oid) FROM pg_type t LEFT JOIN pg_constraint k ON k.contypid = t.oid WHERE t.typtype = 'd' AND t.typnamespace = 'public'::regnamespace",
     "enums": "SELECT enumtypid::regtype::text, enumlabel FROM pg_enum",
+    "collations": """SELECT a.attrelid::regclass::text, a.attname, a.attcollation::regcollation::text FROM pg_attribute a
+                     JOIN pg_class c ON c.oid = a.attrelid WHERE c.relnamespace IN ('public'::regnamespace, 'inv'::regnamespace)
+                     AND a.attnum > 0 AND a.attcollation <> 0 AND left(c.relname, 11) <> 'provisioner'""",
     "comments": "SELECT objoid::regclass::text, objsubid, description FROM pg_description WHERE classoid = 'pg_class'::regclass",
 }
 
@@ -151,6 +154,7 @@ def test_what_is_not_recreated_is_said(sweep: dict[str, Any]) -> None:
     notes = "\n".join(json.loads(sweep["report"].read_text())["notes"])
     assert "table inheritance public.truck INHERITS public.vehicle" in notes
     assert "UNLOGGED public.cache_entry" in notes
+    assert "collation" not in notes, "COLLATE \"C\" (a built-in collation) is re-created"
 
 
 def test_numbers_survive_text_that_crashes_pandas() -> None:

@@ -198,6 +198,7 @@ SELECT 'column collation ' || n.nspname || '.' || c.relname || '.' || a.attname 
  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
  JOIN pg_type t ON t.oid = a.atttypid JOIN pg_collation co ON co.oid = a.attcollation
  WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> 0 AND a.attcollation <> t.typcollation
+   AND co.collnamespace <> 'pg_catalog'::regnamespace
  AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY(:schemas)
 UNION ALL
 SELECT 'constraint ' || k.conname || ' declared on partition ' || n.nspname || '.' || c.relname

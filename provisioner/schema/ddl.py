@@ -253,7 +253,7 @@ def _sequences(table: Table, snapshot: SchemaSnapshot) -> list[str]:
 
 
 def _column_sql(col: Column) -> str:
-    parts = [_q(col.name), col.type]
+    parts = [_q(col.name), col.type] + ([f"COLLATE {col.collation}"] if col.collation else [])
     if col.generated:
         parts.append(f"GENERATED ALWAYS AS ({col.generated}) STORED")
     elif col.identity:

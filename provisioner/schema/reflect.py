@@ -52,7 +52,9 @@ SELECT c.relname AS table_name, a.attname AS name, format_type(a.atttypid, a.att
        et.typtype AS element_typtype, et.oid AS element_oid,
        COALESCE(bt.oid, t.oid) AS type_oid, COALESCE(bt.typrelid, t.typrelid) AS type_relid,
        format_type(rg.rngsubtype, NULL) AS range_subtype,
-       pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) AS sequence
+       pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) AS sequence,
+       (SELECT format('%I.%I', cn.nspname, co.collname) FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
+        WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation AND cn.nspname = 'pg_catalog') AS collation
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -295,6 +297,7 @@ def _column(row: Any, enum_values: dict[int, tuple[str, ...]]) -> Column:
         enum_values=labels,
         element_kind=element_kind,
         sequence=row["sequence"],
+        collation=row["collation"],
     )
 
 

@@ -63,6 +63,7 @@ class Column:
     sequence: str | None = None  # sequence behind a serial default
     part_of: str | None = None  # a *part* of another column: a range's lower bound or length, a composite's attribute
     domain_not_null: bool = False  # NOT NULL through its domain only (not nullable, but no NOT NULL of its own)
+    collation: str | None = None  # a built-in collation other than its type's (pg_catalog."C"), re-created
 
     @property
     def insertable(self) -> bool:
@@ -329,7 +330,7 @@ class SchemaSnapshot:
 #: Fields added after snapshot format 1: written only when set, so that a snapshot of a schema
 #: without these features (and its structure hash, the target's revision) stays as it was.
 _OPTIONAL = frozenset({
-    "part_of", "domain_not_null", "on_partitions", "virtual", "row_security", "force_row_security", "policies", "depends",
+    "part_of", "domain_not_null", "collation", "on_partitions", "virtual", "row_security", "force_row_security", "policies", "depends",
     "composites", "sequences", "views", "comments", "extension_schemas", "skipped", "range_types", "aggregates",
 })
 
