@@ -16,7 +16,9 @@ back into the special values at their learnt rates (:mod:`provisioner.synth.gene
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,24 @@ from provisioner.schema.snapshot import INTEGER_KINDS, NUMERIC_KINDS, Column
 
 DATETIMES = ("date", "timestamp", "timestamptz")
 _SECONDS = ("interval", "time")
+_HUGE_EXPONENT = re.compile(r"[eE][+-]?0*\d{4,}")  # no float has one; pandas' parser crashes (SIGSEGV) past 2**31
+
+
+def to_numbers(values: Any) -> Any:
+    """``pd.to_numeric(values, errors="coerce")`` that survives any text: pandas' C parser crashes the
+    process on a string with an exponent past 2**31 (an md5 or hex token such as ``527e3499366513df...``),
+    so text with a 4-digit exponent (which no float holds anyway) is NULL here. A Series stays a Series
+    (same index), anything else comes back as pd.to_numeric returns it."""
+    if isinstance(values, pd.Series):
+        if values.dtype == object:
+            search = _HUGE_EXPONENT.search
+            huge = np.fromiter((type(v) is str and search(v) is not None for v in values.to_numpy()), dtype=bool, count=len(values))
+            if huge.any():
+                values = values.where(~huge, None)
+        return pd.to_numeric(values, errors="coerce")
+    if isinstance(values, np.ndarray) and values.dtype == object or isinstance(values, (list, tuple)):
+        return to_numbers(pd.Series(values, dtype=object)).to_numpy()
+    return pd.to_numeric(values, errors="coerce")
 
 
 def is_numeric(col: Column) -> bool:
@@ -66,7 +86,7 @@ def encode(frame: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFrame:
             stamps = pd.to_datetime(series, errors="coerce", utc=True)
             out[name] = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
         elif is_numeric(col):
-            out[name] = pd.to_numeric(series, errors="coerce").astype(float)
+            out[name] = to_numbers(series).astype(float)
         else:
             out[name] = series.astype(object).where(series.notna(), None)
     return out
@@ -80,15 +100,15 @@ def decode(rows: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFrame:
             continue
         series = rows[name]
         if col.kind in DATETIMES:
-            series = pd.to_datetime(pd.to_numeric(series, errors="coerce"), unit="s").dt.round("s")
+            series = pd.to_datetime(to_numbers(series), unit="s").dt.round("s")
             if col.kind == "date":
                 series = series.dt.normalize()
             elif col.kind == "timestamptz":
                 series = series.dt.tz_localize("UTC")
         elif col.kind in INTEGER_KINDS or (col.kind == "lookup" and col.element_kind in INTEGER_KINDS):
-            series = pd.to_numeric(series, errors="coerce").round().astype("Int64")
+            series = to_numbers(series).round().astype("Int64")
         elif col.kind in NUMERIC_KINDS:
-            series = pd.to_numeric(series, errors="coerce").astype(float)
+            series = to_numbers(series).astype(float)
             if col.scale is not None:
                 series = series.round(col.scale)
         out[name] = series
@@ -100,7 +120,7 @@ def bounds(data: pd.DataFrame, columns: Mapping[str, Column]) -> dict[str, tuple
     out = {}
     for name, col in columns.items():
         if is_numeric(col) and name in data:
-            values = pd.to_numeric(data[name], errors="coerce").dropna()
+            values = to_numbers(data[name]).dropna()
             if len(values):
                 out[name] = (float(values.min()), float(values.max()))
     return out

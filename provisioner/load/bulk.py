@@ -8,8 +8,8 @@ and foreign key of those tables (PostgreSQL's own rendering, so every name stays
 drops them; after the COPY the returned statements put them back, keys and indexes first,
 foreign keys last, each built or validated in bulk. A row that breaks one stops the load
 there, naming the constraint, and the transaction rolls everything back. CHECK constraints
-stay (a COPY checks them as cheaply as a restore does) and so do triggers, which fire during
-the load as in production.
+stay (a COPY checks them as cheaply as a restore does) and so do BEFORE ROW triggers, which
+fire during the load as in production (other triggers wait for the rows: ddl.pre_load_statements).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ import pandas as pd
 from psycopg import sql
 
 from provisioner.columns import codec
+from provisioner.columns.codec import to_numbers
 from provisioner.schema.snapshot import INTEGER_KINDS, Column, Table
 from provisioner.schema.values import literal
 
@@ -40,14 +41,14 @@ def copy_statement(target: sql.Composable, columns: Sequence[str]) -> sql.Compos
 
 
 def _seconds_to_time(series: pd.Series) -> pd.Series:
-    secs = pd.to_numeric(series, errors="coerce").clip(0, 86_399.999999)
+    secs = to_numbers(series).clip(0, 86_399.999999)
     return pd.to_datetime(secs, unit="s").dt.strftime("%H:%M:%S.%f").where(secs.notna(), None)
 
 
 def column_text(series: pd.Series, col: Column) -> pd.Series:
     """A column as COPY-able values: numbers stay numbers, the rest becomes text."""
     if col.kind in INTEGER_KINDS and series.dtype.kind in "Ofi":
-        return pd.to_numeric(series, errors="coerce").round().astype("Int64")
+        return to_numbers(series).round().astype("Int64")
     if col.kind == "interval" and series.dtype.kind in "fi":
         return series.map(lambda v: None if pd.isna(v) else f"{v} seconds")
     if col.kind == "time" and series.dtype.kind in "fi":
@@ -93,7 +94,7 @@ def _with_specials(series: pd.Series, col: Column, specials: np.ndarray) -> pd.S
         values = pd.to_datetime(rest, errors="coerce", utc=col.kind == "timestamptz")
         values = values.dt.tz_convert("UTC") if col.kind == "timestamptz" else values
     else:
-        values = pd.to_numeric(rest, errors="coerce")
+        values = to_numbers(rest)
     text = np.asarray(column_strings(_prepared(values, col)), dtype=object)
     text[specials] = series.to_numpy(dtype=object)[specials]
     text[text == NULL] = None

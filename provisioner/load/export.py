@@ -69,6 +69,7 @@ def sql_script(synthetic: SyntheticTables, snapshot: SchemaSnapshot) -> bytes:
     foreign = ddl.foreign_key_adds(snapshot)
     parts = ["-- synthetic data from provisioner; load with: psql -v ON_ERROR_STOP=1 -1 -f synthetic.sql\n".encode()]
     parts += [f"{s};\n".encode() for s in statements if s not in foreign]
+    parts += [f"{s};\n".encode() for s in ddl.pre_load_statements(snapshot)]
     for key in synthetic.order.tables:
         table, frame = snapshot.table(key), stored(synthetic.tables[key], snapshot, key)
         if frame.empty:

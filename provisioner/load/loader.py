@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from provisioner.errors import LoadError
-from provisioner.load import bulk, migrate, pgcheck
+from provisioner.load import bulk, migrate, pgcheck, pgunique
 from provisioner.load.ahead import frames_ahead
 from provisioner.load.copyio import copy_frame
 from provisioner.load.migrate import MigrationResult, upgrade
@@ -200,5 +200,6 @@ def _copy_table(conn: Connection, snapshot: SchemaSnapshot, key: str, frames: It
     for frame in frames:
         if frame.empty:
             continue
-        frame = parts.records(pgcheck.conform(conn, snapshot, key, frame), table)  # a redrawn attribute is in its composite
+        frame = pgunique.conform(conn, snapshot, key, pgcheck.conform(conn, snapshot, key, frame), pgcheck.base_type)
+        frame = parts.records(frame, table)  # a redrawn attribute is in its composite
         copy_frame(raw, table, frame[[c for c in stored if c in frame.columns]])

@@ -4,7 +4,8 @@ Inside the load transaction, before a table is copied, the columns a check names
 are copied into a temporary table (domain columns as their base type, so the
 COPY itself cannot fail) and PostgreSQL returns the rows for which the check is
 FALSE. Those rows take the values of the check's non-key columns from a row that
-passes, a few rounds at most. What still fails is an error naming the table,
+passes, a few rounds at most, then (a ``col ~ 'pattern'`` check on one text column) values
+drawn from the pattern (:mod:`provisioner.synth.regexgen`). What still fails is an error naming the table,
 the check and the way out; no row is ever dropped.
 """
 
@@ -22,7 +23,8 @@ from sqlalchemy import Connection
 from provisioner.errors import LoadError
 from provisioner.load.copyio import copy_into_temp
 from provisioner.pg.connect import run
-from provisioner.schema.snapshot import Column, SchemaSnapshot, Table
+from provisioner.schema.snapshot import TEXT_KINDS, Column, SchemaSnapshot, Table
+from provisioner.synth import regexgen
 from provisioner.synth.repair import domain_of, unevaluable
 
 ROUNDS = 3
@@ -50,12 +52,25 @@ def conform(conn: Connection, snapshot: SchemaSnapshot, key: str, frame: pd.Data
             donors = np.flatnonzero(~bad.to_numpy())[rng.integers(0, int((~bad).sum()), size=int(bad.sum()))]
             out.loc[bad, movable] = out[movable].iloc[donors].to_numpy()
         bad = _failing(conn, snapshot, table, out, cols, definition)
+        if bad.any() and _from_pattern(out, bad, table, movable, definition, rng):
+            bad = _failing(conn, snapshot, table, out, cols, definition)
         if bad.any():
             raise LoadError(
                 f"table {table.key}: {int(bad.sum())} synthetic rows break check {name} on {', '.join(cols)}, which provisioner "
                 f"cannot evaluate before the load; set tables.{table.key}.model to copy, or pii.add/pii.remove for those columns"
             )
     return out
+
+
+def _from_pattern(frame: pd.DataFrame, bad: pd.Series, table: Table, movable: list[str], definition: str, rng: np.random.Generator) -> bool:
+    """Rows still breaking a ``col ~ 'pattern'`` check take values drawn from the pattern (one text column)."""
+    pattern = regexgen.pattern_of(definition)
+    texts = [c for c in movable if table.column(c).kind in TEXT_KINDS]
+    values = regexgen.matching(pattern, int(bad.sum()), rng) if pattern is not None and len(texts) == 1 else None
+    if values is None:
+        return False
+    frame.loc[bad, texts[0]] = values
+    return True
 
 
 def _names(column: str, definition: str) -> bool:
@@ -66,7 +81,7 @@ def _names(column: str, definition: str) -> bool:
 
 def _failing(conn: Connection, snapshot: SchemaSnapshot, table: Table, frame: pd.DataFrame, cols: list[str], definition: str) -> pd.Series:
     """Rows for which PostgreSQL finds the check FALSE (domain columns copied as their base type)."""
-    columns = [Column(_ROW, "bigint", "bigint")] + [dataclasses.replace(table.column(c), type=_base_type(table.column(c), snapshot)) for c in cols]
+    columns = [Column(_ROW, "bigint", "bigint")] + [dataclasses.replace(table.column(c), type=base_type(table.column(c), snapshot)) for c in cols]
     sub = frame[cols].reset_index(drop=True)
     sub.insert(0, _ROW, np.arange(len(sub), dtype=np.int64))
     temp = copy_into_temp(conn.connection.driver_connection, _TEMP, columns, sub)
@@ -78,7 +93,7 @@ def _failing(conn: Connection, snapshot: SchemaSnapshot, table: Table, frame: pd
     return pd.Series(bad, index=frame.index)
 
 
-def _base_type(col: Column, snapshot: SchemaSnapshot) -> str:
+def base_type(col: Column, snapshot: SchemaSnapshot) -> str:
     dom = domain_of(col.type, snapshot.domains)
     if dom is None:
         return col.type

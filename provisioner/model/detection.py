@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from provisioner.columns.codec import to_numbers
+
 FOLDS = 5
 MAX_ROWS = 20_000  # rows per side
 MAX_CODES = 250  # categories with their own code; rarer ones share one (HistGradientBoosting bins)
@@ -82,7 +84,7 @@ def features(frame: pd.DataFrame, kinds: Mapping[str, str]) -> tuple[pd.DataFram
             out[f"{name}:weekday"] = stamps.dt.dayofweek.astype(float)
             out[f"{name}:time_of_day"] = seconds % DAY
         elif kind in ("numeric", "boolean"):
-            values = pd.to_numeric(series.astype(object).where(series.notna(), None), errors="coerce").astype(float)
+            values = to_numbers(series.astype(object).where(series.notna(), None)).astype(float)
             out[name] = values.where(np.isfinite(values))  # NaN and infinity (special values) as missing
         else:
             out[name] = series.astype(object).where(series.notna(), None).map(lambda v: None if v is None else str(v))
@@ -244,7 +246,7 @@ def _target(series: pd.Series, kind: str) -> np.ndarray:
     if kind == "datetime":
         return (pd.to_datetime(series, errors="coerce", utc=True) - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=float)
     if kind == "numeric":
-        return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+        return to_numbers(series).to_numpy(dtype=float)
     return series.astype(object).where(series.notna(), None).map(lambda v: None if v is None else str(v)).to_numpy(dtype=object)
 
 

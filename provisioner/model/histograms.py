@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from provisioner.columns import codec
+from provisioner.columns.codec import to_numbers
 from provisioner.model import encoding
 from provisioner.schema.snapshot import Table, family
 
@@ -82,7 +83,7 @@ def _floats(series: pd.Series, kind: str) -> np.ndarray:
     if kind == "datetime":
         stamps = pd.to_datetime(series, errors="coerce", utc=True)
         return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=float)
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    return to_numbers(series).to_numpy(dtype=float)
 
 
 def floats(series: pd.Series, kind: str) -> np.ndarray:

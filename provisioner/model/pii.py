@@ -49,11 +49,21 @@ class PiiColumn:
     source: str = ""  # "faker" / "value": set in tables.<t>.columns (category: the provider, or "value"); "" detected
     args: tuple[tuple[str, Any], ...] = ()  # source "faker": the provider's keyword arguments
     value: Any = None  # source "value": the constant every row gets
+    empty_rate: float = 0.0  # share of empty strings ('') among the sampled source values (kept as they are)
 
 
-def text_column(table: str, column: str, null_rate: float, mean_length: float | None) -> PiiColumn:
+def text_column(table: str, column: str, null_rate: float, mean_length: float | None, empty_rate: float = 0.0) -> PiiColumn:
     """A category ``text`` entry: non-PII free-form text that must not be learnt verbatim."""
-    return PiiColumn(table, column, "text", "high-cardinality text is replaced, not learnt", null_rate, mean_length)
+    return PiiColumn(table, column, "text", "high-cardinality text is replaced, not learnt", null_rate, mean_length,
+                     empty_rate=empty_rate)
+
+
+def empty_share(values: pd.Series) -> float:
+    """The share of empty strings among the non-NULL ``values`` (a NOT NULL text column that is often, or always, '')."""
+    present = values.dropna()
+    if not len(present):
+        return 0.0
+    return round(float(np.mean([v == "" for v in present.to_numpy()])), 4)
 
 
 # --------------------------------------------------------------------------- name rules
@@ -374,7 +384,7 @@ def _entry(key: str, col: Column, hit: tuple[str, str], sample: pd.DataFrame | N
     values = raw.dropna().astype(str)
     mean_length = float(values.str.len().mean()) if category in {"free_text", "text"} and len(values) else None
     domains = _email_domains(values) if category == "email" else ()
-    return PiiColumn(key, col.name, category, reason, null_rate, mean_length, domains)
+    return PiiColumn(key, col.name, category, reason, null_rate, mean_length, domains, empty_rate=empty_share(raw))
 
 
 def _email_domains(values: pd.Series) -> tuple[tuple[str, float], ...]:

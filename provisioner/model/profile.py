@@ -43,6 +43,7 @@ from psycopg import sql
 from sqlalchemy import Connection
 
 from provisioner.columns import codec
+from provisioner.columns.codec import to_numbers
 from provisioner.model import pii, special
 from provisioner.model.relations.relational import Degree
 from provisioner.schema.snapshot import (
@@ -78,16 +79,25 @@ class ColumnStats:
 def read_rows(conn: Connection, table: Table, cap: int, seed: int) -> pd.DataFrame:
     """Up to ``cap`` rows, a repeatable random sample when the table is larger (every name quoted by psycopg)."""
     names = [c.name for c in table.columns if c.stored]
-    cols = sql.SQL(", ").join(sql.Identifier(c) for c in names)
+    cols = sql.SQL(", ").join(_selected(c) for c in table.columns if c.stored)
     order = sql.SQL(", ").join(sql.Identifier(c) for c in table.primary_key) if table.primary_key else sql.SQL("1")
+    # ONLY: a parent of table inheritance (INHERITS) would also return its children's rows (each is a table of its own)
+    source = sql.SQL("ONLY {}").format(table.ident) if not table.partition_key else table.ident
     if table.row_count <= cap:
-        query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(cols, table.ident, order)
+        query = sql.SQL("SELECT {} FROM {} ORDER BY {}").format(cols, source, order)
     else:
         share = min(100.0, 100.0 * cap * 1.2 / max(table.row_count, 1))
         query = sql.SQL("SELECT {} FROM {} TABLESAMPLE BERNOULLI ({}) REPEATABLE ({}) ORDER BY {} LIMIT {}").format(
-            cols, table.ident, sql.Literal(round(share, 6)), sql.Literal(seed % 2_147_483_647), order, sql.Literal(int(cap)))
+            cols, source, sql.Literal(round(share, 6)), sql.Literal(seed % 2_147_483_647), order, sql.Literal(int(cap)))
     frame = pd.DataFrame(special.fetch(conn, query), columns=names, dtype=object)  # keeps NaN apart from NULL
     return normalise(frame, table)
+
+
+def _selected(col: Column) -> sql.Composable:
+    """A column as read: money as numeric (its text is written in the server's lc_monetary, "$1,234.56")."""
+    if col.type == "money":
+        return sql.SQL("{}::numeric AS {}").format(sql.Identifier(col.name), sql.Identifier(col.name))
+    return sql.Identifier(col.name)
 
 
 def normalise(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -108,7 +118,7 @@ def normalise(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 
 def _normalise_series(series: pd.Series, col: Column) -> pd.Series:
     if col.kind in INTEGER_KINDS:
-        return pd.to_numeric(series, errors="coerce").astype("Int64")
+        return to_numbers(series).astype("Int64")
     if col.kind in NUMERIC_KINDS or col.kind in ("date", "timestamp", "timestamptz"):
         return special.numbers_and_times(series, col)
     if col.kind == "interval":
@@ -140,13 +150,13 @@ def stats_of(series: pd.Series, col: Column) -> ColumnStats:
     mean_len = None
     distinct = None
     lo = hi = None
-    if col.kind in TEXT_KINDS or col.kind in ("bytea", "json", "jsonb", "array", "hstore"):
+    if col.kind in TEXT_KINDS or col.kind in ("bytea", "json", "jsonb", "array", "hstore", "tsvector"):
         lengths = present.map(lambda v: len(v) if hasattr(v, "__len__") else len(str(v)))
         mean_len = float(lengths.mean()) if len(lengths) else None
     if len(present):
         distinct = float(present.astype(str).nunique() / len(present)) if col.kind in TEXT_KINDS else None
         if col.kind in NUMERIC_KINDS:
-            numbers = pd.to_numeric(present, errors="coerce").dropna()
+            numbers = to_numbers(present).dropna()
             lo, hi = (float(numbers.min()), float(numbers.max())) if len(numbers) else (None, None)
     return ColumnStats(null_rate=nulls, mean_length=mean_len, distinct_share=distinct, min_value=lo, max_value=hi,
                        specials=specials, shape=special.shape_of(series, col, pii.looks_personal))

@@ -28,6 +28,7 @@ from psycopg.types.datetime import DateLoader, TimestampLoader, TimestamptzLoade
 from psycopg.types.range import Range
 from sqlalchemy import Connection
 
+from provisioner.columns.codec import to_numbers
 from provisioner.model import shapes
 from provisioner.model.relations.relational import Degree
 from provisioner.schema.snapshot import INTEGER_KINDS, NUMERIC_KINDS, Column
@@ -81,7 +82,7 @@ def numbers_and_times(series: pd.Series, col: Column) -> pd.Series:
 
 def _numbers(values: np.ndarray, missing: np.ndarray) -> tuple[Any, list[str | None]]:
     plain = [float(v) if isinstance(v, decimal.Decimal) else v for v in values]
-    numbers = pd.to_numeric(pd.Series(plain, dtype=object), errors="coerce").to_numpy(dtype=float)
+    numbers = to_numbers(pd.Series(plain, dtype=object)).to_numpy(dtype=float)
     tokens: list[str | None] = [None] * len(values)
     for i in np.flatnonzero(~missing & ~np.isfinite(numbers)).tolist():
         tokens[i] = "NaN" if np.isnan(numbers[i]) else "Infinity" if numbers[i] > 0 else "-Infinity"

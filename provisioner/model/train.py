@@ -273,7 +273,7 @@ def _train_table(
                             around.kept_columns(config, table.key))
     method, reason = choose_method(table, frame, roles, bool(detected), copied, config, has_counts=not counts.columns.empty or bool(references))
     fills = tuple(detected) + tuple(
-        pii.text_column(table.key, name, stats[name].null_rate, stats[name].mean_length)
+        pii.text_column(table.key, name, stats[name].null_rate, stats[name].mean_length, pii.empty_share(frame[name]))
         for name, role in roles.items() if role == "text"
     )
     shapes = {c: key_shape(table.column(c), frame[c]) for c in table.primary_key if c not in table.fk_columns and c in frame}

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from provisioner.columns.codec import to_numbers
+
 QUERY_BLOCK = 64
 REF_BLOCK = 4096
 NUMERIC_KINDS = frozenset({"numeric", "datetime"})
@@ -100,7 +102,7 @@ def _as_float(parts: list[pd.Series], kind: str) -> np.ndarray | None:
 def _numeric_values(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(series):
         series = series.astype("float64")
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return to_numbers(series).to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _datetime_values(series: pd.Series) -> np.ndarray:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from provisioner.columns.codec import to_numbers
 from provisioner.model import detection
 from provisioner.model.bundle import ModelBundle
 from provisioner.model.choose import Choice
@@ -98,7 +99,7 @@ def _key_strings(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     parts = []
     for col in columns:
         series = frame[col].reset_index(drop=True)
-        numeric = pd.to_numeric(series, errors="coerce")
+        numeric = to_numbers(series)
         same = numeric.notna().sum() == series.notna().sum()
         text = numeric.astype(float).map(repr) if same else series.astype(str)
         parts.append(text.where(series.notna(), None))
@@ -255,4 +256,4 @@ def _number(series: pd.Series, kind: str) -> np.ndarray:
     if kind == "datetime":
         stamps = pd.to_datetime(series, errors="coerce", utc=True)
         return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=float)
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    return to_numbers(series).to_numpy(dtype=float)

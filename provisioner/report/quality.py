@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from provisioner.columns.base import quiet
+from provisioner.columns.codec import to_numbers
 from provisioner.model.bundle import ModelBundle
 from provisioner.schema.snapshot import INTEGER_KINDS, Table, family
 
@@ -107,10 +108,10 @@ def scored_frame(frame: pd.DataFrame, table: Table, columns: Mapping[str, Any]) 
         if spec["sdtype"] == "datetime":
             series = pd.to_datetime(series, errors="coerce", utc=True).dt.tz_localize(None)
         elif spec["sdtype"] == "numerical":
-            series = pd.to_numeric(series, errors="coerce").astype(float)
+            series = to_numbers(series).astype(float)
         elif spec["sdtype"] == "id":
             kind = table.column(name).kind
-            series = pd.to_numeric(series, errors="coerce").astype("Int64") if kind in INTEGER_KINDS else series.astype(object)
+            series = to_numbers(series).astype("Int64") if kind in INTEGER_KINDS else series.astype(object)
         else:
             series = series.astype(object).where(series.notna(), None)
         out[name] = series

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,11 @@ def render_text(report: Mapping[str, Any], verb: str = "loaded") -> str:
     streamed = report.get("streamed") or []
     if streamed:
         lines.append(f"streamed shard by shard: {', '.join(streamed)}")
+    lines += [f"note: {n}" for n in report.get("notes", []) if _LOSSY.search(n)]  # never only in --report
     return "\n".join(lines)
+
+
+_LOSSY = re.compile(r"not re-created|written NULL|rows removed")  # what the target lacks that the source has
 
 
 def _verdict(gate: bool | None, tables: Mapping[str, Any]) -> str:

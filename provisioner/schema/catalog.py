@@ -175,6 +175,11 @@ SELECT 'table inheritance ' || n.nspname || '.' || c.relname || ' INHERITS ' || 
  JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
  WHERE NOT c.relispartition AND n.nspname = ANY(:schemas)
 UNION ALL
+SELECT 'table ' || n.nspname || '.' || c.relname || ' (it has no columns; create it in the target if it is needed)'
+ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY(:schemas)
+   AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
+UNION ALL
 SELECT 'UNLOGGED ' || n.nspname || '.' || c.relname || ' (re-created as a logged table)' FROM pg_class c
  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relpersistence = 'u' AND c.relkind IN ('r', 'p') AND n.nspname = ANY(:schemas)
 UNION ALL
@@ -193,6 +198,7 @@ SELECT 'column collation ' || n.nspname || '.' || c.relname || '.' || a.attname 
  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
  JOIN pg_type t ON t.oid = a.atttypid JOIN pg_collation co ON co.oid = a.attcollation
  WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attcollation <> 0 AND a.attcollation <> t.typcollation
+   AND co.collnamespace <> 'pg_catalog'::regnamespace
  AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname = ANY(:schemas)
 UNION ALL
 SELECT 'constraint ' || k.conname || ' declared on partition ' || n.nspname || '.' || c.relname
@@ -228,3 +234,38 @@ def skipped_of(conn: Connection, schemas: Sequence[str]) -> list[str]:
 
 
 _GRANTS = "privileges (GRANT) on "
+
+
+_OUTSIDE = text("""
+SELECT n.nspname AS schema, c.relname AS name, pg_describe_object(d.classid, d.objid, d.objsubid) AS what,
+       pg_describe_object(d.refclassid, d.refobjid, d.refobjsubid) AS uses, rn.nspname AS other
+FROM pg_depend d
+CROSS JOIN LATERAL (SELECT CASE d.classid
+    WHEN 'pg_attrdef'::regclass THEN (SELECT adrelid FROM pg_attrdef WHERE oid = d.objid)
+    WHEN 'pg_trigger'::regclass THEN (SELECT tgrelid FROM pg_trigger WHERE oid = d.objid AND NOT tgisinternal)
+    WHEN 'pg_policy'::regclass THEN (SELECT polrelid FROM pg_policy WHERE oid = d.objid)
+    WHEN 'pg_constraint'::regclass THEN (SELECT conrelid FROM pg_constraint WHERE oid = d.objid AND contype <> 'f')
+    END AS rel) o
+CROSS JOIN LATERAL (SELECT CASE d.refclassid
+    WHEN 'pg_proc'::regclass THEN (SELECT pronamespace FROM pg_proc WHERE oid = d.refobjid)
+    WHEN 'pg_class'::regclass THEN (SELECT relnamespace FROM pg_class WHERE oid = d.refobjid)
+    END AS nsp) r
+JOIN pg_class c ON c.oid = o.rel JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_namespace rn ON rn.oid = r.nsp
+WHERE d.deptype = 'n' AND n.nspname = ANY(:schemas) AND rn.nspname <> ALL(:schemas)
+  AND rn.nspname NOT IN ('pg_catalog', 'information_schema') AND rn.nspname NOT LIKE 'pg\\_temp%'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = d.refclassid AND e.objid = d.refobjid AND e.deptype = 'e')
+ORDER BY 1, 2, 3
+""")
+
+
+def outside_reference(conn: Connection, schemas: Sequence[str]) -> str | None:
+    """One line naming the first default, CHECK, trigger or policy of a reflected table that uses a
+    function or relation of a schema that is not reflected (``DEFAULT auth.uid()``): the target
+    could not create it. Extensions' objects are re-created with their extension and do not count."""
+    row = conn.execute(_OUTSIDE, {"schemas": list(schemas)}).mappings().first()
+    if row is None:
+        return None
+    key = row["name"] if row["schema"] == "public" else f"{row['schema']}.{row['name']}"
+    return (f"table {key}: {row['what']} uses {row['uses']} of schema {row['other']}, which is not provisioned; "
+            f"add it with --schema {row['other']}")

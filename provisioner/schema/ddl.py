@@ -8,13 +8,16 @@ then domains and composite types in dependency order), sequences, functions,
 tables and partitions, indexes, foreign keys (after every table exists, which
 handles cycles), triggers, views and materialized views (created empty), comments.
 
-What must follow the rows (:func:`post_load_statements`): refreshing materialized
+What must follow the rows (:func:`post_load_statements`): triggers other than BEFORE ROW
+ones enabled again (:func:`pre_load_statements` disables them), refreshing materialized
 views, row-level security and its policies. The loader also drops the foreign
 keys of a cycle before the COPY and adds them back after it (:func:`foreign_key_drops`,
 :func:`foreign_key_add`), as ``pg_dump`` does, so any graph of foreign keys loads.
 """
 
 from __future__ import annotations
+
+import re
 
 from psycopg import sql
 
@@ -26,6 +29,7 @@ from provisioner.schema.snapshot import (
     Policy,
     SchemaSnapshot,
     Table,
+    Trigger,
     View,
 )
 from provisioner.schema.types import nextval_sequence, order_types
@@ -64,7 +68,7 @@ def create_statements(snapshot: SchemaSnapshot) -> list[str]:
               for s in snapshot.sequences if s.owned_by and snapshot.has_table(s.owned_by[0])]
     stmts += foreign_key_adds(snapshot)
     for table in snapshot.tables:
-        stmts += [t.definition for t in table.triggers]  # they fire during the load, as in production
+        stmts += [t.definition for t in table.triggers]  # BEFORE ROW triggers fire during the load (pre_load_statements)
     for view in snapshot.views:
         stmts += _create_view(view)
     stmts += [f"COMMENT ON {c.target} IS {sql.Literal(c.text).as_string(None)}" for c in snapshot.comments]
@@ -143,7 +147,8 @@ def _fk_homes(table: Table, fk: ForeignKey) -> list[tuple[str, str]]:
 def post_load_statements(snapshot: SchemaSnapshot, missing_roles: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
     """(statements, notes): refresh materialized views, then row-level security flags and policies
     (policies naming a role in ``missing_roles`` are left out, and noted)."""
-    stmts = [f"REFRESH MATERIALIZED VIEW {v.sql_name}" for v in snapshot.views if v.materialized]
+    stmts = [f"ALTER TABLE {t.sql_name} ENABLE TRIGGER {_q(g.name)}" for t in snapshot.tables for g in _side_effects(t)]
+    stmts += [f"REFRESH MATERIALIZED VIEW {v.sql_name}" for v in snapshot.views if v.materialized]
     notes: list[str] = []
     for table in snapshot.tables:
         if table.row_security:
@@ -161,8 +166,21 @@ def post_load_statements(snapshot: SchemaSnapshot, missing_roles: frozenset[str]
 
 
 def pre_load_statements(snapshot: SchemaSnapshot) -> list[str]:
-    """Before the COPY: forced row-level security would apply the policies to the loading owner."""
-    return [f"ALTER TABLE {t.sql_name} NO FORCE ROW LEVEL SECURITY" for t in snapshot.tables if t.force_row_security]
+    """Before the COPY: forced row-level security would apply the policies to the loading owner, and
+    triggers that are not BEFORE ROW ones (AFTER triggers writing an audit table, statement
+    triggers) would add rows the synthetic tables already hold; they are enabled again after it,
+    as ``pg_dump`` restores data before it creates triggers. BEFORE ROW triggers fire (they shape
+    the row itself: a tsvector, an updated_at)."""
+    stmts = [f"ALTER TABLE {t.sql_name} NO FORCE ROW LEVEL SECURITY" for t in snapshot.tables if t.force_row_security]
+    return stmts + [f"ALTER TABLE {t.sql_name} DISABLE TRIGGER {_q(g.name)}" for t in snapshot.tables for g in _side_effects(t)]
+
+
+_BEFORE_ROW = re.compile(r'^CREATE TRIGGER (?:"(?:[^"]|"")*"|\S+) BEFORE .* FOR EACH ROW ', re.IGNORECASE | re.DOTALL)
+
+
+def _side_effects(table: Table) -> list[Trigger]:
+    """The table's triggers other than BEFORE ... FOR EACH ROW ones."""
+    return [g for g in table.triggers if not _BEFORE_ROW.match(g.definition)]
 
 
 def _create_policy(table: Table, policy: Policy) -> str:
@@ -235,14 +253,14 @@ def _sequences(table: Table, snapshot: SchemaSnapshot) -> list[str]:
 
 
 def _column_sql(col: Column) -> str:
-    parts = [_q(col.name), col.type]
+    parts = [_q(col.name), col.type] + ([f"COLLATE {col.collation}"] if col.collation else [])
     if col.generated:
         parts.append(f"GENERATED ALWAYS AS ({col.generated}) STORED")
     elif col.identity:
         parts.append(f"GENERATED {col.identity.upper()} AS IDENTITY")
     elif col.default is not None:
         parts.append(f"DEFAULT {col.default}")
-    if not col.nullable:
+    if not col.nullable and not col.domain_not_null:
         parts.append("NOT NULL")
     return " ".join(parts)
 

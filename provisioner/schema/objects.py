@@ -26,7 +26,8 @@ def partition_key_of(conn: Connection, schema: str, name: str) -> str | None:
 
 
 def partitions_of(conn: Connection, schema: str, name: str) -> tuple[Partition, ...]:
-    """Direct and nested partitions, parents before their children (by depth, then name)."""
+    """Direct and nested partitions, parents before their children (by depth, then name); a child of
+    table inheritance (INHERITS) is a table of its own, not a partition."""
     rows = conn.execute(text(f"""
         WITH RECURSIVE tree(oid, depth) AS (
             SELECT inhrelid, 1 FROM pg_inherits WHERE inhparent = {_OID}
@@ -36,6 +37,7 @@ def partitions_of(conn: Connection, schema: str, name: str) -> tuple[Partition, 
         FROM tree t JOIN pg_class c ON c.oid = t.oid JOIN pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_inherits i ON i.inhrelid = c.oid JOIN pg_class p ON p.oid = i.inhparent
         JOIN pg_namespace pn ON pn.oid = p.relnamespace
+        WHERE c.relispartition
         ORDER BY t.depth, n.nspname, c.relname"""), {"schema": schema, "name": name}).all()
     return tuple(Partition(nsp, rel, parent_schema, parent, bound, key) for nsp, rel, bound, parent, parent_schema, key in rows)
 
@@ -70,7 +72,7 @@ def partition_foreign_keys(conn: Connection, schema: str, name: str) -> list[dic
                      JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n ORDER BY u.i) AS ref_columns,
                rn.nspname AS ref_schema, r.relname AS ref_name
         FROM tree t JOIN pg_class c ON c.oid = t.oid JOIN pg_namespace n ON n.oid = c.relnamespace
-        JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f' AND k.conparentid = 0
+        JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'f' AND k.conparentid = 0 AND c.relispartition
         JOIN pg_class r ON r.oid = COALESCE(pg_partition_root(k.confrelid), k.confrelid) JOIN pg_namespace rn ON rn.oid = r.relnamespace
         ORDER BY n.nspname, c.relname, k.conname"""), {"schema": schema, "name": name}).mappings().all()
     return [dict(r) for r in rows]

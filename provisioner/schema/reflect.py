@@ -46,18 +46,26 @@ _TYPE_SQL = """
 SELECT c.relname AS table_name, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
        t.typtype, t.typcategory, a.attnotnull AS notnull,
        pg_get_expr(d.adbin, d.adrelid) AS default_expr, a.attidentity, a.attgenerated,
-       CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END AS base_type,
+       CASE WHEN t.typtype = 'd' THEN format_type(dom.oid, dom.typmod) END AS base_type, COALESCE(dom.strict, false) AS domain_notnull,
        bt.typtype AS base_typtype, bt.typcategory AS base_typcategory,
        CASE WHEN COALESCE(bt.typcategory, t.typcategory) = 'A' THEN format_type(et.oid, NULL) END AS element_type,
        et.typtype AS element_typtype, et.oid AS element_oid,
        COALESCE(bt.oid, t.oid) AS type_oid, COALESCE(bt.typrelid, t.typrelid) AS type_relid,
        format_type(rg.rngsubtype, NULL) AS range_subtype,
-       pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) AS sequence
+       pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) AS sequence,
+       (SELECT format('%I.%I', cn.nspname, co.collname) FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
+        WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation AND cn.nspname = 'pg_catalog') AS collation
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+LEFT JOIN LATERAL (  -- a domain's base type under any domains over domains, and whether one of them is NOT NULL
+    WITH RECURSIVE chain(oid, typmod, strict, depth) AS (
+        SELECT t.typbasetype, t.typtypmod, t.typnotnull, 1 WHERE t.typtype = 'd'
+        UNION ALL SELECT b.typbasetype, b.typtypmod, chain.strict OR b.typnotnull, chain.depth + 1
+        FROM chain JOIN pg_type b ON b.oid = chain.oid WHERE b.typtype = 'd')
+    SELECT oid, typmod, strict FROM chain ORDER BY depth DESC LIMIT 1) dom ON true
+LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = dom.oid
 LEFT JOIN pg_type et ON COALESCE(bt.typcategory, t.typcategory) = 'A' AND et.oid = COALESCE(bt.typelem, t.typelem)
 LEFT JOIN pg_range rg ON rg.rngtypid = COALESCE(bt.oid, t.oid)
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -83,7 +91,7 @@ _INDEXES_SQL = text("""
 SELECT c.relname AS table_name, i.relname AS name, pg_get_indexdef(x.indexrelid) AS definition,
        x.indisunique AS is_unique,
        ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY u(n, o)
-             JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = u.n ORDER BY u.o) AS columns,
+             LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = u.n ORDER BY u.o) AS columns,
        x.indnkeyatts AS nkey, array_length(x.indkey, 1) AS natts
 FROM pg_index x
 JOIN pg_class c ON c.oid = x.indrelid
@@ -95,7 +103,7 @@ ORDER BY c.relname, i.relname
 """)
 
 _KINDS: Sequence[tuple[str, str]] = (
-    (r"^smallint$", "smallint"), (r"^integer$", "integer"), (r"^bigint$", "bigint"),
+    (r"^smallint$", "smallint"), (r"^integer$", "integer"), (r"^(bigint|oid)$", "bigint"),
     (r"^numeric", "numeric"), (r"^real$", "real"), (r"^double precision$", "double"),
     (r"^character varying", "varchar"), (r"^character\b", "char"), (r'^"?char"?$', "char"), (r"^text$", "text"),
     (r"^boolean$", "boolean"), (r"^date$", "date"),
@@ -141,6 +149,9 @@ def _reflect(engine: Engine, schemas: Sequence[str], progress: Progress) -> Sche
             domains += types.domains_of(conn, schema, names)
             composites += types.composites_of(conn, schema, names)
             ranges += types.ranges_of(conn, schema, names)
+        outside = catalog.outside_reference(conn, schemas)
+        if outside is not None:
+            raise SchemaError(outside)
         aggregates, aggregate_notes = types.aggregates_of(conn, schemas)
         version = conn.execute(text("SHOW server_version")).scalar_one()
         extensions, extension_schemas = types.extensions_of(conn)
@@ -194,7 +205,7 @@ def _reflect_schema(conn: Connection, schema: str, progress: Progress) -> list[T
                     for c in cons if c["contype"] in "cux"
                 ),
                 indexes=tuple(_index(i) for i in indexes.get(name, [])),
-                row_count=int(run(conn, sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, name))).fetchone()[0]),
+                row_count=_row_count(conn, schema, name, partition_key_of(conn, schema, name)),
                 partition_key=partition_key_of(conn, schema, name),
                 partitions=partitions_of(conn, schema, name),
                 triggers=triggers_of(conn, schema, name),
@@ -233,6 +244,12 @@ def _enum_values(conn: Connection) -> dict[int, tuple[str, ...]]:
     return {int(oid): tuple(labels) for oid, labels in rows}
 
 
+def _row_count(conn: Connection, schema: str, name: str, partition_key: str | None) -> int:
+    """The table's own rows: a parent of table inheritance (INHERITS) is counted without its children's."""
+    only = sql.SQL("") if partition_key else sql.SQL("ONLY ")
+    return int(run(conn, sql.SQL("SELECT count(*) FROM {}{}").format(only, sql.Identifier(schema, name))).fetchone()[0])
+
+
 def kind_of(type_name: str) -> str:
     """Map a format_type() spelling to a normalised kind."""
     clean = type_name.strip().lower()
@@ -269,7 +286,8 @@ def _column(row: Any, enum_values: dict[int, tuple[str, ...]]) -> Column:
         name=row["name"],
         type=row["type"],
         kind=kind,
-        nullable=not row["notnull"],
+        nullable=not (row["notnull"] or row["domain_notnull"]),  # a NOT NULL domain holds no NULL either
+        domain_not_null=bool(row["domain_notnull"]) and not row["notnull"],
         default=row["default_expr"] if not row["attgenerated"] else None,
         identity={"a": "always", "d": "by default"}.get(row["attidentity"] or ""),
         generated=row["default_expr"] if row["attgenerated"] == "s" else None,
@@ -279,6 +297,7 @@ def _column(row: Any, enum_values: dict[int, tuple[str, ...]]) -> Column:
         enum_values=labels,
         element_kind=element_kind,
         sequence=row["sequence"],
+        collation=row["collation"],
     )
 
 
@@ -346,8 +365,14 @@ def _index(row: Any) -> Index:
         name=row["name"],
         definition=row["definition"],
         unique=bool(row["is_unique"]),
-        columns=tuple(row["columns"][: row["nkey"]]),
+        columns=_plain_keys(row["columns"][: row["nkey"]]),
     )
+
+
+def _plain_keys(keys: Sequence[str | None]) -> tuple[str, ...]:
+    """An index's key columns; none when one key is an expression (NULL here: ``(tenant_id, lower(email))``
+    is not a unique tenant_id), which load/pgunique.py holds."""
+    return () if any(k is None for k in keys) else tuple(keys)  # type: ignore[arg-type]
 
 
 def snapshot_path(directory: str | Path, database: str) -> Path:

@@ -62,6 +62,8 @@ class Column:
     element_kind: str | None = None  # for arrays ("enum" for an array of an enum: enum_values are its labels)
     sequence: str | None = None  # sequence behind a serial default
     part_of: str | None = None  # a *part* of another column: a range's lower bound or length, a composite's attribute
+    domain_not_null: bool = False  # NOT NULL through its domain only (not nullable, but no NOT NULL of its own)
+    collation: str | None = None  # a built-in collation other than its type's (pg_catalog."C"), re-created
 
     @property
     def insertable(self) -> bool:
@@ -175,6 +177,12 @@ class Table:
         sets += [c.columns for c in self.constraints if c.kind == "unique"]
         sets += [i.columns for i in self.indexes if i.unique and i.columns and " WHERE " not in i.definition]
         return tuple(dict.fromkeys(s for s in sets if s))
+
+    def nulls_not_distinct(self, columns: tuple[str, ...]) -> bool:
+        """Whether a unique set is ``UNIQUE NULLS NOT DISTINCT`` (PostgreSQL 15+): NULLs count as equal."""
+        definitions = [c.definition for c in self.constraints if c.kind == "unique" and tuple(c.columns) == tuple(columns)]
+        definitions += [i.definition for i in self.indexes if i.unique and tuple(i.columns) == tuple(columns)]
+        return any("NULLS NOT DISTINCT" in d.upper() for d in definitions)
 
     @property
     def stored_columns(self) -> tuple[Column, ...]:
@@ -322,7 +330,7 @@ class SchemaSnapshot:
 #: Fields added after snapshot format 1: written only when set, so that a snapshot of a schema
 #: without these features (and its structure hash, the target's revision) stays as it was.
 _OPTIONAL = frozenset({
-    "part_of", "on_partitions", "virtual", "row_security", "force_row_security", "policies", "depends",
+    "part_of", "domain_not_null", "collation", "on_partitions", "virtual", "row_security", "force_row_security", "policies", "depends",
     "composites", "sequences", "views", "comments", "extension_schemas", "skipped", "range_types", "aggregates",
 })
 

@@ -99,6 +99,8 @@ def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool,
         series = _coerce(pd.Series(values, dtype=object), col.kind)
     nulls = rng.random(n) < _null_shares(pii, frame, rules) if col.nullable else np.zeros(n, dtype=bool)
     series = series.where(~nulls, None) if nulls.any() else series
+    if pii.empty_rate > 0 and col.kind in TEXT_KINDS and not unique:  # the source's share of '' (an optional field left blank)
+        series = series.where(nulls | (rng.random(n) >= pii.empty_rate), "")
     series.index = frame.index
     return series
 

@@ -161,11 +161,23 @@ def _numeric_max(col: Column) -> float:
 
 
 def _words(col: Column, n: int, stats: ColumnStats | None, rng: np.random.Generator) -> pd.Series:
-    vocabulary = np.array(["alpha", "beta", "gamma", "delta", "north", "south", "river", "stone", "cloud", "maple", "cedar", "harbor"])
+    vocabulary = _VOCABULARY
     count = max(1, int(round((stats.mean_length or 12) / 6))) if stats else 2
     picks = vocabulary[rng.integers(0, len(vocabulary), size=(n, count))]
     words = pd.Series([" ".join(row) for row in picks], dtype=object)
     return words.str.slice(0, col.max_length) if col.max_length else words
+
+
+_VOCABULARY = np.array(["alpha", "beta", "gamma", "delta", "north", "south", "river", "stone", "cloud", "maple", "cedar", "harbor"])
+
+
+def _lexemes(n: int, stats: ColumnStats | None, rng: np.random.Generator) -> pd.Series:
+    """tsvector literals of about the source's length ('cloud':1 'river':2), none when the source's were empty."""
+    count = int(round((stats.mean_length if stats and stats.mean_length is not None else 30) / 10))
+    if count <= 0:
+        return pd.Series([""] * n, dtype=object)
+    picks = _VOCABULARY[rng.integers(0, len(_VOCABULARY), size=(n, count))]
+    return pd.Series([" ".join(f"'{w}':{i + 1}" for i, w in enumerate(row)) for row in picks], dtype=object)
 
 
 def _literal(table: Table, col: Column, n: int, stats: ColumnStats | None, rng: np.random.Generator) -> pd.Series:
@@ -199,7 +211,9 @@ def _literal(table: Table, col: Column, n: int, stats: ColumnStats | None, rng: 
         return pd.Series(rng.integers(0, 86_400, size=n).astype(float))
     if kind == "range":
         return _ranges(col, n, rng)
-    if kind in ("tsvector", "hstore"):
+    if kind == "tsvector":
+        return _lexemes(n, stats, rng)
+    if kind == "hstore":
         return pd.Series([""] * n, dtype=object)
     if kind == "bit":
         width = col.max_length or 1

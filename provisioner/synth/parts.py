@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from provisioner.columns.codec import to_numbers
 from provisioner.model.profile import ColumnStats
 from provisioner.model.shapes import RangeShape
 from provisioner.schema.snapshot import INTEGER_KINDS, Column, Table
@@ -60,7 +61,7 @@ def records(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 
 
 def _points(frame: pd.DataFrame, col: Column, parts: tuple[Column, ...]) -> pd.Series:
-    x, y = (pd.to_numeric(frame[p.name], errors="coerce") for p in parts)
+    x, y = (to_numbers(frame[p.name]) for p in parts)
     missing = (x.isna() | y.isna()).to_numpy()
     text = [f"({a!r},{b!r})" for a, b in zip(x.fillna(0.0).astype(float).tolist(), y.fillna(0.0).astype(float).tolist())]
     out = pd.Series(text, index=frame.index, dtype=object)
@@ -110,15 +111,15 @@ def _ranges(frame: pd.DataFrame, col: Column, parts: tuple[Column, ...], stats: 
     kind = parts[0].kind
     if kind in ("date", "timestamp", "timestamptz"):
         start = pd.to_datetime(lower, errors="coerce", utc=kind == "timestamptz")
-        step = pd.to_timedelta(pd.to_numeric(length, errors="coerce"), unit="D" if kind == "date" else "s")
+        step = pd.to_timedelta(to_numbers(length), unit="D" if kind == "date" else "s")
         if kind == "date":
             step = step.dt.round("D")
         end = start + step
         fmt = "%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S.%f%z" if kind == "timestamptz" else "%Y-%m-%d %H:%M:%S.%f"
         low_text, high_text = start.dt.strftime(fmt), end.dt.strftime(fmt)
     else:
-        start = pd.to_numeric(lower, errors="coerce")
-        end = start + pd.to_numeric(length, errors="coerce").abs()
+        start = to_numbers(lower)
+        end = start + to_numbers(length).abs()
         integer = kind in INTEGER_KINDS
         low_text = start.map(lambda v: None if pd.isna(v) else str(round(v)) if integer else repr(float(v)))
         high_text = end.map(lambda v: None if pd.isna(v) else str(round(v)) if integer else repr(float(v)))
@@ -226,6 +227,6 @@ def _comparable(values: pd.Series, col: Column) -> pd.Series:
     if col.kind in ("date", "timestamp", "timestamptz"):
         return pd.to_datetime(values.where(values.map(lambda v: not isinstance(v, str))), errors="coerce", utc=col.kind == "timestamptz")
     if col.kind in INTEGER_KINDS or col.kind in ("numeric", "real", "double"):
-        return pd.to_numeric(values, errors="coerce")
+        return to_numbers(values)
     return values.astype(object)
 

@@ -27,6 +27,7 @@ import pandas as pd
 from psycopg import sql
 
 from provisioner.columns import codec
+from provisioner.columns.codec import to_numbers
 from provisioner.schema.checkexpr import Node, Unsupported, parse
 from provisioner.schema.snapshot import (
     INTEGER_KINDS,
@@ -117,7 +118,7 @@ def repair(
 
 
 _FALLBACKS = {
-    "tsvector": "written empty",
+    "tsvector": "stand-in lexemes as many as the source's values hold (lexemes are not learnt)",
     "other": "written NULL (no generator for this type)",
     "geometric": "written as one fixed shape (geometry is not learnt; points are)",
 }
@@ -193,7 +194,7 @@ def _aligned(a: pd.Series, b: pd.Series) -> tuple[pd.Series, pd.Series]:
         tz = getattr(a.dtype, "tz", None) or getattr(b.dtype, "tz", None)
         return _to_time(a, tz), _to_time(b, tz)
     if a.dtype.kind in "iufb" or b.dtype.kind in "iufb" or str(a.dtype) in ("Int64", "Float64") or str(b.dtype) in ("Int64", "Float64"):
-        return pd.to_numeric(a, errors="coerce").astype("Float64"), pd.to_numeric(b, errors="coerce").astype("Float64")
+        return to_numbers(a).astype("Float64"), to_numbers(b).astype("Float64")
     return a.astype(object), b.astype(object)
 
 
@@ -286,7 +287,7 @@ def _shift(values: pd.Series, kind: str, table: Table, name: str, sign: int) -> 
     if kind in ("timestamp", "timestamptz"):
         return pd.to_datetime(values) + sign * pd.Timedelta(seconds=1)
     if kind in INTEGER_KINDS or kind in NUMERIC_KINDS or kind in ("interval", "time"):
-        return pd.to_numeric(values, errors="coerce") + sign * _unit(table, name)
+        return to_numbers(values) + sign * _unit(table, name)
     if kind in TEXT_KINDS:
         return values.astype(str) + ("~" if sign > 0 else "")
     return values
@@ -356,25 +357,71 @@ def dedupe_partial(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
         if not (index.unique and index.columns and " WHERE " in index.definition):
             continue
         cols = [c for c in index.columns if c in frame]
-        if len(cols) != len(index.columns) or set(cols) & table.fk_columns:
+        if len(cols) != len(index.columns):
             continue
-        dups = frame[cols].duplicated() & frame[cols].notna().all(axis=1)
+        if set(cols) & table.fk_columns:
+            frame = _unlink_partial(frame, table, tuple(cols), index.definition)
+            continue
+        dups = duplicates(frame, tuple(cols), table)
         if dups.any():
             frame = frame.copy()
-            _bump(frame, dups, cols[-1], table)
+            bump(frame, dups, tuple(cols), table)
     return frame
+
+
+def _unlink_partial(frame: pd.DataFrame, table: Table, cols: tuple[str, ...], definition: str) -> pd.DataFrame:
+    """A partial unique index over a foreign key (``UNIQUE (label_id) WHERE state = 'open'``): the rows
+    the index covers that repeat a key lose it (NULL) when the key's columns are nullable; the
+    predicate is evaluated when it can be (otherwise every row counts, as for an index without one)."""
+    keys = [c for c in cols if c in table.fk_columns]
+    if not all(table.column(c).nullable for c in keys):
+        return frame
+    covered = pd.Series(True, index=frame.index)
+    try:
+        covered = (evaluate(parse("CHECK (" + definition.split(" WHERE ", 1)[1] + ")"), frame, table) == True).fillna(False).astype(bool)  # noqa: E712
+    except (Unsupported, KeyError, ValueError, TypeError):
+        pass
+    inside = frame.loc[covered, list(cols)]
+    dups = (inside.duplicated() & inside.notna().all(axis=1)).reindex(frame.index, fill_value=False)
+    if dups.any():
+        frame = frame.copy()
+        frame.loc[dups, keys] = None
+    return frame
+
+
+def duplicates(frame: pd.DataFrame, cols: tuple[str, ...], table: Table) -> pd.Series:
+    """Rows that repeat an earlier row's ``cols``; a row with a NULL among them repeats nothing,
+    unless the set is ``NULLS NOT DISTINCT``."""
+    dups = frame[list(cols)].duplicated()
+    return dups if table.nulls_not_distinct(cols) else dups & frame[list(cols)].notna().all(axis=1)
+
+
+def bump(frame: pd.DataFrame, dups: pd.Series, cols: tuple[str, ...], table: Table) -> None:
+    """Make the ``dups`` rows unique: bump the last of ``cols`` that holds a value in the row
+    (a NULLS NOT DISTINCT row may hold NULL in some; one that is NULL in all gets the last a value)."""
+    left = dups.copy()
+    for name in reversed(cols):
+        kind = table.column(name).kind
+        if kind not in INTEGER_KINDS and kind not in NUMERIC_KINDS and kind not in TEXT_KINDS:
+            continue
+        here = left & frame[name].notna()
+        if here.any():
+            _bump(frame, here, name, table)
+            left &= ~here
+    if left.any():
+        _bump(frame, left, cols[-1], table)
 
 
 def _bump(frame: pd.DataFrame, dups: pd.Series, name: str, table: Table) -> None:
     col = table.column(name)
     count = int(dups.sum())
     if col.kind in INTEGER_KINDS or col.kind in NUMERIC_KINDS:
-        top = pd.to_numeric(frame[name], errors="coerce").max()
+        top = to_numbers(frame[name]).max()
         frame.loc[dups, name] = np.arange(1, count + 1) + (0 if pd.isna(top) else int(top))
     elif col.kind in TEXT_KINDS:
         suffix = [f"~{i}" for i in range(1, count + 1)]
         width = col.max_length or 10_000
-        frame.loc[dups, name] = [str(v)[: max(width - len(s), 0)] + s for v, s in zip(frame.loc[dups, name], suffix)]
+        frame.loc[dups, name] = [("" if pd.isna(v) else str(v))[: max(width - len(s), 0)] + s for v, s in zip(frame.loc[dups, name], suffix)]
 
 
 def separate_exclusions(frame: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, list[str]]:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from provisioner.columns import table as column_models
+from provisioner.columns.codec import to_numbers
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.relations import aggregate, hierarchy, inherit, levels, matching
@@ -40,7 +41,7 @@ from provisioner.schema.snapshot import (
     Domain,
     Table,
 )
-from provisioner.synth import fake, generate, parts, repair
+from provisioner.synth import fake, generate, parts, repair, typefit
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ def make_rows(
     if not seeds.part:
         notes += repair.shortfall(table, plan.wanted, len(frame))
     frame = parts.finish(frame, table, model.stats, np.random.default_rng(seeds.of("parts")))  # ranges, composites, partitions
-    frame, notes = repair.repair(frame[insertable], table, ctx.domains, seeds.of("repair"), notes)
+    frame, notes = repair.repair(typefit.fit(frame[insertable].copy(), table), table, ctx.domains, seeds.of("repair"), notes)
     return MadeRows(frame, sampled, tuple(notes))
 
 
@@ -326,13 +327,16 @@ def _dedupe_values(frame: pd.DataFrame, table: Table, model: TableModel) -> pd.D
     for unique in table.uniques:
         if set(unique) & (table.fk_columns | set(model.key_shapes)):
             continue
-        dups = frame[list(unique)].duplicated() & frame[list(unique)].notna().all(axis=1)
+        dups = repair.duplicates(frame, tuple(unique), table)
         if not dups.any():
+            continue
+        if table.nulls_not_distinct(tuple(unique)):
+            repair.bump(frame, dups, tuple(unique), table)
             continue
         name = unique[-1]
         col = table.column(name)
         if col.kind in INTEGER_KINDS or col.kind in NUMERIC_KINDS:
-            top = pd.to_numeric(frame[name], errors="coerce").max()
+            top = to_numbers(frame[name]).max()
             frame.loc[dups, name] = np.arange(1, int(dups.sum()) + 1) + (0 if pd.isna(top) else int(top))
         elif col.kind in ("date", "timestamp", "timestamptz"):
             frame[name] = repair.spread_times(frame, list(unique), name, col.kind).to_numpy()

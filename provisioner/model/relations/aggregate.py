@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from provisioner.columns.codec import to_numbers
 from provisioner.schema.snapshot import NUMERIC_KINDS, Column, Table
 
 MIN_PARENTS = 20  # parent rows with children needed before an aggregate counts as a rule
@@ -43,7 +44,7 @@ def _keys(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
     parts = []
     for col in columns:
         series = frame[col].reset_index(drop=True)
-        numeric = pd.to_numeric(series, errors="coerce")
+        numeric = to_numbers(series)
         text = numeric.astype(float).map(repr) if numeric.notna().sum() == series.notna().sum() else series.astype(str)
         parts.append(text.where(series.notna(), None))
     out = parts[0].astype(object)
@@ -55,9 +56,9 @@ def _keys(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
 def _values(child: pd.DataFrame, op: str, terms: tuple[str, ...]) -> pd.Series:
     if op == "count":
         return pd.Series(np.ones(len(child)))
-    values = pd.to_numeric(child[terms[0]], errors="coerce").astype(float).reset_index(drop=True)
+    values = to_numbers(child[terms[0]]).astype(float).reset_index(drop=True)
     if op == "sum_product":
-        values = values * pd.to_numeric(child[terms[1]], errors="coerce").astype(float).reset_index(drop=True)
+        values = values * to_numbers(child[terms[1]]).astype(float).reset_index(drop=True)
     return values
 
 
@@ -102,7 +103,7 @@ def learn(
                 for name in numbers:
                     if name in found:
                         continue
-                    target = pd.to_numeric(rows[name], errors="coerce").to_numpy(dtype=float)
+                    target = to_numbers(rows[name]).to_numpy(dtype=float)
                     if np.isnan(target).any() or np.nanstd(target) == 0:
                         continue
                     if np.all(np.abs(target - got) <= _tolerance(parent.column(name), target)):

@@ -18,6 +18,7 @@ from psycopg import sql
 from sqlalchemy import Connection
 
 from provisioner.columns.base import CONDITION
+from provisioner.columns.codec import to_numbers
 from provisioner.model.relations.relational import ForeignKeyModel
 from provisioner.pg.connect import run
 from provisioner.schema.snapshot import Column, Table
@@ -54,7 +55,7 @@ def children_of(parent: str, fk_models: Mapping[str, tuple[ForeignKeyModel, ...]
 def _comparable(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out = frame[columns].reset_index(drop=True).copy()
     for col in columns:
-        numeric = pd.to_numeric(out[col], errors="coerce")
+        numeric = to_numbers(out[col])
         out[col] = numeric if numeric.notna().sum() == out[col].notna().sum() else out[col].astype(str)
     return out
 
@@ -90,10 +91,10 @@ def counts_for(conn: Connection, child: Table, fk: ForeignKeyModel, parent_frame
     found = pd.DataFrame(rows, columns=[*refs, "__n"])
     counts = _comparable(found, refs).assign(__n=found["__n"].to_numpy())
     merged = _comparable(parent_frame, refs).merge(counts, how="left", on=refs)
-    return pd.Series(pd.to_numeric(merged["__n"], errors="coerce").fillna(0).to_numpy(dtype=np.int64), index=parent_frame.index)
+    return pd.Series(to_numbers(merged["__n"]).fillna(0).to_numpy(dtype=np.int64), index=parent_frame.index)
 
 
 def clean_counts(values: pd.Series, model: ForeignKeyModel) -> np.ndarray:
     """Sampled counts as non-negative integers inside the learnt range."""
     top = max(model.degree.values) if model.degree.values else 0
-    return np.clip(np.round(pd.to_numeric(values, errors="coerce").fillna(0).to_numpy(dtype=float)), 0, top).astype(np.int64)
+    return np.clip(np.round(to_numbers(values).fillna(0).to_numpy(dtype=float)), 0, top).astype(np.int64)

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from provisioner.columns.codec import to_numbers
 from provisioner.schema.snapshot import INTEGER_KINDS, Table, family
 
 MIN_SHARE = 0.5
@@ -132,8 +133,8 @@ def _agreeing_keys(table: Table, frame: pd.DataFrame, parents: Mapping[str, tupl
 
 def _ratio(child: pd.Series, parent: pd.Series) -> bool:
     """Whether ``child`` is ``parent`` times a factor that varies far less than ``child`` (both positive)."""
-    c = pd.to_numeric(child, errors="coerce").to_numpy(dtype=float)
-    p = pd.to_numeric(parent, errors="coerce").to_numpy(dtype=float)
+    c = to_numbers(child).to_numpy(dtype=float)
+    p = to_numbers(parent).to_numpy(dtype=float)
     if len(c) < MIN_MATCHED or np.isnan(c).any() or np.isnan(p).any() or (c <= 0).any() or (p <= 0).any():
         return False
     spread = float(np.std(np.log(c)))
@@ -148,8 +149,8 @@ def ratios(frame: pd.DataFrame, inherits: tuple[Inherit, ...], parents: Mapping[
             continue
         values = _parent_values(out, inh, parents[inh.parent])
         if values is not None:
-            own = pd.to_numeric(out[inh.column], errors="coerce").to_numpy(dtype=float)
-            ratio = own / pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+            own = to_numbers(out[inh.column]).to_numpy(dtype=float)
+            ratio = own / to_numbers(values).to_numpy(dtype=float)
             unknown = np.isnan(ratio) & ~np.isnan(own)  # the parent was not read (a capped sample of it)
             ratio[unknown] = np.nanmedian(ratio) if np.isfinite(ratio).any() else 1.0
             out[inh.column] = ratio
@@ -176,8 +177,8 @@ def _equal_share(child: pd.Series, parent: pd.Series, kind: str, kappa: bool = T
         return 0.0
     a, b = child, parent
     if kind == "numeric":
-        a = pd.to_numeric(a, errors="coerce").round(9)
-        b = pd.to_numeric(b, errors="coerce").round(9)
+        a = to_numbers(a).round(9)
+        b = to_numbers(b).round(9)
     a = a.astype(object).where(a.notna(), "\0null").astype(str)
     b = b.astype(object).where(b.notna(), "\0null").astype(str)
     share = float((a.to_numpy() == b.to_numpy()).sum()) / len(child)
@@ -198,8 +199,8 @@ def _parent_values(frame: pd.DataFrame, inh: Inherit, parent: pd.DataFrame) -> p
     keys.columns = [f"__k{i}" for i in range(len(inh.fk_columns))]
     try:
         for col in keys.columns:  # the same spelling of a key on both sides (Int64 vs object ints)
-            numeric = pd.to_numeric(keys[col], errors="coerce")
-            other = pd.to_numeric(lookup[col], errors="coerce")
+            numeric = to_numbers(keys[col])
+            other = to_numbers(lookup[col])
             if numeric.notna().sum() == keys[col].notna().sum() and other.notna().sum() == lookup[col].notna().sum():
                 keys[col], lookup[col] = numeric.astype(float), other.astype(float)
         return keys.merge(lookup, how="left", on=list(keys.columns))["__value"]
@@ -222,8 +223,8 @@ def apply(
             continue
         found = _found(frame, inh)
         if inh.mode == "ratio":
-            factor = pd.to_numeric(frame[inh.column], errors="coerce").to_numpy(dtype=float)
-            product = np.where(found, pd.to_numeric(values, errors="coerce").to_numpy(dtype=float) * factor, np.nan)
+            factor = to_numbers(frame[inh.column]).to_numpy(dtype=float)
+            product = np.where(found, to_numbers(values).to_numpy(dtype=float) * factor, np.nan)
             frame[inh.column] = _rounded(pd.Series(product, index=frame.index), table, inh.column)
             continue
         chosen = (rng.random(len(frame)) < inh.share) & found

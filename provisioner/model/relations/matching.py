@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from provisioner.columns import codec
+from provisioner.columns.codec import to_numbers
 from provisioner.schema.snapshot import Column, ForeignKey, Table
 
 PREFIX = "__ref__"
@@ -73,7 +74,7 @@ def _key(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     parts = []
     for col in columns:
         series = frame[col].reset_index(drop=True)
-        numeric = pd.to_numeric(series, errors="coerce")
+        numeric = to_numbers(series)
         text = numeric.astype(float).map(repr) if numeric.notna().sum() == series.notna().sum() else series.astype(str)
         parts.append(text.where(series.notna(), None))
     out = parts[0].astype(object)

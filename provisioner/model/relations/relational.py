@@ -15,6 +15,7 @@ and the share of NULLs.
 
 from __future__ import annotations
 
+import os
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import pandas as pd
 from psycopg import sql
 from sqlalchemy import Connection
 
+from provisioner.columns.codec import to_numbers
 from provisioner.pg.connect import run
 from provisioner.schema.snapshot import (
     INTEGER_KINDS,
@@ -85,6 +87,7 @@ class KeyShape:
     length: int = 8
     alphabet: str = string.ascii_uppercase
     start: int = 1
+    prefix: str = ""  # what every source key starts with ("cus_", "in_": Stripe-style ids), kept on every new key
 
 
 def degree_of(conn: Connection, child: Table, fk: ForeignKey, parent: Table) -> tuple[Degree, float]:
@@ -126,8 +129,10 @@ def key_shape(col: Column, values: pd.Series) -> KeyShape:
     present = values.dropna()
     if col.kind in TEXT_KINDS:
         as_text = present.astype(str)
+        prefix = _common_prefix(as_text)
+        as_text = as_text.str.slice(len(prefix))
         length = int(round(as_text.str.len().mean())) if len(as_text) else min(col.max_length or 8, 8)
-        length = max(1, min(length, col.max_length or length))
+        length = max(1, min(length, (col.max_length or length + len(prefix)) - len(prefix)))
         joined = "".join(as_text.head(500))
         alphabet = "".join(
             part for part, present_ in (
@@ -136,10 +141,20 @@ def key_shape(col: Column, values: pd.Series) -> KeyShape:
                 (string.digits, any(ch.isdigit() for ch in joined)),
             ) if present_
         )
-        return KeyShape("text", length=length, alphabet=alphabet or string.ascii_uppercase)
+        return KeyShape("text", length=length, alphabet=alphabet or string.ascii_uppercase, prefix=prefix)
     if col.kind in INTEGER_KINDS and len(present):
-        return KeyShape(col.kind, start=int(pd.to_numeric(present, errors="coerce").min()))  # counters start where the source's do
+        return KeyShape(col.kind, start=int(to_numbers(present).min()))  # counters start where the source's do
     return KeyShape(col.kind)
+
+
+def _common_prefix(values: pd.Series) -> str:
+    """The prefix every value shares up to its last non-alphanumeric character ("cus_" of "cus_9f2a..."),
+    when there are enough values to tell a convention from chance; a value is never all prefix."""
+    if len(values) < 20:
+        return ""
+    shared = os.path.commonprefix(list(values))
+    cut = max((i + 1 for i, ch in enumerate(shared) if not ch.isalnum()), default=0)
+    return shared[:cut] if cut < int(values.str.len().min()) else ""
 
 
 def make_keys(shape: KeyShape, col: Column, n: int, rng: np.random.Generator) -> pd.Series:
@@ -162,14 +177,14 @@ def make_keys(shape: KeyShape, col: Column, n: int, rng: np.random.Generator) ->
 def _unique_codes(shape: KeyShape, col: Column, n: int, rng: np.random.Generator) -> list[str]:
     alphabet = np.array(list(shape.alphabet))
     length = shape.length
-    limit = col.max_length or 10_000
+    limit = (col.max_length or 10_000) - len(shape.prefix)
     while len(alphabet) ** length < 2 * n and length < limit:
         length += 1
     codes: dict[str, None] = {}
     while len(codes) < n:
         need = (n - len(codes)) * 2 + 16
         picks = alphabet[rng.integers(0, len(alphabet), size=(need, length))]
-        for code in ("".join(row) for row in picks):
+        for code in (shape.prefix + "".join(row) for row in picks):
             codes.setdefault(code)
             if len(codes) == n:
                 break
