@@ -14,6 +14,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _generated import write_or_check  # noqa: E402  (docs/ is the script's folder on sys.path)
+
 from provisioner.config import settings  # noqa: E402
 
 OUT = ROOT / "docs" / "config.md"
@@ -142,15 +144,7 @@ def render() -> str:
 
 
 def main_entry() -> int:
-    text = render()
-    if "--check" in sys.argv[1:]:
-        if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
-            print("docs/config.md is stale: run python docs/generate_config.py", file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT.relative_to(ROOT)}")
-    return 0
+    return write_or_check(OUT, render(), "generate_config.py")
 
 
 if __name__ == "__main__":
