@@ -33,7 +33,7 @@ from provisioner.columns.codec import to_numbers
 from provisioner.pg import script as sqlscript
 
 from . import dbcheck
-from .conftest import unique_name
+from .conftest import require_extensions, script_extensions, unique_name
 
 SCHEMAS = ("public", "inv")
 SWEEP = Path(__file__).parent / "sql" / "sweep.sql"
@@ -62,7 +62,8 @@ _CATALOG = {
 
 
 @pytest.fixture(scope="module")
-def sweep(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def sweep(pg_admin_url: str, server_extensions: frozenset[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    require_extensions(server_extensions, *script_extensions(SWEEP))  # the embedded server has no contrib
     work = tmp_path_factory.mktemp("sweep")
     (work / "cfg.yaml").write_text(CONFIG)
     source = sqlscript.create_database(pg_admin_url, unique_name("sw_src"))
