@@ -7,16 +7,19 @@ Database and role names carry the process id so parallel sessions never collide.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
@@ -93,6 +96,29 @@ def require_extensions(available: frozenset[str], *names: str) -> None:
     if missing:
         pytest.skip(f"the test PostgreSQL lacks extension {', '.join(missing)} (install postgresql-contrib, "
                     "or point PROVISIONER_TEST_ADMIN_URL at a server that has it)")
+
+
+@contextlib.contextmanager
+def provisioned_script(
+    admin_url: str, available: frozenset[str], work: Path, script: Path, prefix: str, config: str, args: Sequence[str],
+) -> Iterator[dict[str, Any]]:
+    """A source database loaded from ``script`` (skipped, naming them, when the server lacks its extensions),
+    provisioned by the CLI into a fresh target with ``config`` and ``args``; both dropped afterwards."""
+    from provisioner.cli import main
+
+    require_extensions(available, *script_extensions(script))
+    (work / "cfg.yaml").write_text(config)
+    source = sqlscript.create_database(admin_url, unique_name(f"{prefix}_src"))
+    target = sqlscript.create_database(admin_url, unique_name(f"{prefix}_stage"))
+    try:
+        sqlscript.load_sql_script(source, script)
+        full = ["provision", "--source", source, "--target", target, *args,
+                "--config", str(work / "cfg.yaml"), "--report", str(work / "report.json"), "--quiet"]
+        result = CliRunner().invoke(main, full, catch_exceptions=False)
+        yield {"source": source, "target": target, "result": result, "report": work / "report.json", "args": full, "work": work}
+    finally:
+        for url in (source, target):
+            sqlscript.drop_database(admin_url, url.rsplit("/", 1)[1])
 
 
 @pytest.fixture

@@ -120,6 +120,11 @@ def revision(url: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def both(data: dict[str, Any], query: str) -> tuple[Any, Any]:
+    """``query``'s value on the source and on the target of a provisioned pair."""
+    return scalar(data["source"], query), scalar(data["target"], query)
+
+
 def scalar(url: str, query: str) -> Any:
     return _rows(url, query)[0][0]
 

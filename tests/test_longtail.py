@@ -20,7 +20,7 @@ from provisioner.cli import main
 from provisioner.pg import script as sqlscript
 
 from . import dbcheck
-from .conftest import require_extensions, script_extensions, unique_name
+from .conftest import provisioned_script, unique_name
 
 SCHEMAS = ("public", "app")
 LONGTAIL = Path(__file__).parent / "sql" / "longtail.sql"
@@ -37,22 +37,9 @@ privacy:
 
 @pytest.fixture(scope="module")
 def longtail(pg_admin_url: str, server_extensions: frozenset[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    require_extensions(server_extensions, *script_extensions(LONGTAIL))  # the embedded server has no contrib
     work = tmp_path_factory.mktemp("longtail")
-    (work / "cfg.yaml").write_text(CONFIG)
-    source = sqlscript.create_database(pg_admin_url, unique_name("lt_src"))
-    target = sqlscript.create_database(pg_admin_url, unique_name("lt_stage"))
-    sqlscript.load_sql_script(source, LONGTAIL)
-    args = ["provision", "--source", source, "--target", target, "--schema", "public", "--schema", "app",
-            "--config", str(work / "cfg.yaml"), "--report", str(work / "report.json"), "--bundle", str(work / "lt.bundle"), "--quiet"]
-    result = CliRunner().invoke(main, args, catch_exceptions=False)
-    yield {"source": source, "target": target, "result": result, "report": work / "report.json", "args": args, "work": work}
-    for url in (source, target):
-        sqlscript.drop_database(pg_admin_url, url.rsplit("/", 1)[1])
-
-
-def _both(data: dict[str, Any], query: str) -> tuple[Any, Any]:
-    return dbcheck.scalar(data["source"], query), dbcheck.scalar(data["target"], query)
+    with provisioned_script(pg_admin_url, server_extensions, work, LONGTAIL, "lt", CONFIG, ["--schema", "public", "--schema", "app", "--bundle", str(work / "lt.bundle")]) as data:
+        yield data
 
 
 def test_exit_zero_constraints_recreated_and_valid(longtail: dict[str, Any]) -> None:
@@ -70,7 +57,7 @@ def test_not_null_and_deferrable_cycles_load(longtail: dict[str, Any]) -> None:
     assert dbcheck.scalar(target, "SELECT count(DISTINCT manager_id) = count(*) FROM app.department")
     assert dbcheck.scalar(target, "SELECT count(*) FROM app.project") > 0
     deferrable = "SELECT condeferrable AND condeferred FROM pg_constraint WHERE conname = 'project_lead_fk'"
-    assert _both(longtail, deferrable) == (True, True)
+    assert dbcheck.both(longtail, deferrable) == (True, True)
 
 
 @pytest.mark.parametrize(("table", "predicate"), [
@@ -85,7 +72,7 @@ def test_not_null_and_deferrable_cycles_load(longtail: dict[str, Any]) -> None:
     ("measurement", "ratio IS NULL"),
 ])
 def test_special_values_keep_their_rate(longtail: dict[str, Any], table: str, predicate: str) -> None:
-    real, synthetic = _both(longtail, f"SELECT avg(({predicate})::int)::float FROM {table}")
+    real, synthetic = dbcheck.both(longtail, f"SELECT avg(({predicate})::int)::float FROM {table}")
     assert real > 0 and 0.5 * real <= synthetic <= 1.5 * real, (predicate, real, synthetic)
 
 
@@ -102,7 +89,7 @@ def test_every_partition_gets_its_share(longtail: dict[str, Any], table: str) ->
 def test_foreign_keys_on_partitions_are_honoured_and_keys_agree(longtail: dict[str, Any]) -> None:
     target = longtail["target"]
     per_partition = "SELECT count(*) FROM pg_constraint WHERE conname ~ '^order_line_.*_fk$' AND conparentid = 0"
-    assert _both(longtail, per_partition) == (6, 6)
+    assert dbcheck.both(longtail, per_partition) == (6, 6)
     orphans = "SELECT count(*) FROM app.order_line l WHERE NOT EXISTS (SELECT 1 FROM app.orders o WHERE o.order_id = l.order_id)"
     assert dbcheck.scalar(target, orphans) == 0
     agree = "SELECT avg((l.customer_key = o.customer_key)::int)::float FROM app.order_line l JOIN app.orders o USING (order_id)"
@@ -117,17 +104,17 @@ def test_composite_array_hstore_json_values_are_filled_and_valid(longtail: dict[
     assert dbcheck.scalar(target, "SELECT count(*) FROM app.employee WHERE on_call IS NOT NULL AND cardinality(on_call) = 0") == 0
     assert dbcheck.scalar(target, "SELECT count(DISTINCT p) FROM measurement, unnest(levels) p") >= 3
     keys = "SELECT string_agg(DISTINCT k, ',' ORDER BY k) FROM measurement, skeys(attrs) k"
-    assert _both(longtail, keys)[1] == _both(longtail, keys)[0] == "calibrated,site,unit"
+    assert dbcheck.both(longtail, keys)[1] == dbcheck.both(longtail, keys)[0] == "calibrated,site,unit"
     json_keys = "SELECT string_agg(DISTINCT k, ',' ORDER BY k) FROM measurement, jsonb_object_keys(payload) k"
-    assert _both(longtail, json_keys)[1] == "level,note,ok,source"
+    assert dbcheck.both(longtail, json_keys)[1] == "level,note,ok,source"
     assert dbcheck.scalar(target, "SELECT count(*) FROM app.department WHERE name IS NULL") == 0
     spread = "SELECT round(avg(coordinates[0])::numeric, -1)::float, count(DISTINCT coordinates[1]) > 50 FROM app.airport"
-    assert _both(longtail, spread)[0] == _both(longtail, spread)[1], "points are learnt (two part columns), not invented"
+    assert dbcheck.both(longtail, spread)[0] == dbcheck.both(longtail, spread)[1], "points are learnt (two part columns), not invented"
     assert dbcheck.scalar(target, "SELECT count(*) FROM app.film WHERE fulltext = ''::tsvector") == 0, "the trigger fills the tsvector"
     assert dbcheck.scalar(target, "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'app.film'::regclass AND attname = 'views'") == '"bıgınt"'
     assert dbcheck.scalar(target, "SELECT length(titles) > 100 FROM app.film_titles"), "a view over the schema's own aggregate"
     band = "SELECT round(avg(upper(rating_band) - lower(rating_band))::numeric, 0)::float FROM app.film"
-    assert _both(longtail, band)[0] == _both(longtail, band)[1], "a range type of the schema's own, learnt as its bounds"
+    assert dbcheck.both(longtail, band)[0] == dbcheck.both(longtail, band)[1], "a range type of the schema's own, learnt as its bounds"
 
 
 def test_ranges_follow_the_rows_dates(longtail: dict[str, Any]) -> None:
@@ -135,7 +122,7 @@ def test_ranges_follow_the_rows_dates(longtail: dict[str, Any]) -> None:
     near = "SELECT avg((abs(extract(epoch FROM lower(span) - taken_at)) < 600)::int)::float FROM measurement"
     length = "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM upper(span) - lower(span))) FROM measurement"
     assert dbcheck.scalar(longtail["target"], near) > 0.8
-    real, synthetic = _both(longtail, length)
+    real, synthetic = dbcheck.both(longtail, length)
     assert 0.5 * real <= synthetic <= 1.5 * real
 
 
@@ -151,7 +138,7 @@ def test_sequences_shared_standalone_and_identity_continue(longtail: dict[str, A
 
 def test_views_materialized_views_policies_comments_extensions(longtail: dict[str, Any]) -> None:
     views = "SELECT string_agg(relname || ':' || relkind::text, ',' ORDER BY relname) FROM pg_class WHERE relnamespace = 'app'::regnamespace AND relkind IN ('v', 'm')"
-    real, synthetic = _both(longtail, views)
+    real, synthetic = dbcheck.both(longtail, views)
     assert synthetic == real and "region_total:m" in real
     assert dbcheck.scalar(longtail["target"], "SELECT sum(orders) FROM app.region_total") == dbcheck.scalar(longtail["target"], "SELECT count(*) FROM app.orders")
     for query in (
@@ -162,7 +149,7 @@ def test_views_materialized_views_policies_comments_extensions(longtail: dict[st
         "SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension",
         "SELECT reloptions::text FROM pg_class WHERE oid = 'app.big_department'::regclass",
     ):
-        real, synthetic = _both(longtail, query)
+        real, synthetic = dbcheck.both(longtail, query)
         assert synthetic == real and real, query
 
 
@@ -174,7 +161,7 @@ def test_external_keys_keep_the_frequency_profile_not_the_values(longtail: dict[
     assert set(synthetic) == set(real)
     assert all(abs(synthetic[n] - c) <= 0.1 * c for n, c in real.items()), (real, synthetic)
     sensors = "SELECT count(DISTINCT sensor_ref) FROM measurement"
-    assert _both(longtail, sensors)[0] == _both(longtail, sensors)[1]
+    assert dbcheck.both(longtail, sensors)[0] == dbcheck.both(longtail, sensors)[1]
     same = "SELECT count(*) FROM measurement WHERE sensor_ref = ANY(ARRAY[{}]::uuid[])"
     reals = [r[0] for r in dbcheck._rows(longtail["source"], "SELECT DISTINCT sensor_ref::text FROM measurement")]
     assert dbcheck.scalar(longtail["target"], same.format(",".join(f"'{u}'" for u in reals))) == 0

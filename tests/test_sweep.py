@@ -33,7 +33,7 @@ from provisioner.columns.codec import to_numbers
 from provisioner.pg import script as sqlscript
 
 from . import dbcheck
-from .conftest import require_extensions, script_extensions, unique_name
+from .conftest import provisioned_script
 
 SCHEMAS = ("public", "inv")
 SWEEP = Path(__file__).parent / "sql" / "sweep.sql"
@@ -63,22 +63,9 @@ _CATALOG = {
 
 @pytest.fixture(scope="module")
 def sweep(pg_admin_url: str, server_extensions: frozenset[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    require_extensions(server_extensions, *script_extensions(SWEEP))  # the embedded server has no contrib
     work = tmp_path_factory.mktemp("sweep")
-    (work / "cfg.yaml").write_text(CONFIG)
-    source = sqlscript.create_database(pg_admin_url, unique_name("sw_src"))
-    target = sqlscript.create_database(pg_admin_url, unique_name("sw_stage"))
-    sqlscript.load_sql_script(source, SWEEP)
-    args = ["provision", "--source", source, "--target", target, "--schema", "public", "--schema", "inv", "--seed", "0",
-            "--epochs", "1", "--config", str(work / "cfg.yaml"), "--report", str(work / "report.json"), "--quiet"]
-    result = CliRunner().invoke(main, args, catch_exceptions=False)
-    yield {"source": source, "target": target, "result": result, "report": work / "report.json"}
-    for url in (source, target):
-        sqlscript.drop_database(pg_admin_url, url.rsplit("/", 1)[1])
-
-
-def _both(data: dict[str, Any], query: str) -> tuple[Any, Any]:
-    return dbcheck.scalar(data["source"], query), dbcheck.scalar(data["target"], query)
+    with provisioned_script(pg_admin_url, server_extensions, work, SWEEP, "sw", CONFIG, ["--schema", "public", "--schema", "inv", "--seed", "0", "--epochs", "1"]) as data:
+        yield data
 
 
 def test_exit_zero_and_every_object_round_trips(sweep: dict[str, Any]) -> None:
@@ -97,7 +84,7 @@ def test_every_table_has_its_rows(sweep: dict[str, Any]) -> None:
     real, synthetic = dbcheck.counts(sweep["source"], SCHEMAS), dbcheck.counts(sweep["target"], SCHEMAS)
     assert {t for t, n in synthetic.items() if n} == {t for t, n in real.items() if n}
     assert synthetic["pending_job"] == 0 and synthetic["site_setting"] == 1
-    real_own, synthetic_own = _both(sweep, "SELECT count(*) FROM ONLY vehicle")
+    real_own, synthetic_own = dbcheck.both(sweep, "SELECT count(*) FROM ONLY vehicle")
     assert synthetic_own == real_own, "an INHERITS parent is read without its children's rows"
 
 
@@ -138,13 +125,13 @@ def test_partial_unique_index_over_a_foreign_key_holds(sweep: dict[str, Any]) ->
     """UNIQUE (label_id) WHERE state = 'in progress': repeats it covers lose their label, the others keep theirs."""
     target = sweep["target"]
     assert dbcheck.scalar(target, "SELECT count(*) FROM task WHERE state = 'in progress'") > 0
-    real, synthetic = _both(sweep, "SELECT avg((label_id IS NULL)::int)::float FROM task")
+    real, synthetic = dbcheck.both(sweep, "SELECT avg((label_id IS NULL)::int)::float FROM task")
     assert synthetic <= real + 0.1, (real, synthetic)
 
 
 def test_after_trigger_does_not_fire_during_the_load(sweep: dict[str, Any]) -> None:
     """The audit table holds its own synthetic rows, as many as the source; the trigger is enabled afterwards."""
-    real, synthetic = _both(sweep, "SELECT count(*) FROM audit_log")
+    real, synthetic = dbcheck.both(sweep, "SELECT count(*) FROM audit_log")
     assert synthetic == real
     before = dbcheck.scalar(sweep["target"], "SELECT count(*) FROM audit_log")
     dbcheck.scalar(sweep["target"], "INSERT INTO api_call (token, called_at, status) SELECT token, now(), 200 FROM api_key LIMIT 1 RETURNING id")
