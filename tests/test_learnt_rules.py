@@ -208,3 +208,13 @@ def test_a_grid_never_rounds_past_the_source_range() -> None:
     rows = pd.DataFrame({"n": np.full(500, 32766.0)})
     grid.apply(rows, np.random.default_rng(0))
     assert rows["n"].max() <= 32767.0 and rows["n"].min() >= 32700.0  # rounded down, never to 32770
+
+
+def test_a_value_the_model_put_outside_the_source_range_rounds_toward_it() -> None:
+    grid = rules._grid("x", -np.round(np.random.default_rng(0).gamma(2, 10, 300) * 2) / 2)  # negative halves only
+    assert grid is not None and grid.high <= -0.5
+    rows = pd.DataFrame({"x": [-0.2, grid.high + 0.3, grid.low - 0.3]})
+    with np.errstate(all="raise"):
+        grid.apply(rows, np.random.default_rng(1))
+    assert (rows["x"] < 0).all()  # never rounded to zero (or -0.0), a value the source never has
+    assert rows["x"].iloc[2] >= grid.low - 0.5

@@ -93,8 +93,8 @@ class Grid:
                 pick = np.where(bad, pick + 1, pick)
             step = self.steps[pick]
             rounded = np.round(v / step) * step
-            rounded = np.where((rounded > self.high) & (v <= self.high), np.floor(v / step) * step, rounded)
-            rounded = np.where((rounded < self.low) & (v >= self.low), np.ceil(v / step) * step, rounded)
+            rounded = np.where(rounded > self.high, np.floor(v / step) * step, rounded)  # inward, never outward:
+            rounded = np.where(rounded < self.low, np.ceil(v / step) * step, rounded) + 0.0  # no -0.0 either
         x[present] = np.where(np.isfinite(rounded), rounded, v)  # a value beyond float range keeps itself
         rows[self.column] = x
 
