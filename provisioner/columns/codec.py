@@ -100,7 +100,7 @@ def decode(rows: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFrame:
             continue
         series = rows[name]
         if col.kind in DATETIMES:
-            series = pd.to_datetime(to_numbers(series), unit="s").dt.round("s")
+            series = from_seconds(series).dt.round("s")
             if col.kind == "date":
                 series = series.dt.normalize()
             elif col.kind == "timestamptz":
@@ -113,6 +113,26 @@ def decode(rows: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFrame:
                 series = series.round(col.scale)
         out[name] = series
     return out
+
+
+_NS_LIMIT = 9.2e9  # seconds either side of 1970 that datetime64[ns] holds (years 1678 to 2261)
+
+
+def from_seconds(values: pd.Series) -> pd.Series:
+    """Seconds since 1970 as ``datetime64[ns]``, same index; NULL, NaN and ±inf become NaT and values
+    past what nanoseconds hold are clipped to that range.
+
+    Not ``pd.to_datetime(values, unit="s")``: on a float array with NaN, pandas rounds uninitialised
+    memory under ``errstate(over="raise")`` and fails now and then with "overflow encountered in
+    multiply" (pandas 2.x ``cast_from_unit_vectorized``)."""
+    secs = to_numbers(pd.Series(values)).to_numpy(dtype=float, na_value=np.nan)
+    present = np.isfinite(secs)
+    nanos = np.zeros(len(secs), dtype=np.int64)
+    whole = np.clip(np.floor(secs[present]), -_NS_LIMIT, _NS_LIMIT)
+    nanos[present] = whole.astype(np.int64) * 1_000_000_000 + np.round((np.clip(secs[present], -_NS_LIMIT, _NS_LIMIT) - whole) * 1e9).astype(np.int64)
+    stamps = nanos.view("datetime64[ns]").copy()
+    stamps[~present] = np.datetime64("NaT")
+    return pd.Series(stamps, index=getattr(values, "index", None))
 
 
 def bounds(data: pd.DataFrame, columns: Mapping[str, Column]) -> dict[str, tuple[float, float]]:

@@ -25,7 +25,7 @@ import pandas as pd
 from psycopg import sql
 
 from provisioner.columns import codec
-from provisioner.columns.codec import to_numbers
+from provisioner.columns.codec import from_seconds, to_numbers
 from provisioner.schema.snapshot import INTEGER_KINDS, Column, Table
 from provisioner.schema.values import literal
 
@@ -42,7 +42,7 @@ def copy_statement(target: sql.Composable, columns: Sequence[str]) -> sql.Compos
 
 def _seconds_to_time(series: pd.Series) -> pd.Series:
     secs = to_numbers(series).clip(0, 86_399.999999)
-    return pd.to_datetime(secs, unit="s").dt.strftime("%H:%M:%S.%f").where(secs.notna(), None)
+    return from_seconds(secs).dt.strftime("%H:%M:%S.%f").where(secs.notna(), None)
 
 
 def column_text(series: pd.Series, col: Column) -> pd.Series:
