@@ -1,5 +1,5 @@
-"""Progress a person sees while the slow steps run: CTGAN's epochs with an ETA, from this process
-and from a process pool's workers; per-table lines on a log; nothing on stdout under --json."""
+"""Progress a person sees while the slow steps run: CTGAN's epochs with an ETA, from this process,
+from a process pool's workers and from Ray tasks; per-table lines on a log; nothing on stdout under --json."""
 
 from __future__ import annotations
 
@@ -49,11 +49,19 @@ def small_db(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> str
     sqlscript.drop_database(pg_admin_url, name)
 
 
-@pytest.mark.parametrize("executor", ["serial", "local"])
+@pytest.mark.parametrize("executor", ["serial", "local", "ray"])
 def test_ctgan_epochs_arrive_with_an_eta(small_db: str, executor: str, tmp_path: Path) -> None:
     config = Config(source=small_db, train=TrainConfig(model="ctgan", epochs=EPOCHS, executor=executor))
     progress = Recorder()
-    result = api.train_bundle(config, tmp_path / "small.bundle", progress)
+    if executor == "ray":  # a local Ray of two CPUs, its tasks posting through a Ray queue
+        ray = pytest.importorskip("ray")
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        try:
+            result = api.train_bundle(config, tmp_path / "small.bundle", progress)
+        finally:
+            ray.shutdown()
+    else:
+        result = api.train_bundle(config, tmp_path / "small.bundle", progress)
     assert {k: m.method for k, m in result.bundle.tables.items()} == dict.fromkeys(TABLES, "ctgan")
     for table in TABLES:
         ticks = [t for t in progress.epochs if t.table == table]

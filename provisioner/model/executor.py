@@ -19,7 +19,8 @@ Progress of fits (:func:`reporting`): a fit posts where it starts, each epoch of
 iterative model (:class:`provisioner.progress.Epoch`) and where it ends to this
 process's sink. In this process the sink calls the ``Progress`` directly; in a
 local pool's worker it writes to a queue the pool was started with, which a
-thread of the parent drains into the ``Progress``. Ray's workers post nothing.
+thread of the parent drains into the ``Progress``; a Ray task posts to a Ray queue (an actor) that a
+thread of the driver drains the same way.
 """
 
 from __future__ import annotations
@@ -189,12 +190,52 @@ class RayExecutor:
         if not ray.is_initialized():
             ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
 
+        self.listener: Callable[[object], None] = _ignore
+
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        remote = self._ray.remote(fn)
-        return list(self._ray.get([remote.remote(item) for item in items]))
+        if self.listener is _ignore:
+            remote = self._ray.remote(fn)
+            return list(self._ray.get([remote.remote(item) for item in items]))
+        from ray.util.queue import Queue
+
+        ticks, done = Queue(), threading.Event()
+        drain = threading.Thread(target=_drain_ray, args=(ticks, done, self.listener), name="provisioner-ray-progress", daemon=True)
+        drain.start()
+        try:
+            remote = self._ray.remote(_posting)
+            return list(self._ray.get([remote.remote(ticks, fn, item) for item in items]))
+        finally:
+            done.set()
+            drain.join(timeout=5.0)
+            ticks.shutdown()
 
     def close(self) -> None:
         pass
+
+
+def _posting(ticks: Any, fn: Callable[[T], R], item: T) -> R:
+    """A Ray task: ``fn(item)`` with its progress posted to the driver's queue (an actor)."""
+    global _sink
+    previous, _sink = _sink, ticks.put
+    try:
+        return fn(item)
+    finally:
+        _sink = previous
+
+
+def _drain_ray(ticks: Any, done: threading.Event, listener: Callable[[object], None]) -> None:
+    """Hand the ticks Ray tasks posted to ``listener`` until ``done`` is set and the queue is empty."""
+    from ray.util.queue import Empty
+
+    while True:
+        try:
+            tick = ticks.get(timeout=0.2)
+        except Empty:
+            if done.is_set():
+                return
+            continue
+        with contextlib.suppress(Exception):  # progress never breaks a fit
+            listener(tick)
 
 
 def workers_of(executor: Executor) -> int:
@@ -280,7 +321,7 @@ def reporting(executor: Executor, progress: Progress) -> Iterator[None]:
             progress.info(tick.describe())
 
     previous, _sink = _sink, listen
-    if isinstance(executor, LocalExecutor):
+    if isinstance(executor, (LocalExecutor, RayExecutor)):
         executor.listener = listen
     try:
         yield
@@ -288,6 +329,7 @@ def reporting(executor: Executor, progress: Progress) -> Iterator[None]:
         _sink = previous
         if isinstance(executor, LocalExecutor):
             executor.flush()
+        if isinstance(executor, (LocalExecutor, RayExecutor)):
             executor.listener = _ignore
 
 
