@@ -103,3 +103,40 @@ def test_conditional_draws_follow_p_b_given_a() -> None:
     out = fd.apply(pd.DataFrame({"a": ["x"] * 4000 + ["y"] * 4000, "b": [None] * 8000}), found, np.random.default_rng(1))
     share = out.groupby("a")["b"].apply(lambda s: (s == "p").mean())
     assert abs(share["x"] - 0.9) < 0.03 and abs(share["y"] - 0.2) < 0.03
+
+
+def test_a_pure_map_that_covers_few_rows_gives_way_to_a_category_that_predicts() -> None:
+    """A near-unique number (a track's byte size, repeated only where a track is in two playlists) "fixes"
+    the genre with purity 1.0, but its map keeps only the few values that repeat, so it would set almost no
+    sampled row; the playlist, which predicts the genre, is used instead (Cramer's V ~0.4)."""
+    rng = np.random.default_rng(4)
+    n = 3000
+    playlist = rng.choice(["big", "big2", "classical", "tv"], n, p=[0.45, 0.45, 0.05, 0.05])
+    genre = np.where(playlist == "classical", "classical", np.where(playlist == "tv", "drama", rng.choice(["rock", "jazz", "pop"], n)))
+    size = rng.permutation(n).astype(float)
+    size[:20] = size[20:40]  # a few values repeat, with the same genre
+    genre[:20] = genre[20:40]
+    frame = pd.DataFrame({"playlist": playlist, "genre": genre, "size": size})
+    found = fd.learn(frame, ["playlist", "size"], ["genre"], nominal=["playlist", "genre"])
+    assert found["genre"].determinant == "playlist" and found["genre"].categories
+    out = fd.apply(pd.DataFrame({"playlist": ["classical"] * 500 + ["big"] * 500, "genre": ["rock"] * 1000}), found, rng)
+    assert (out["genre"][:500] == "classical").mean() > 0.9 and (out["genre"][500:] == "classical").mean() < 0.1
+
+
+def test_dependencies_chain_in_order_and_never_loop() -> None:
+    """A fixes B (a map), B predicts C: C is drawn from the B that A just set, and no column is set from
+    a column that is (through others) set from it."""
+    rng = np.random.default_rng(5)
+    a = rng.choice(list("abcdefgh"), 4000)
+    b = np.where(np.isin(a, list("abcd")), "low", "high")
+    c = np.where(b == "low", rng.choice(["x", "y"], 4000, p=[0.9, 0.1]), rng.choice(["x", "y"], 4000, p=[0.1, 0.9]))
+    frame = pd.DataFrame({"a": a, "b": b, "c": c})
+    found = fd.learn(frame, ["a", "b", "c"], ["a", "b", "c"])
+    for column, dep in found.items():
+        assert not fd._depends_on(dep.determinant, column, found)
+    assert found["b"].determinant == "a" and not found["b"].categories
+    assert found["c"].determinant in {"a", "b"}
+    assert fd.in_order(found).index("b") < fd.in_order(found).index("c") or found["c"].determinant == "a"
+    out = fd.apply(pd.DataFrame({"a": ["a"] * 2000 + ["h"] * 2000, "b": ["high"] * 2000 + ["low"] * 2000, "c": [None] * 4000}), found, rng)
+    assert (out["b"][:2000] == "low").all() and (out["b"][2000:] == "high").all()
+    assert (out["c"][:2000] == "x").mean() > 0.8 and (out["c"][2000:] == "y").mean() > 0.8

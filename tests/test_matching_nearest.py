@@ -36,3 +36,31 @@ def test_without_numbers_candidates_are_drawn_from_the_rows_categories() -> None
     rows = (np.zeros((50, 0)), rng.integers(0, 2, (50, 1)))
     out = matching.nearest(parents, rows, 8, rng)
     assert all((parents[1][out[i], 0] == rows[1][i, 0]).all() for i in range(50))
+
+
+def test_counts_go_to_the_categories_the_rows_want_and_the_histogram_stays() -> None:
+    rng = np.random.default_rng(2)
+    p_sig = np.repeat([0, 1], [900, 100])  # 100 "classical" parents of 1000
+    r_sig = np.repeat([0, 1], [2000, 1000])  # but a third of the rows want classical
+    capacity = rng.poisson(3.0, 1000)
+    out = matching.by_category(capacity, p_sig, r_sig, rng)
+    assert sorted(out) == sorted(capacity)  # the same counts, handed out again
+    assert out[p_sig == 1].mean() > 1.5 * out[p_sig == 0].mean()
+
+
+def test_rows_left_by_their_neighbours_get_a_parent_of_their_category_their_group_lacks() -> None:
+    """Two neighbours per row, all taken: the rest are placed on parents of the row's own category with room,
+    never twice in one group (a playlist holds a track once)."""
+    rng = np.random.default_rng(3)
+    parents, rows = 60, 200
+    p_sig = np.arange(parents) % 3
+    r_sig = rng.integers(0, 3, rows)
+    near = np.stack([np.flatnonzero(p_sig == s)[:2] for s in r_sig])  # every row of a category wants the same two
+    capacity = np.full(parents, 4)
+    groups = rng.integers(0, 20, rows)
+    out = matching._greedy(np.arange(rows), near, capacity, groups, rng, (p_sig, r_sig))
+    assert (out >= 0).all() and np.bincount(out, minlength=parents).max() <= 4
+    same = p_sig[out] == r_sig
+    assert same.mean() > 0.95
+    pairs = groups * parents + out
+    assert len(np.unique(pairs)) == rows

@@ -167,14 +167,31 @@ def match(
     reference = pd.DataFrame({c.name: parent[sources[c.name]].to_numpy() for c in ref.columns})
     x_parent = _features(reference, ref.columns, reference)
     x_rows = _features(wanted.reset_index(drop=True), ref.columns, reference)
+    p_sig, r_sig = _signatures(x_parent[1], x_rows[1][assigned])
+    capacity = by_category(capacity, p_sig, r_sig, rng)
     k = min(NEIGHBOURS if assigned.sum() <= LARGE else 16, len(parent))
     near = nearest(x_parent, (x_rows[0][assigned], x_rows[1][assigned]), k, rng)
     group_keys = _groups(frame, groups)
-    picks = _greedy(np.flatnonzero(assigned), near, capacity, group_keys, rng)
+    picks = _greedy(np.flatnonzero(assigned), near, capacity, group_keys, rng, (p_sig, r_sig))
     for child_col, parent_col in zip(ref.fk_columns, ref.ref_columns):
         column = frame[child_col].to_numpy(dtype=object).copy()
         column[np.flatnonzero(assigned)] = parent[parent_col].to_numpy(dtype=object)[picks]
         frame[child_col] = column
+
+
+def by_category(capacity: np.ndarray, p_sig: np.ndarray, r_sig: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The children per parent drawn by popularity, handed out again so the parents of a category that
+    many rows want get the larger counts (a Classical playlist's rows then find Classical tracks with room
+    instead of spilling onto any track): parents are ranked by their category's rows per parent, with noise,
+    and take the counts in that order. The counts themselves, so the children-per-parent histogram, stay."""
+    if len(capacity) < 2:
+        return capacity
+    size = int(max(p_sig.max(initial=-1), r_sig.max(initial=-1))) + 1
+    per_parent = np.bincount(r_sig, minlength=size) / np.maximum(np.bincount(p_sig, minlength=size), 1)
+    score = per_parent[p_sig] * rng.lognormal(0.0, 0.5, len(p_sig))
+    out = np.empty_like(capacity)
+    out[np.argsort(-score, kind="stable")] = np.sort(capacity)[::-1]
+    return out
 
 
 def _groups(frame: pd.DataFrame, groups: list[tuple[str, ...]]) -> np.ndarray | None:
@@ -184,30 +201,38 @@ def _groups(frame: pd.DataFrame, groups: list[tuple[str, ...]]) -> np.ndarray | 
     return pd.factorize(_key(frame, tuple(cols)))[0] if cols else None
 
 
-def _greedy(rows: np.ndarray, near: np.ndarray, capacity: np.ndarray, groups: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+def _greedy(
+    rows: np.ndarray, near: np.ndarray, capacity: np.ndarray, groups: np.ndarray | None, rng: np.random.Generator,
+    signatures: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Each row's nearest parent with room left that its group does not have yet, in vectorised rounds:
     round r offers every unplaced row its r-th neighbour, in a random order, and a parent takes as many as
-    it has room for; rows left after all neighbours get any parent with room."""
+    it has room for. Rows left after all neighbours are offered random parents with room that their group
+    lacks, first of their own categories (``signatures``: parents', rows'), then any; the last get any
+    parent with room."""
     n, k = near.shape
-    left = capacity.astype(np.int64).copy()
-    out = np.full(n, -1, dtype=np.int64)
-    group = groups[rows].astype(np.int64) if groups is not None else np.zeros(n, dtype=np.int64)
-    width = np.int64(len(capacity))
-    taken = np.empty(0, dtype=np.int64)
+    state = _Placing(capacity.astype(np.int64).copy(), np.full(n, -1, dtype=np.int64),
+                     groups[rows].astype(np.int64) if groups is not None else np.zeros(n, dtype=np.int64),
+                     np.int64(len(capacity)), np.empty(0, dtype=np.int64))
+    sizes = np.bincount(state.group)[state.group]  # the rows of big groups first: they have the fewest parents to spare
     order = rng.permutation(n)
+    order = order[np.argsort(-sizes[order], kind="stable")]
     for r in range(k):
-        todo = order[out[order] < 0]
+        todo = order[state.out[order] < 0]
         if not len(todo):
             break
-        want = near[todo, r].astype(np.int64)
-        pair = group[todo] * width + want
-        fresh = ~np.isin(pair, taken) & ~pd.Series(pair).duplicated().to_numpy()
-        todo, want, pair = todo[fresh], want[fresh], pair[fresh]
-        rank = pd.Series(want).groupby(want).cumcount().to_numpy()  # position in the queue of its parent
-        ok = rank < left[want]
-        out[todo[ok]] = want[ok]
-        np.subtract.at(left, want[ok], 1)
-        taken = np.concatenate([taken, pair[ok]])
+        state.offer(todo, near[todo, r].astype(np.int64))
+    for r in range(FALLBACK_ROUNDS):
+        todo = np.flatnonzero(state.out < 0)
+        room = np.flatnonzero(state.left > 0)
+        if not len(todo) or not len(room):
+            break
+        if signatures is not None and r < FALLBACK_ROUNDS // 2:
+            todo, want = _same_category(todo, room, signatures, rng)
+        else:
+            want = room[rng.integers(0, len(room), len(todo))]
+        state.offer(todo, want)
+    out, left = state.out, state.left
     rest = np.flatnonzero(out < 0)
     if len(rest):
         pool = np.repeat(np.arange(len(left)), np.maximum(left, 0))
@@ -216,3 +241,39 @@ def _greedy(rows: np.ndarray, near: np.ndarray, capacity: np.ndarray, groups: np
         out[rest[: len(fill)]] = fill
         out[rest[len(fill):]] = near[rest[len(fill):], 0]
     return out
+
+
+FALLBACK_ROUNDS = 8
+
+
+@dataclass
+class _Placing:
+    left: np.ndarray  # room left per parent
+    out: np.ndarray  # parent per row (-1: none yet)
+    group: np.ndarray  # per row
+    width: np.int64
+    taken: np.ndarray  # group * width + parent pairs placed
+
+    def offer(self, todo: np.ndarray, want: np.ndarray) -> None:
+        """Offer row ``todo[i]`` parent ``want[i]``: taken if the parent has room and the group lacks it."""
+        pair = self.group[todo] * self.width + want
+        fresh = ~np.isin(pair, self.taken) & ~pd.Series(pair).duplicated().to_numpy()
+        todo, want, pair = todo[fresh], want[fresh], pair[fresh]
+        rank = pd.Series(want).groupby(want).cumcount().to_numpy()  # position in the queue of its parent
+        ok = rank < self.left[want]
+        self.out[todo[ok]] = want[ok]
+        np.subtract.at(self.left, want[ok], 1)
+        self.taken = np.concatenate([self.taken, pair[ok]])
+
+
+def _same_category(
+    todo: np.ndarray, room: np.ndarray, signatures: tuple[np.ndarray, np.ndarray], rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For the rows ``todo`` whose categories a parent with room has: one such parent each, at random."""
+    p_sig, r_sig = signatures
+    ranked = room[np.argsort(p_sig[room], kind="stable")]
+    keys = p_sig[ranked]
+    lo, hi = np.searchsorted(keys, r_sig[todo], "left"), np.searchsorted(keys, r_sig[todo], "right")
+    has = hi > lo
+    picks = lo[has] + (rng.random(int(has.sum())) * (hi[has] - lo[has])).astype(np.int64)
+    return todo[has], ranked[picks]

@@ -216,7 +216,7 @@ def assign(
         return picks
     nulls = rng.random(child_rows) < model.null_rate if model.null_rate > 0 else np.zeros(child_rows, dtype=bool)
     wanted = int((~nulls).sum())
-    counts = _rescale(model.degree.draw(rng, n_parent), wanted, rng)
+    counts = rescale(model.degree.draw(rng, n_parent), wanted, rng)
     slots = rng.permutation(np.repeat(np.arange(n_parent, dtype=np.int64), counts))
     picks = np.full(child_rows, -1, dtype=np.int64)
     picks[~nulls] = slots
@@ -236,7 +236,7 @@ def spread(
     else:
         counts = model.degree.ranked(rng, counts.astype(float))
     if target is not None and parent_rows:
-        counts = _rescale(counts, target, rng)
+        counts = rescale(counts, target, rng)
     picks = np.repeat(np.arange(parent_rows, dtype=np.int64), counts)
     if model.null_rate > 0 and model.null_rate < 1:
         extra = int(round(len(picks) * model.null_rate / (1 - model.null_rate)))
@@ -244,7 +244,7 @@ def spread(
     return picks
 
 
-def _rescale(counts: np.ndarray, target: int, rng: np.random.Generator) -> np.ndarray:
+def rescale(counts: np.ndarray, target: int, rng: np.random.Generator) -> np.ndarray:
     """Adjust drawn child counts so they add up to exactly ``target``."""
     counts = np.asarray(counts, dtype=np.int64)
     if len(counts) == 0:
@@ -327,12 +327,14 @@ def _swap_repair(frame: pd.DataFrame, unique: tuple[str, ...], model: ForeignKey
     move = _codes(frame, moving)
     width = int(move.max()) + 2 if len(move) else 1
     order = np.arange(len(frame))
+    sizes = np.bincount(group)[group].astype(float)
+    weight = np.cumsum(sizes / sizes.sum())  # partners from big groups first: a row of a small group (a Classical playlist) keeps its parent
     for _ in range(rounds):
         key = group * width + move
         dups = np.flatnonzero(_repeats(key) & complete)
         if not len(dups):
             break
-        partners = rng.integers(0, len(frame), size=len(dups))
+        partners = np.minimum(np.searchsorted(weight, rng.random(len(dups))), len(frame) - 1)
         new_i = group[dups] * width + move[partners]  # row i takes j's parent
         new_j = group[partners] * width + move[dups]  # row j takes i's parent
         taken = np.sort(key[complete])
@@ -442,7 +444,7 @@ def balance_lookup(frame: pd.DataFrame, model: ForeignKeyModel, parent: pd.DataF
     present = values.notna().to_numpy()
     codes = pd.Categorical(values[present].astype(object), categories=keys.tolist()).codes
     counts = np.bincount(codes[codes >= 0], minlength=len(keys))
-    target = _rescale(model.degree.ranked(rng, counts.astype(float)), int(present.sum()), rng)
+    target = rescale(model.degree.ranked(rng, counts.astype(float)), int(present.sum()), rng)
     rows = np.flatnonzero(present)
     released = [rng.choice(rows[codes == p], size=int(counts[p] - target[p]), replace=False) for p in np.flatnonzero(counts > target)]
     if not released:
