@@ -12,11 +12,8 @@ value is (almost) always the same for a given value of a discrete column
 most common B of their A) with at least ``MIN_ROWS_PER_VALUE`` rows per A
 value on average. It keeps ``A -> most common B`` (an aggregate: one B per A
 value, never a row). :func:`apply` overwrites B from A after sampling, for A
-values it knows; unknown A values keep the model's B. A determined column may
-determine another (a chain), never itself through others; :func:`apply` sets them
-in chain order. Among categories, B is drawn from ``P(B | A)`` (smoothed) for the
-strongest A with Cramer's V of at least ``MIN_ASSOCIATION``: a copula holds one
-correlation between two nominal columns, not which values go together.
+values it knows; unknown A values keep the model's B. A determined column never
+determines another, so there are no chains to order.
 
 No map replays real rows: only determinant values held by ``MIN_CELL_ROWS`` training
 rows enter a deterministic map (a near-unique determinant's value of one or two rows,
@@ -26,7 +23,7 @@ smoothed conditional one; rows with any other value keep the model's B.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,10 +38,9 @@ MIN_CELL_ROWS = 5  # a determinant value is kept in a map only when this many tr
 MIN_CONDITIONAL_ROWS = 2  # ...or, for P(B | A) smoothed by PRIOR_ROWS toward B's marginal, this many
 MIN_ROWS = 50  # on fewer rows every column "determines" the others
 MAX_DETERMINANT_VALUES = 5000  # bounds the size of the mapping kept in the bundle
-MIN_ASSOCIATION = 0.3  # Cramer's V for a conditional draw
+MIN_ASSOCIATION = 0.5  # Cramer's V for a conditional draw
 MIN_ROWS_CONDITIONAL = 20
 PRIOR_ROWS = 3.0
-MIN_COVERAGE = 0.5  # a deterministic map must hold the A values of at least this share of the training rows
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,6 @@ class Dependency:
     mapping: Mapping[object, object]  # A value -> B value (deterministic), or A value -> P(B | A) (conditional)
     purity: float
     categories: tuple[object, ...] = ()  # conditional: B's values, in the order of the probabilities
-    coverage: float = 1.0  # share of the training rows whose A value the mapping holds (learning only; not kept)
 
     def to_data(self) -> dict[str, Any]:
         pairs = [[plain(k), list(v) if self.categories else plain(v)] for k, v in self.mapping.items()]
@@ -67,70 +62,32 @@ class Dependency:
         return cls(str(data["determinant"]), mapping, float(data["purity"]), categories)
 
 
-def learn(frame: pd.DataFrame, determinants: list[str], categorical: list[str], nominal: Collection[str] = ()) -> dict[str, Dependency]:
+def learn(frame: pd.DataFrame, determinants: list[str], categorical: list[str]) -> dict[str, Dependency]:
     """``{B: Dependency}`` for the categorical columns that a discrete column in ``determinants``
-    fixes, or (among categories) strongly predicts. Dependencies may chain (A fixes B, B predicts C)
-    but never loop: each column takes the strongest determinant that does not depend on it, the
-    deterministic maps and the stronger associations choosing first (:func:`in_order` applies them).
-    ``nominal``: further categories that may be drawn on (a parent's columns given to the model)."""
+    fixes, or (among categories) strongly predicts."""
     n = len(frame)
     if n < MIN_ROWS_CONDITIONAL:
         return {}
     usable = [a for a in determinants if 2 <= frame[a].nunique() <= min(n / MIN_ROWS_PER_VALUE, MAX_DETERMINANT_VALUES)]
-    options: list[tuple[tuple[bool, float, str], str, list[tuple[float, str, Dependency | None]]]] = []
+    found: dict[str, Dependency] = {}
     for b in categorical:
         if frame[b].nunique(dropna=False) < 2:
             continue
-        best = max((_dependency(frame, a, b) for a in usable if a != b), key=_useful, default=None) if n >= MIN_ROWS else None
-        if best is not None and best.purity >= MIN_PURITY and best.coverage >= MIN_COVERAGE:
-            options.append(((False, -best.purity, b), b, [(best.purity, best.determinant, best)]))
+        best = max((_dependency(frame, a, b) for a in usable if a != b), key=lambda d: d.purity, default=None) if n >= MIN_ROWS else None
+        if best is not None and best.purity >= MIN_PURITY:
+            found[b] = best
             continue
-        strengths = sorted(((association(frame[a], frame[b]), a) for a in usable if a != b and (a in categorical or a in nominal)), reverse=True)
-        candidates = [(v, a, None) for v, a in strengths if v >= MIN_ASSOCIATION]
-        if candidates:
-            options.append(((True, -candidates[0][0], b), b, candidates))
-    found: dict[str, Dependency] = {}
-    for _, b, candidates in sorted(options, key=lambda o: o[0]):
-        if candidates[0][2] is None and any(d.determinant == b and not d.categories for d in found.values()):
-            continue  # a column that fixes another by a map keeps the model's value (and its ties to the numbers)
-        for strength, a, dep in candidates:
-            if not _depends_on(a, b, found):
-                found[b] = dep if dep is not None else _conditional(frame, a, b, strength)
-                break
-    return found
+        strongest = max(((association(frame[a], frame[b]), a) for a in usable if a != b and a in categorical), default=(0.0, ""))
+        if strongest[0] >= MIN_ASSOCIATION:
+            found[b] = _conditional(frame, strongest[1], b, strongest[0])
+    # a determined column does not determine another (no chains, and 1:1 pairs keep one direction:
+    # a deterministic map before a conditional draw, then the purer, then by name)
+    return {b: dep for b, dep in found.items() if dep.determinant not in found
+            or found[dep.determinant].determinant == b and _rank(dep, b) < _rank(found[dep.determinant], dep.determinant)}
 
 
-def _depends_on(a: str, b: str, found: Mapping[str, Dependency]) -> bool:
-    """Whether ``a`` is (through a chain) set from ``b``: then ``b`` cannot be set from ``a``."""
-    seen = set()
-    while a in found and a not in seen:
-        seen.add(a)
-        a = found[a].determinant
-        if a == b:
-            return True
-    return False
-
-
-def in_order(dependencies: Mapping[str, Dependency]) -> list[str]:
-    """The determined columns, each after the column it is set from (dependencies never loop)."""
-    placed: list[str] = []
-
-    def place(b: str) -> None:
-        if b in placed:
-            return
-        if dependencies[b].determinant in dependencies:
-            place(dependencies[b].determinant)
-        placed.append(b)
-
-    for b in dependencies:
-        place(b)
-    return placed
-
-
-def _useful(dep: Dependency) -> tuple[bool, float]:
-    """A map that holds and covers most rows first, then the purer: a near-unique determinant is pure
-    but its map keeps only the few values that repeat, so it would set almost no sampled row."""
-    return dep.purity >= MIN_PURITY and dep.coverage >= MIN_COVERAGE, dep.purity
+def _rank(dep: Dependency, name: str) -> tuple[bool, float, str]:
+    return bool(dep.categories), -dep.purity, name
 
 
 def _dependency(frame: pd.DataFrame, a: str, b: str) -> Dependency:
@@ -142,8 +99,7 @@ def _dependency(frame: pd.DataFrame, a: str, b: str) -> Dependency:
     purity = float(modes.sum()) / len(pairs)
     held = pairs[a].value_counts()
     mapping = {key[0]: (None if pd.isna(key[1]) else key[1]) for key in modes.index if held.get(key[0], 0) >= MIN_CELL_ROWS}
-    coverage = float(held[held >= MIN_CELL_ROWS].sum()) / len(pairs)
-    return Dependency(a, mapping, purity, coverage=coverage)
+    return Dependency(a, mapping, purity)
 
 
 def association(a: pd.Series, b: pd.Series) -> float:
@@ -175,8 +131,7 @@ def _conditional(frame: pd.DataFrame, a: str, b: str, strength: float) -> Depend
 def apply(rows: pd.DataFrame, dependencies: Mapping[str, Dependency], rng: np.random.Generator | None = None) -> pd.DataFrame:
     """Overwrite each determined column from its determinant where the determinant's value is known
     (a conditional one drawn from ``P(B | A)`` with ``rng``)."""
-    for b in in_order(dependencies):
-        dep = dependencies[b]
+    for b, dep in dependencies.items():
         if b not in rows or dep.determinant not in rows or not dep.mapping:
             continue
         determinant = rows[dep.determinant]

@@ -73,7 +73,7 @@ def _dependencies(frame: pd.DataFrame, columns: Mapping[str, Column]) -> dict[st
     few = [c for c, col in columns.items() if codec.is_numeric(col) and col.kind not in codec.DATETIMES and c in frame
            and not c.startswith("__") and 2 <= frame[c].nunique() <= rules.MAX_VALUES]
     targets = [c for c in categorical if not c.startswith(CONDITION)] + few
-    return fd.learn(frame, list(dict.fromkeys(discrete + few)), targets, nominal=categorical)
+    return fd.learn(frame, list(dict.fromkeys(discrete + few)), targets)
 
 
 def _dependent(fitted: Fitted, rows: pd.DataFrame, seed: int, given: pd.DataFrame | None = None) -> pd.DataFrame:

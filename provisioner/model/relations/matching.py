@@ -214,9 +214,7 @@ def _greedy(
     state = _Placing(capacity.astype(np.int64).copy(), np.full(n, -1, dtype=np.int64),
                      groups[rows].astype(np.int64) if groups is not None else np.zeros(n, dtype=np.int64),
                      np.int64(len(capacity)), np.empty(0, dtype=np.int64))
-    sizes = np.bincount(state.group)[state.group]  # the rows of big groups first: they have the fewest parents to spare
     order = rng.permutation(n)
-    order = order[np.argsort(-sizes[order], kind="stable")]
     for r in range(k):
         todo = order[state.out[order] < 0]
         if not len(todo):
