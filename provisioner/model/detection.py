@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from provisioner.columns.codec import to_numbers
+from provisioner.columns.codec import to_numbers, without_specials
 
 FOLDS = 5
 MAX_ROWS = 20_000  # rows per side
@@ -78,7 +78,7 @@ def features(frame: pd.DataFrame, kinds: Mapping[str, str]) -> tuple[pd.DataFram
     for name, kind in kinds.items():
         series = frame[name].reset_index(drop=True)
         if kind == "datetime":
-            stamps = pd.to_datetime(series, errors="coerce", utc=True).dt.tz_localize(None)
+            stamps = pd.to_datetime(without_specials(series), errors="coerce", utc=True).dt.tz_localize(None)
             seconds = (stamps - pd.Timestamp(0)).dt.total_seconds()
             out[name] = seconds
             out[f"{name}:weekday"] = stamps.dt.dayofweek.astype(float)

@@ -81,7 +81,7 @@ def category_shares(text: pd.Series, labels: tuple[str, ...]) -> tuple[float, ..
 
 def _floats(series: pd.Series, kind: str) -> np.ndarray:
     if kind == "datetime":
-        stamps = pd.to_datetime(series, errors="coerce", utc=True)
+        stamps = pd.to_datetime(codec.without_specials(series), errors="coerce", utc=True)  # '9999-01-01' text: NULL, no warning
         return (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy(dtype=float)
     return to_numbers(series).to_numpy(dtype=float)
 

@@ -56,6 +56,7 @@ from provisioner.schema.snapshot import (
 from provisioner.schema.values import literal
 
 MODEL_KINDS = NUMERIC_KINDS | {"boolean", "date", "timestamp", "timestamptz", "time", "interval", "enum"} | TEXT_KINDS
+QUALIFIER_KINDS = frozenset({"date", "timestamp", "timestamptz", "enum"}) | TEXT_KINDS  # see _qualifier
 HIGH_CARD_SHARE = 0.5
 HIGH_CARD_MIN = 20
 MAX_CATEGORIES = 200
@@ -173,7 +174,7 @@ def role_of(
         return "lookup"
     if col.name in partition_model_columns(table):
         return "model"
-    if col.name in table.primary_key or col.name in table.fk_columns:
+    if col.name in table.fk_columns or col.name in table.primary_key and not _qualifier(col, table, stats, n_rows, pii_columns):
         return "key"
     if table.parts(col.name):
         return "parts"
@@ -188,6 +189,15 @@ def role_of(
     if col.kind in MODEL_KINDS:
         return "model"
     return "rule"
+
+
+def _qualifier(col: Column, table: Table, stats: ColumnStats, n_rows: int, pii_columns: frozenset[str]) -> bool:
+    """A date, time, enum or category column beside a foreign key in a composite primary key (a salary's
+    ``from_date``, an employee's ``title``): a value of the row, learnt by the column model and made unique
+    per parent when sampled (synth/qualifiers.py), not a made-up counter. Numbers (line numbers) stay keys."""
+    return (len(table.primary_key) > 1 and bool(set(table.primary_key) & table.fk_columns) and col.kind in QUALIFIER_KINDS
+            and col.name not in pii_columns and col.identity is None and col.sequence is None
+            and not (col.kind in TEXT_KINDS and _free_text(stats, n_rows)))
 
 
 EXTERNAL_SUFFIXES = frozenset({"id", "uuid", "ref", "guid"})

@@ -2,7 +2,8 @@
 
 A column named like a key (``customer_id``, ``CustomerId``; integer, uuid or text) with no
 declared foreign key is checked against every table whose name is the column's stem
-(singular or plural, any case) and whose primary key is one column of a matching type: the
+(singular or plural, any case; failing any, a prefix and the stem, as Django's ``blog_post``)
+and whose primary key is one column of a matching type: the
 share of the column's distinct non-null values (at most ``CAP`` of them) that the primary key
 holds is computed in SQL on the read-only source. Every value found: an active entry;
 most of them: a commented one. The evidence goes with each entry; no value is written.
@@ -52,12 +53,16 @@ def propose(conn: Connection, snapshot: SchemaSnapshot) -> list[Proposal]:
             stem = _stem(col.name)
             if stem is None or col.name in table.fk_columns or (table.primary_key == (col.name,) and _names(table.name, stem)):
                 continue
-            for parent in _parents(snapshot, col, stem):
-                pk = parent.column(parent.primary_key[0])
-                found, checked = _inclusion(conn, table, col, parent, pk)
-                if checked and found >= MOST * checked:
-                    out.append(Proposal(side(table, col.name), side(parent, pk.name), found, checked))
+            fits = [(p, t) for p, t in ((_proposal(conn, table, col, t), t) for t in _parents(snapshot, col, stem)) if p]
+            if fits:  # one column, one parent: the one holding most of its values, then another table, then the shortest name
+                out.append(max(fits, key=lambda f: (f[0].found / f[0].checked, f[1].key != table.key, -len(f[1].name)))[0])
     return out
+
+
+def _proposal(conn: Connection, table: Table, col: Column, parent: Table) -> Proposal | None:
+    pk = parent.column(parent.primary_key[0])
+    found, checked = _inclusion(conn, table, col, parent, pk)
+    return Proposal(side(table, col.name), side(parent, pk.name), found, checked) if checked and found >= MOST * checked else None
 
 
 def side(table: Table, column: str) -> str:
@@ -79,12 +84,20 @@ def _stem(name: str) -> str | None:
     return match["stem"].lower() if match else None
 
 
+def _forms(stem: str) -> set[str]:
+    return {stem, stem + "s", stem + "es"} | ({stem[:-1] + "ies"} if stem.endswith("y") else set())
+
+
 def _names(table: str, stem: str) -> bool:
     """Whether a table's name is ``stem``, singular or plural, in any case (``customer``, ``customers``, ``categories``)."""
-    name, stem = table.lower(), stem.replace("_", "")
-    name = name.replace("_", "")
-    forms = {stem, stem + "s", stem + "es"} | ({stem[:-1] + "ies"} if stem.endswith("y") else set())
-    return name in forms
+    return table.lower().replace("_", "") in _forms(stem.replace("_", ""))
+
+
+def _prefixed(table: str, stem: str) -> bool:
+    """Whether a table's name is a prefix, an underscore and ``stem`` (singular or plural): Django names a
+    model's table ``<app label>_<model>`` (``blog_post`` for ``post_id``, ``auth_user`` for ``user_id``)."""
+    name = table.lower()
+    return any(name.endswith("_" + form) and len(name) > len(form) + 1 for form in _forms(stem))
 
 
 def _kind(col: Column) -> str:
@@ -92,11 +105,13 @@ def _kind(col: Column) -> str:
 
 
 def _parents(snapshot: SchemaSnapshot, col: Column, stem: str) -> list[Table]:
-    return [
+    """Tables named ``stem`` with a one-column key of the column's type; failing any, tables named
+    ``<prefix>_<stem>`` (:func:`_prefixed`)."""
+    fits = [
         t for t in snapshot.tables
-        if len(t.primary_key) == 1 and _names(t.name, stem) and _kind(t.column(t.primary_key[0])) == _kind(col)
-        and _kind(col) in ("integer", "text", "uuid")
+        if len(t.primary_key) == 1 and _kind(t.column(t.primary_key[0])) == _kind(col) and _kind(col) in ("integer", "text", "uuid")
     ]
+    return [t for t in fits if _names(t.name, stem)] or [t for t in fits if _prefixed(t.name, stem)]
 
 
 def _inclusion(conn: Connection, table: Table, col: Column, parent: Table, pk: Column) -> tuple[int, int]:

@@ -276,7 +276,7 @@ def _train_table(
         pii.text_column(table.key, name, stats[name].null_rate, stats[name].mean_length, pii.empty_share(frame[name]))
         for name, role in roles.items() if role == "text"
     )
-    shapes = {c: key_shape(table.column(c), frame[c]) for c in table.primary_key if c not in table.fk_columns and c in frame}
+    shapes = {c: key_shape(table.column(c), frame[c]) for c in table.primary_key if roles.get(c) == "key" and c not in table.fk_columns and c in frame}
     base = dict(key=table.key, roles=roles, stats=stats, fills=fills, foreign_keys=fk_models, key_shapes=shapes, source_rows=table.row_count)
     if method == "copy":
         kept = tuple(hierarchy.CopiedCounts(c, counts[c].to_numpy(dtype=np.int64)) for c in counts.columns)

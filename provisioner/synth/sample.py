@@ -41,7 +41,7 @@ from provisioner.schema.snapshot import (
     Domain,
     Table,
 )
-from provisioner.synth import fake, generate, parts, repair, typefit
+from provisioner.synth import fake, generate, parts, qualifiers, repair, typefit
 
 
 @dataclass(frozen=True)
@@ -204,8 +204,11 @@ def make_rows(
         if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns) and fkm.fk.ref_table in parents:
             balance_lookup(frame, fkm, parents[fkm.fk.ref_table], rng)
     frame = fake.fill(table, frame, model.fills, seeds.of("pii"), model.rules)
+    learnt = frozenset(learnt_columns(table, model))
+    qualifiers.spread(frame, table, learnt, np.random.default_rng(seeds.of("qualifiers")))
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, parents, rng)
     frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")), table)
+    qualifiers.spread(frame, table, learnt, np.random.default_rng(seeds.of("qualifiers-inherited")))  # a copied value may clash
     frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
     if not seeds.part:
