@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from provisioner.columns import codec
+from provisioner.columns.base import CONDITION
 from provisioner.schema.snapshot import Column, family
 
 MAX_VALUES = 64  # a number with more distinct values is continuous
@@ -158,7 +159,8 @@ def learn(frame: pd.DataFrame, columns: Mapping[str, Column]) -> tuple[Rule, ...
     if len(frame) < MIN_CALENDAR_ROWS:
         return ()
     own = {c: col for c, col in columns.items() if c in frame and codec.is_numeric(col) and not c.startswith("__")}
-    data = codec.encode(frame, own)
+    given = {c: col for c, col in columns.items() if c in frame and col.kind in codec.DATETIMES and c.startswith(CONDITION)}
+    data = codec.encode(frame, {**own, **given})
     out: list[Rule] = []
     for name, col in columns.items():
         if name not in own:
@@ -170,8 +172,8 @@ def learn(frame: pd.DataFrame, columns: Mapping[str, Column]) -> tuple[Rule, ...
             continue
         elif (found := _value_set(name, values)) is not None or (found := _grid(name, values)) is not None:
             out.append(found)
-    out += _orders(data, columns) if len(frame) >= MIN_RULE_ROWS else []
-    return tuple(r for r in out if r is not None)
+    out += _orders(data, {**own, **given}) if len(frame) >= MIN_RULE_ROWS else []
+    return tuple(r for r in out if r is not None and not (isinstance(r, Ordered) and r.high in given))
 
 
 def _value_set(name: str, values: np.ndarray) -> ValueSet | None:
@@ -223,6 +225,7 @@ def _orders(data: pd.DataFrame, columns: Mapping[str, Column]) -> list[Ordered]:
     (otherwise the order holds by itself), of the same family."""
     out = []
     names = [c for c in data.columns if family(columns[c].kind) in ("numeric", "datetime")]
+    names = [c for c in names if not c.startswith(CONDITION) or columns[c].kind in codec.DATETIMES]
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             if family(columns[a].kind) != family(columns[b].kind) or columns[a].kind != columns[b].kind and family(columns[a].kind) == "numeric":
@@ -240,13 +243,21 @@ def _orders(data: pd.DataFrame, columns: Mapping[str, Column]) -> list[Ordered]:
     return out
 
 
-def apply(rows: pd.DataFrame, rules: tuple[Rule, ...], columns: Mapping[str, Column], rng: np.random.Generator) -> pd.DataFrame:
-    """``rows`` (decoded, as a column model returns them) with every rule applied."""
+def apply(
+    rows: pd.DataFrame, rules: tuple[Rule, ...], columns: Mapping[str, Column], rng: np.random.Generator,
+    given: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """``rows`` (decoded, as a column model returns them) with every rule applied; ``given``: the parent's
+    columns each row was sampled for (a child's date never before its parent's), read, never changed."""
     names = {n for r in rules for n in _columns_of(r)} & set(rows.columns)
     if not names:
         return rows
     spec = {c: columns[c] for c in names if c in columns}
     data = codec.encode(rows, spec)
+    if given is not None:
+        parent = {c: columns[c] for r in rules if isinstance(r, Ordered) for c in (r.low,) if c in given and c in columns and c not in spec}
+        for name, column in codec.encode(given.reset_index(drop=True).set_axis(rows.index), parent).items():
+            data[name] = column
     for rule in rules:
         if isinstance(rule, (ValueSet, Grid)) and rule.column in data:
             rule.apply(data, rng)
@@ -258,7 +269,7 @@ def apply(rows: pd.DataFrame, rules: tuple[Rule, ...], columns: Mapping[str, Col
     for rule in rules:
         if isinstance(rule, Ordered) and rule.low in data and rule.high in data:
             rule.apply(data, rng)
-    decoded = codec.decode(data, spec)
+    decoded = codec.decode(data[list(spec)], spec)
     out = rows.copy()
     for name in decoded.columns:
         out[name] = decoded[name].to_numpy()

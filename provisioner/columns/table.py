@@ -61,7 +61,7 @@ def sample(fitted: Fitted, n: int, columns: Mapping[str, Column], seed: int, giv
     cond = given if fitted.model.conditional else None
     rows = fitted.model.sample(n, columns, seed, cond)
     rows = _dependent(fitted, rows, seed, cond)
-    return rules.apply(rows, fitted.rules, columns, np.random.default_rng([seed % (2**32), 13])) if fitted.rules else rows
+    return rules.apply(rows, fitted.rules, columns, np.random.default_rng([seed % (2**32), 13]), cond) if fitted.rules else rows
 
 
 def _dependencies(frame: pd.DataFrame, columns: Mapping[str, Column]) -> dict[str, fd.Dependency]:
