@@ -103,14 +103,16 @@ def _features(values: pd.DataFrame, columns: tuple[Column, ...], reference: pd.D
 
 def nearest(
     parents: tuple[np.ndarray, np.ndarray], rows: tuple[np.ndarray, np.ndarray], k: int, rng: np.random.Generator,
+    signatures: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """``k`` candidate parents per row, best first: the parents with exactly the row's categories, nearest in
     the standardised numbers (a k-d tree per combination of categories, on the few numeric columns); where
     fewer than ``k`` parents have the row's categories, all of those and then the parents nearest in the
-    numbers alone. Without numbers, parents of the row's categories are equally near: ``k`` at random."""
+    numbers alone. Without numbers, parents of the row's categories are equally near: ``k`` at random.
+    ``signatures``: :func:`_signatures` of the two, when the caller has them already."""
     (p_num, p_cat), (r_num, r_cat) = parents, rows
     out = np.empty((len(r_num), k), dtype=np.int64)
-    p_sig, r_sig = _signatures(p_cat, r_cat)
+    p_sig, r_sig = signatures if signatures is not None else _signatures(p_cat, r_cat)
     members = pd.Series(np.arange(len(p_sig))).groupby(p_sig).indices
     few: list[tuple[np.ndarray, np.ndarray]] = []  # rows whose categories fewer than k parents have, and those parents
     for sig, at in pd.Series(np.arange(len(r_sig))).groupby(r_sig).indices.items():
@@ -170,7 +172,7 @@ def match(
     p_sig, r_sig = _signatures(x_parent[1], x_rows[1][assigned])
     capacity = by_category(capacity, p_sig, r_sig, rng)
     k = min(NEIGHBOURS if assigned.sum() <= LARGE else 16, len(parent))
-    near = nearest(x_parent, (x_rows[0][assigned], x_rows[1][assigned]), k, rng)
+    near = nearest(x_parent, (x_rows[0][assigned], x_rows[1][assigned]), k, rng, (p_sig, r_sig))
     group_keys = _groups(frame, groups)
     picks = _greedy(np.flatnonzero(assigned), near, capacity, group_keys, rng, (p_sig, r_sig))
     for child_col, parent_col in zip(ref.fk_columns, ref.ref_columns):
