@@ -21,15 +21,10 @@ from provisioner.model import proposals
 from provisioner.pg import script as sqlscript
 
 from . import dbcheck
-from .conftest import provisioned_script, unique_name
+from .conftest import FORMULA_ROWS_PRIVACY, provisioned_script, unique_name
 
 SCRIPT = Path(__file__).parent / "sql" / "unseen_django.sql"
-PRIVACY = """privacy:
-  nndr_violation_share_max: 1.0
-  identifiability_gap_max: 1.0
-  copy_rate_gap_max: 1.0
-  dcr_share_max: 1.0
-"""
+PRIVACY = FORMULA_ROWS_PRIVACY
 EXPECTED = {
     ("activity_like.user_id", "auth_user.id"), ("activity_like.content_type_id", "django_content_type.id"),
     ("blog_comment.post_id", "blog_post.id"), ("blog_comment.user_id", "auth_user.id"),

@@ -20,16 +20,11 @@ import pytest
 from provisioner.model import detection, histograms
 
 from . import dbcheck
-from .conftest import provisioned_script
+from .conftest import FORMULA_ROWS_PRIVACY, provisioned_script
 
 SCHEMAS = ("employees",)
 SCRIPT = Path(__file__).parent / "sql" / "unseen_employees.sql"
-CONFIG = """privacy:
-  nndr_violation_share_max: 1.0
-  identifiability_gap_max: 1.0
-  copy_rate_gap_max: 1.0
-  dcr_share_max: 1.0
-"""
+CONFIG = FORMULA_ROWS_PRIVACY
 
 
 @pytest.fixture(scope="module")

@@ -11,15 +11,10 @@ from typing import Any
 import pytest
 
 from . import dbcheck
-from .conftest import provisioned_script
+from .conftest import FORMULA_ROWS_PRIVACY, provisioned_script
 
 SCRIPT = Path(__file__).parent / "sql" / "unseen_pagila.sql"
-CONFIG = """privacy:
-  nndr_violation_share_max: 1.0
-  identifiability_gap_max: 1.0
-  copy_rate_gap_max: 1.0
-  dcr_share_max: 1.0
-"""
+CONFIG = FORMULA_ROWS_PRIVACY
 CATALOG = {
     "views": "SELECT viewname, definition FROM pg_views WHERE schemaname = 'public'",
     "triggers": "SELECT tgrelid::regclass::text, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal",
