@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -218,3 +220,23 @@ def test_a_value_the_model_put_outside_the_source_range_rounds_toward_it() -> No
         grid.apply(rows, np.random.default_rng(1))
     assert (rows["x"] < 0).all()  # never rounded to zero (or -0.0), a value the source never has
     assert rows["x"].iloc[2] >= grid.low - 0.5
+
+
+def test_a_chain_of_orders_holds_whichever_rule_comes_first() -> None:
+    """hired <= started <= ended: raising ``started`` to the parent's hire date must come before the rule
+    that reads it, else ``ended`` falls behind again (it did on a salary table)."""
+    cols = {c: Column(c, "date", "date") for c in ("started", "ended")} | {"__parent__hired": Column("__parent__hired", "date", "date")}
+    chain = (rules.Ordered("started", "ended", 0.0, "datetime"), rules.Ordered("__parent__hired", "started", 0.0, "datetime"))
+    rows = pd.DataFrame({"started": pd.to_datetime(["2000-01-01", "2000-06-01"]), "ended": pd.to_datetime(["2000-02-01", "2000-07-01"])})
+    given = pd.DataFrame({"__parent__hired": pd.to_datetime(["2000-03-01", "2000-01-01"])})
+    out = rules.apply(rows, chain, cols, RNG, given)
+    assert (out["started"] >= given["__parent__hired"]).all() and (out["ended"] >= out["started"]).all(), out
+
+
+def test_reorder_moves_only_broken_cells_and_keeps_values_the_codec_cannot_hold() -> None:
+    cols = {c: Column(c, "date", "date") for c in ("started", "ended")}
+    rows = pd.DataFrame({"started": [dt.date(2001, 5, 2), dt.date(2001, 1, 1), dt.date(2002, 1, 1)],
+                         "ended": [dt.date(2001, 5, 1), dt.date(9999, 1, 1), "infinity"]}, dtype=object)
+    rules.reorder(rows, (rules.Ordered("started", "ended", 0.0, "datetime"),), cols, RNG)
+    assert pd.Timestamp(rows["ended"][0]) >= pd.Timestamp("2001-05-02") and rows["started"][0] == dt.date(2001, 5, 2)
+    assert rows["ended"][1] == dt.date(9999, 1, 1) and rows["ended"][2] == "infinity"

@@ -176,6 +176,44 @@ def learn(frame: pd.DataFrame, columns: Mapping[str, Column]) -> tuple[Rule, ...
     return tuple(r for r in out if r is not None and not (isinstance(r, Ordered) and r.high in given))
 
 
+def reorder(rows: pd.DataFrame, rules: tuple[Rule, ...], columns: Mapping[str, Column], rng: np.random.Generator) -> None:
+    """The in-row order rules again, in place, after a step moved a low side (a date made unique per parent
+    moves later). Only the cells a rule raises are written back: a value the codec cannot hold (a
+    '9999-01-01' sentinel, 'infinity') stays as it is."""
+    orders = _chained([r for r in rules if isinstance(r, Ordered) and {r.low, r.high} <= set(rows.columns) & set(columns)])
+    if not orders:
+        return
+    spec = {c: columns[c] for r in orders for c in (r.low, r.high)}
+    data = codec.encode(rows[list(spec)].reset_index(drop=True), spec)
+    before = data.copy()
+    for rule in orders:
+        rule.apply(data, rng)
+    for name, column in spec.items():
+        moved = ~np.isclose(before[name].to_numpy(dtype=float), data[name].to_numpy(dtype=float), equal_nan=True)
+        if moved.any():
+            values = codec.decode(data.loc[moved, [name]], {name: column})[name].to_numpy(dtype=object)
+            cells = rows[name].astype(object).to_numpy(copy=True)
+            cells[moved] = values
+            rows[name] = pd.Series(cells, index=rows.index).infer_objects()
+
+
+def _chained(orders: list[Ordered]) -> list[Ordered]:
+    """``orders`` with every rule that raises a column before the rules that read it as their low side
+    (hire date <= from date <= to date: the second is applied after the first moved from date)."""
+    out: list[Ordered] = []
+    pending = list(orders)
+    while pending:
+        ready = [r for r in pending if not any(o.high == r.low for o in pending if o is not r)] or pending[:1]
+        out += ready
+        pending = [r for r in pending if all(r is not o for o in ready)]
+    return out
+
+
+def _rank(column: str, orders: list[Ordered]) -> int:
+    """Where a column's last raise comes in ``orders`` (0: none): calendars snap in that order."""
+    return max((i + 1 for i, o in enumerate(orders) if o.high == column), default=0)
+
+
 def _value_set(name: str, values: np.ndarray) -> ValueSet | None:
     distinct, counts = np.unique(np.round(values, 9), return_counts=True)
     if len(distinct) > MAX_VALUES or len(distinct) < 2:
@@ -261,14 +299,12 @@ def apply(
     for rule in rules:
         if isinstance(rule, (ValueSet, Grid)) and rule.column in data:
             rule.apply(data, rng)
-    floors = {r.high: r for r in rules if isinstance(r, Ordered) and r.kind == "datetime" and r.low in data and r.high in data}
-    for rule in sorted((r for r in rules if isinstance(r, Calendar) and r.column in data), key=lambda r: r.column in floors):
-        order = floors.get(rule.column)
-        floor = data[order.low].to_numpy(dtype=float) + order.gap if order is not None else None
-        rule.apply(data, rng, floor)
-    for rule in rules:
-        if isinstance(rule, Ordered) and rule.low in data and rule.high in data:
-            rule.apply(data, rng)
+    orders = _chained([r for r in rules if isinstance(r, Ordered) and r.low in data and r.high in data])
+    for rule in sorted((r for r in rules if isinstance(r, Calendar) and r.column in data), key=lambda r: _rank(r.column, orders)):
+        lows = [data[o.low].to_numpy(dtype=float) + o.gap for o in orders if o.high == rule.column and o.kind == "datetime"]
+        rule.apply(data, rng, np.fmax.reduce(lows) if lows else None)
+    for rule in orders:
+        rule.apply(data, rng)
     decoded = codec.decode(data[list(spec)], spec)
     out = rows.copy()
     for name in decoded.columns:

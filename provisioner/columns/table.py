@@ -46,8 +46,11 @@ class Fitted:
 
 
 def fit(method: str, frame: pd.DataFrame, columns: Mapping[str, Column], settings: FitSettings) -> Fitted:
-    """Fit ``method`` (a registry name) on ``columns`` of ``frame``, seeded by ``settings``."""
+    """Fit ``method`` (a registry name) on ``columns`` of ``frame``, seeded by ``settings``. A model that
+    cannot sample given a parent's values is fitted without them (``__parent__`` columns), rules included."""
     started = time.monotonic()
+    if not registry.get(method).conditional:
+        columns = {c: col for c, col in columns.items() if not c.startswith(CONDITION)}
     determined = _dependencies(frame, columns)
     model = registry.get(method).fit(frame, columns, settings)
     return Fitted(method, model, determined, time.monotonic() - started, rules.learn(frame, columns))

@@ -283,8 +283,6 @@ def _train_table(
         return TableModel(method=method, reason=reason, rows=frame.reset_index(drop=True), rules=kept, **base), None  # type: ignore[arg-type]
     if method in ("generate", "skip", "keys"):
         return TableModel(method=method, reason=reason, seconds=time.perf_counter() - started, **base), None  # type: ignore[arg-type]
-    if not columns.get(method).conditional:  # the model cannot sample given the parent's values
-        cond = Conditions("", None, {}, pd.DataFrame(index=frame.index))
     joined = pd.concat([frame, counts, cond.frame, ref_frame], axis=1)
     train_rows, holdout = split_holdout(joined, config.train.holdout, config.privacy.min_rows, table_seed(config.seed, table.key, "split"))
     learnt = {c: model_column(table, c, r) for c, r in roles.items() if r in ("model", "lookup")}
@@ -301,9 +299,18 @@ def _train_table(
         histograms=histograms.learn(table, frame, tuple(c for c, r in roles.items() if r == "model")),
         method=method, reason=reason, synthesizer=job, train_rows=len(train_rows), holdout_rows=len(holdout),
         seconds=time.perf_counter() - started, count_columns=tuple(counts.columns),
-        conditions=tuple(cond.columns.values()), rules=references, **base,  # type: ignore[arg-type]
+        conditions=conditions_of(method, job.columns), rules=references, **base,  # type: ignore[arg-type]
     )
     return model, RealRows(train_rows, holdout)
+
+
+def conditions_of(method: str, learnt: Mapping[str, Column]) -> tuple[Column, ...]:
+    """The parent columns a table's model is sampled given: those it was fitted with (``__parent__``),
+    when ``method`` can sample given them; a job carries them for every method, so that a conditional
+    candidate fitted beside one that is not (choose.py) learns them too."""
+    if not columns.get(method).conditional:
+        return ()
+    return tuple(col for name, col in learnt.items() if name.startswith(hierarchy.CONDITION))
 
 
 def _fit_pending(
@@ -371,7 +378,7 @@ def _keep_better(
     scores = ", ".join(f"{m} {v:.2f}" for m, v in choice.scores.items())
     reason = model.reason if method == model.method else f"{model.reason}; the copula scored better"
     models[key] = dataclasses.replace(model, method=method, synthesizer=fitted[method], rules=model.rules + (choice,),
-                                      reason=f"{reason}; holdout AUC {scores}")
+                                      conditions=conditions_of(method, job.columns), reason=f"{reason}; holdout AUC {scores}")
     progress.info(f"{key}: {method} chosen by holdout AUC ({scores})")
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from provisioner.columns import rules as column_rules
 from provisioner.columns import table as column_models
 from provisioner.columns.codec import to_numbers
 from provisioner.config import Config
@@ -209,6 +210,8 @@ def make_rows(
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, parents, rng)
     frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")), table)
     qualifiers.spread(frame, table, learnt, np.random.default_rng(seeds.of("qualifiers-inherited")))  # a copied value may clash
+    if model.synthesizer is not None:  # a qualifier moved later keeps the columns the source always has after it
+        column_rules.reorder(frame, getattr(model.synthesizer, "rules", ()), learnt_columns(table, model), rng)
     frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
     if not seeds.part:
