@@ -240,3 +240,26 @@ def test_reorder_moves_only_broken_cells_and_keeps_values_the_codec_cannot_hold(
     rules.reorder(rows, (rules.Ordered("started", "ended", 0.0, "datetime"),), cols, RNG)
     assert pd.Timestamp(rows["ended"][0]) >= pd.Timestamp("2001-05-02") and rows["started"][0] == dt.date(2001, 5, 2)
     assert rows["ended"][1] == dt.date(9999, 1, 1) and rows["ended"][2] == "infinity"
+
+
+def test_one_current_row_per_parent_is_learnt_for_null_and_flag_markers() -> None:
+    """The class, not the '9999-01-01' sample: an open end date (NULL) and an ``is_current`` flag mark exactly
+    one row per parent, the one that started last; sampled rows that mark none or several are mended."""
+    from provisioner.model.relations import current
+
+    sizes = RNG.integers(1, 5, 40)
+    parent = np.repeat(np.arange(40), sizes)
+    start = pd.Timestamp("2010-01-01") + pd.to_timedelta(RNG.permutation(len(parent)) * 3, unit="D")
+    frame = pd.DataFrame({"parent_id": parent, "started": start, "ended": start + pd.Timedelta(days=30), "current": False})
+    latest = frame.groupby("parent_id")["started"].transform("max") == frame["started"]
+    frame.loc[latest, "ended"], frame.loc[latest, "current"] = None, True
+    fk = ForeignKey("fk_parent", ("parent_id",), "parent", ("id",), "")
+    table = _table("stint", [("id", "integer"), ("parent_id", "integer"), ("started", "date"), ("ended", "date"), ("current", "boolean")], fks=(fk,))
+    found = {r.column: r for r in current.learn(table, frame, {"started": "model", "ended": "model", "current": "model"}, (fk,))}
+    assert found["ended"].marker is None and found["ended"].latest == "started" and found["ended"].share == 1.0
+    assert found["current"].marker == "True" and found["current"].latest == "started"
+    made = frame.assign(ended=frame["started"] + pd.Timedelta(days=9), current=RNG.random(len(frame)) < 0.5)
+    for rule in found.values():
+        current.apply(made, rule, RNG)
+    top = made.groupby("parent_id")["started"].transform("max") == made["started"]
+    assert (made["ended"].isna() == top).all() and (made["current"].astype(bool) == top).all()

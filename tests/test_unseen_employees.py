@@ -81,3 +81,15 @@ def test_a_childs_date_never_before_its_parents_when_the_source_never_is(employe
     for child in ("title", "salary"):
         query = f"SELECT count(*) FROM employees.{child} c JOIN employees.employee e ON e.id = c.employee_id WHERE c.from_date < e.hire_date"
         assert dbcheck.both(employees, query) == (0, 0), child
+
+
+def test_one_current_row_per_parent_and_it_is_the_latest(employees: dict[str, Any]) -> None:
+    """Every employee has exactly one salary and one title ending '9999-01-01', the one that started last
+    (what the current_salary view reads); the model drew the sentinel row by row before."""
+    for child in ("salary", "title"):
+        not_one = (f"SELECT count(*) FROM (SELECT employee_id FROM employees.{child} GROUP BY employee_id "
+                   "HAVING count(*) FILTER (WHERE to_date = '9999-01-01') <> 1) x")
+        not_latest = (f"SELECT count(*) FROM employees.{child} c WHERE to_date = '9999-01-01' AND from_date < "
+                      f"(SELECT max(from_date) FROM employees.{child} d WHERE d.employee_id = c.employee_id)")
+        assert dbcheck.both(employees, not_one) == (0, 0), child
+        assert dbcheck.both(employees, not_latest) == (0, 0), child

@@ -37,6 +37,7 @@ from provisioner.model.choose import Choice
 from provisioner.model.pii import PiiColumn
 from provisioner.model.profile import ColumnStats
 from provisioner.model.relations.aggregate import Aggregate
+from provisioner.model.relations.current import OnePerParent
 from provisioner.model.relations.hierarchy import CopiedCounts
 from provisioner.model.relations.inherit import Inherit
 from provisioner.model.relations.levels import Levels
@@ -50,7 +51,7 @@ CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency,
                 ValueShape, ArrayShape, ObjectShape, RangeShape,
-                Aggregate, Reference, CopiedCounts, EmailFromName, NullsByCountry, TextShape, Levels, Choice)
+                Aggregate, Reference, CopiedCounts, EmailFromName, NullsByCountry, TextShape, Levels, OnePerParent, Choice)
 }
 
 

@@ -43,7 +43,7 @@ from provisioner.model.executor import (
 )
 from provisioner.model.learnt import learnt_columns, model_column, ratio_column  # noqa: F401 - imported from here by synth and privacy
 from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
-from provisioner.model.relations import hierarchy, levels
+from provisioner.model.relations import current, hierarchy, levels
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     choose_driving,
@@ -129,7 +129,9 @@ def train(
             if model.fills and model.method != "copy":
                 model = dataclasses.replace(model, rules=model.rules + agreement.learn(frames[key], [f for f in model.fills if not f.source]))
             if columns.is_model(model.method):
-                model = dataclasses.replace(model, rules=model.rules + levels.learn(table, frames[key], model.roles))
+                driving = tuple(m.fk for m in model.foreign_keys if m.driving)
+                found = levels.learn(table, frames[key], model.roles) + current.learn(table, frames[key], model.roles, driving)
+                model = dataclasses.replace(model, rules=model.rules + found)
             if model.method == "copy":
                 copied.add(key)
             models[key] = model

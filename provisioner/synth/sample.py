@@ -22,7 +22,7 @@ from provisioner.columns import table as column_models
 from provisioner.columns.codec import to_numbers
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.relations import aggregate, hierarchy, inherit, levels, matching
+from provisioner.model.relations import aggregate, current, hierarchy, inherit, levels, matching
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     assign,
@@ -210,7 +210,10 @@ def make_rows(
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, parents, rng)
     frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")), table)
     qualifiers.spread(frame, table, learnt, np.random.default_rng(seeds.of("qualifiers-inherited")))  # a copied value may clash
-    if model.synthesizer is not None:  # a qualifier moved later keeps the columns the source always has after it
+    for rule in model.rules:
+        if isinstance(rule, current.OnePerParent):
+            current.apply(frame, rule, np.random.default_rng(seeds.of(f"current-{rule.column}")))
+    if model.synthesizer is not None:  # a date moved (unique per parent, a current row's) keeps the source's order
         column_rules.reorder(frame, getattr(model.synthesizer, "rules", ()), learnt_columns(table, model), rng)
     frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
