@@ -109,9 +109,11 @@ FORMULA_ROWS_PRIVACY = """privacy:
 @contextlib.contextmanager
 def provisioned_script(
     admin_url: str, available: frozenset[str], work: Path, script: Path, prefix: str, config: str, args: Sequence[str],
+    report: bool = True,
 ) -> Iterator[dict[str, Any]]:
     """A source database loaded from ``script`` (skipped, naming them, when the server lacks its extensions),
-    provisioned by the CLI into a fresh target with ``config`` and ``args``; both dropped afterwards."""
+    provisioned by the CLI into a fresh target with ``config`` and ``args``; both dropped afterwards.
+    ``report`` False leaves out ``--report`` (and so the fidelity report, a second or two per table)."""
     from provisioner.cli import main
 
     require_extensions(available, *script_extensions(script))
@@ -120,8 +122,8 @@ def provisioned_script(
     target = sqlscript.create_database(admin_url, unique_name(f"{prefix}_stage"))
     try:
         sqlscript.load_sql_script(source, script)
-        full = ["provision", "--source", source, "--target", target, *args,
-                "--config", str(work / "cfg.yaml"), "--report", str(work / "report.json"), "--quiet"]
+        full = ["provision", "--source", source, "--target", target, *args, "--config", str(work / "cfg.yaml"),
+                *(["--report", str(work / "report.json")] if report else []), "--quiet"]
         result = CliRunner().invoke(main, full, catch_exceptions=False)
         yield {"source": source, "target": target, "result": result, "report": work / "report.json", "args": full, "work": work}
     finally:

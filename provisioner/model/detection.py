@@ -163,13 +163,25 @@ def detect(
         folds_of = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed % (2**32)).split(x, y, groups)
     with threadpool_limits(1):  # small data: threads only contend (a fit is 5x slower on a busy 2-core machine)
         for k, (fit_rows, test_rows) in enumerate(folds_of):
-            model = _classifier(mask, seed + k).fit(x[fit_rows], y[fit_rows])
+            model = _classifier(mask, seed + k).fit(_no_empty_features(x[fit_rows]), y[fit_rows])
             base = roc_auc_score(y[test_rows], model.predict_proba(x[test_rows])[:, 1])
             scores.append(float(base))
             if importance:
                 drops += _drops(model, x[test_rows], y[test_rows], base, rng)
     ranked = sorted(zip(names, drops / folds), key=lambda p: -p[1]) if importance else []
     return Detection(float(np.mean(scores)), tuple(scores), len(xr), tuple(names), tuple((n, float(v)) for n, v in ranked))
+
+
+def _no_empty_features(x: np.ndarray) -> np.ndarray:
+    """``x`` with a feature that is missing on every row (a column NULL throughout, on both sides or in one
+    fold's rows) made a constant 0: scikit-learn's binning fails on a feature with no value at all, and such a
+    feature tells the classifier nothing either way."""
+    empty = np.isnan(x).all(axis=0)
+    if not empty.any():
+        return x
+    out = x.copy()
+    out[:, empty] = 0.0
+    return out
 
 
 def _drops(model: Any, x: np.ndarray, y: np.ndarray, base: float, rng: np.random.Generator) -> np.ndarray:
@@ -258,6 +270,7 @@ def _fit_score(task: str, x: np.ndarray, y: np.ndarray, x_test: np.ndarray, y_te
     from sklearn.metrics import accuracy_score, r2_score
 
     cats = mask if mask.any() else None
+    x = _no_empty_features(x)
     if task == "regression":
         model = HistGradientBoostingRegressor(categorical_features=cats, random_state=seed % (2**32)).fit(x, y)
         return float(r2_score(y_test, model.predict(x_test)))

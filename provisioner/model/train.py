@@ -32,6 +32,7 @@ from provisioner.model import (
     histograms,
     pii,
     validate,
+    xmlshape,
 )
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.executor import (
@@ -127,7 +128,8 @@ def train(
             model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond, refs)
             model = around.with_inherited(snapshot, model, frames, models)
             if model.fills and model.method != "copy":
-                model = dataclasses.replace(model, rules=model.rules + agreement.learn(frames[key], [f for f in model.fills if not f.source]))
+                fills = [f for f in model.fills if not f.source]
+                model = dataclasses.replace(model, rules=model.rules + agreement.learn(frames[key], fills) + xmlshape.learn(table, frames[key], fills))
             if columns.is_model(model.method):
                 driving = tuple(m.fk for m in model.foreign_keys if m.driving)
                 found = levels.learn(table, frames[key], model.roles) + current.learn(table, frames[key], model.roles, driving)

@@ -23,8 +23,9 @@ from faker.config import AVAILABLE_LOCALES
 from provisioner.model import agreement
 from provisioner.model.agreement import EmailFromName, NullsByCountry, TextShape
 from provisioner.model.pii import _DATE_KINDS, PiiColumn
+from provisioner.model.xmlshape import XmlShape
 from provisioner.schema.snapshot import INTEGER_KINDS, TEXT_KINDS, Column, Table
-from provisioner.synth import texts
+from provisioner.synth import texts, xmldocs
 
 _COUNTRY_LOCALES: dict[str, str] = {
     country.replace("_", " "): locale for country, locale in (pair.split("=") for pair in """usa=en_US us=en_US
@@ -77,6 +78,7 @@ def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool,
     rng = np.random.default_rng(seed)
     n, category = len(frame), pii.category
     shape = next((r for r in rules if isinstance(r, TextShape)), None)
+    xml = next((r for r in rules if isinstance(r, XmlShape)), None)
     if pii.source == "value":  # tables.<t>.columns.<c>: {value: constant}
         return pd.Series([pii.value] * n, index=frame.index, dtype=object)
     if pii.source == "faker":  # tables.<t>.columns.<c>: {faker: provider, **args}
@@ -85,6 +87,8 @@ def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool,
         series = _birth_dates(rng, n, col.kind)
     elif category == "ip_address":
         series = pd.Series(_ip_addresses(rng, n, unique), dtype=object)
+    elif xml is not None:  # documents shaped like the column's (an xpath() over them works), whatever the category
+        series = pd.Series(xmldocs.documents(xml, n, rng, _faker(_DEFAULT_LOCALE, seed)), dtype=object)
     else:
         plain = category in {"free_text", "text"}  # English words, whatever the country (most lorem is Latin)
         locales = np.full(n, _DEFAULT_LOCALE, dtype=object) if plain else _row_locales(frame, col.name)

@@ -5,8 +5,9 @@ Table checks and domain checks (VALUE replaced by the column) are parsed by
 logic (a check passes when it is TRUE or NULL). Violating rows are repaired,
 never dropped:
 
-* ``a > b`` between columns: swap the two values, then shift one by a unit
-  (1, 10**-scale, one day, one second) where they are equal;
+* ``a > b`` between columns: swap the two values (or, when only one of them is in a unique set,
+  reflect the other across it: synth/colorder.py), then shift one by a unit (1, 10**-scale, one
+  day, one second) where they are equal;
 * ``x >= c``, ``x BETWEEN c AND d``, ``x IN (...)``: a value of the same column
   from a row that satisfies the check, else the bound or the first allowed value;
 * ``length(x) <= n``: truncate;
@@ -26,7 +27,6 @@ import numpy as np
 import pandas as pd
 from psycopg import sql
 
-from provisioner.columns import codec
 from provisioner.columns.codec import to_numbers
 from provisioner.schema.checkexpr import Node, Unsupported, parse
 from provisioner.schema.snapshot import (
@@ -37,6 +37,7 @@ from provisioner.schema.snapshot import (
     ForeignKey,
     Table,
 )
+from provisioner.synth import colorder
 
 ROUNDS = 4
 _OPS: dict[str, Callable[..., object]] = {
@@ -171,7 +172,7 @@ def evaluate(node: Node, frame: pd.DataFrame, table: Table) -> pd.Series:
         return values.isin(list(node.args[1])).astype("boolean").mask(values.isna(), pd.NA)
     if op == "cmp":
         cmp, left, right = node.args
-        a, b = _aligned(_value(left, frame, table), _value(right, frame, table))
+        a, b = colorder.aligned(_value(left, frame, table), _value(right, frame, table))
         result = pd.Series(_OPS[cmp](a, b), index=frame.index).astype("boolean")
         return result.mask(a.isna() | b.isna(), pd.NA)
     raise Unsupported(f"{op} is not a predicate")
@@ -186,22 +187,6 @@ def _value(node: Node, frame: pd.DataFrame, table: Table) -> pd.Series:
         inner = _value(node.args[0], frame, table)
         return inner.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else len(str(v))).astype("Float64")
     raise Unsupported(f"{node.op} is not a value")
-
-
-def _aligned(a: pd.Series, b: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Bring both sides to a comparable dtype (dates vs. date strings, numbers vs. objects)."""
-    if a.dtype.kind == "M" or b.dtype.kind == "M":
-        tz = getattr(a.dtype, "tz", None) or getattr(b.dtype, "tz", None)
-        return _to_time(a, tz), _to_time(b, tz)
-    if a.dtype.kind in "iufb" or b.dtype.kind in "iufb" or str(a.dtype) in ("Int64", "Float64") or str(b.dtype) in ("Int64", "Float64"):
-        return to_numbers(a).astype("Float64"), to_numbers(b).astype("Float64")
-    return a.astype(object), b.astype(object)
-
-
-def _to_time(series: pd.Series, tz: object) -> pd.Series:
-    series = codec.without_specials(series)  # 'infinity', a BC date: NULL here (never a failing row)
-    out = pd.to_datetime(series, errors="coerce", utc=tz is not None)
-    return out
 
 
 def _fix(node: Node, frame: pd.DataFrame, bad: pd.Series, table: Table, rng: np.random.Generator) -> None:
@@ -229,7 +214,7 @@ def _fix_cmp(node: Node, frame: pd.DataFrame, bad: pd.Series, table: Table, rng:
         name, limit = left.args[0].args[0], int(right.args[0]) - (1 if cmp == "<" else 0)
         frame.loc[bad, name] = frame.loc[bad, name].astype(str).str.slice(0, max(limit, 0))
     elif left.op == "col" and right.op == "col":
-        _order_columns(frame, bad, left.args[0], right.args[0], cmp, table)
+        colorder.order_columns(frame, bad, left.args[0], right.args[0], cmp, table)
     elif left.op == "col" and right.op == "const":
         good = ~bad & ~failing(node, frame, table) & frame[left.args[0]].notna()
         if good.any():
@@ -248,49 +233,10 @@ def _bound(table: Table, name: str, cmp: str, limit: object) -> object:
     """The nearest value of the column's type that satisfies ``name cmp limit``."""
     if cmp in (">=", "<=", "="):
         return limit
-    step = _unit(table, name)
+    step = colorder.unit(table, name)
     if isinstance(limit, (int, float)):
         return limit + step if cmp == ">" else limit - step  # type: ignore[operator]
     return limit
-
-
-def _unit(table: Table, name: str) -> float:
-    col = table.column(name)
-    if col.kind in INTEGER_KINDS:
-        return 1
-    if col.kind in NUMERIC_KINDS:
-        return 10.0 ** -(col.scale if col.scale is not None else 2)
-    return 1
-
-
-def _order_columns(frame: pd.DataFrame, bad: pd.Series, left: str, right: str, cmp: str, table: Table) -> None:
-    """Swap ``left`` and ``right`` where they are in the wrong order, then separate equal values."""
-    if cmp in ("=", "<>"):
-        if cmp == "=":
-            frame.loc[bad, left] = frame.loc[bad, right]
-        else:
-            frame.loc[bad, left] = _shift(frame.loc[bad, right], table.column(left).kind, table, left, 1)
-        return
-    a, b = frame.loc[bad, left].copy(), frame.loc[bad, right].copy()
-    frame.loc[bad, left], frame.loc[bad, right] = b.to_numpy(), a.to_numpy()
-    if cmp in (">", "<"):
-        a2, b2 = _aligned(frame[left], frame[right])
-        equal = bad & (a2 == b2).fillna(False).astype(bool)
-        if equal.any():
-            sign = 1 if cmp == ">" else -1
-            frame.loc[equal, left] = _shift(frame.loc[equal, left], table.column(left).kind, table, left, sign).to_numpy()
-
-
-def _shift(values: pd.Series, kind: str, table: Table, name: str, sign: int) -> pd.Series:
-    if kind == "date":
-        return pd.to_datetime(values) + sign * pd.Timedelta(days=1)
-    if kind in ("timestamp", "timestamptz"):
-        return pd.to_datetime(values) + sign * pd.Timedelta(seconds=1)
-    if kind in INTEGER_KINDS or kind in NUMERIC_KINDS or kind in ("interval", "time"):
-        return to_numbers(values) + sign * _unit(table, name)
-    if kind in TEXT_KINDS:
-        return values.astype(str) + ("~" if sign > 0 else "")
-    return values
 
 
 def one_per_parent(table: Table, fk: ForeignKey, picks: np.ndarray, parents: int, rng: np.random.Generator) -> np.ndarray:
