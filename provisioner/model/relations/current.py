@@ -76,7 +76,8 @@ def _numbers(series: pd.Series, kind: str) -> np.ndarray:
 def learn(table: Table, frame: pd.DataFrame, roles: Mapping[str, str], fks: tuple[ForeignKey, ...]) -> tuple[OnePerParent, ...]:
     """Every (key, column, marker) for which the rule holds on the source rows (see the module docstring)."""
     out: list[OnePerParent] = []
-    candidates = [c for c, r in roles.items() if r in ("model", "lookup") and c in frame and c not in table.fk_columns]
+    keyed = {c for u in (table.primary_key, *table.uniques) for c in u}  # made unique per parent elsewhere (qualifiers)
+    learnt = [c for c, r in roles.items() if r in ("model", "lookup") and c in frame and c not in table.fk_columns]
     for fk in fks:
         if not set(fk.columns) <= set(frame.columns) or fk.ref_table == table.key:
             continue
@@ -84,8 +85,8 @@ def learn(table: Table, frame: pd.DataFrame, roles: Mapping[str, str], fks: tupl
         sizes = groups.value_counts()
         if (sizes >= 2).sum() < MIN_GROUPS:
             continue
-        for name in candidates:
-            found = _rule(table, frame, fk, groups, name, candidates)
+        for name in (c for c in learnt if c not in keyed):
+            found = _rule(table, frame, fk, groups, name, learnt)
             out += [found] if found is not None else []
     return tuple(out)
 
@@ -93,7 +94,7 @@ def learn(table: Table, frame: pd.DataFrame, roles: Mapping[str, str], fks: tupl
 def _rule(table: Table, frame: pd.DataFrame, fk: ForeignKey, groups: pd.Series, name: str, others: list[str]) -> OnePerParent | None:
     kind = family(table.column(name).kind)
     keys = _keys(frame[name], kind)
-    for marker in _markers(keys, kind):
+    for marker in _markers(frame[name], keys, kind):
         held = keys.isna() if marker is NULL else keys.eq(marker)
         held = held.to_numpy(dtype=bool) & groups.notna().to_numpy()
         if held.sum() < MIN_MARKED or held.all():
@@ -110,11 +111,17 @@ def _rule(table: Table, frame: pd.DataFrame, fk: ForeignKey, groups: pd.Series, 
     return None
 
 
-def _markers(keys: pd.Series, kind: str) -> list[str | None]:
+def _markers(series: pd.Series, keys: pd.Series, kind: str) -> list[str | None]:
     out: list[str | None] = [NULL] if keys.isna().any() else []
     present = keys.dropna()
     if kind == "boolean":
         out += sorted(set(present))
+    elif kind == "datetime" and len(present):  # an end of time: a special value ('9999-01-01', 'infinity') or the latest date
+        stamps = pd.Series(_numbers(series, kind))[keys.notna().to_numpy()]
+        special = present[stamps.isna().to_numpy()]
+        out += [special.value_counts().index[0]] if len(special) else []
+        mode = present.value_counts().index[0]
+        out += [mode] if stamps.notna().any() and stamps[present.eq(mode).to_numpy()].max() == stamps.max() else []
     elif len(present):
         out.append(present.value_counts().index[0])
     return out
