@@ -30,7 +30,7 @@ CONFIG = FORMULA_ROWS_PRIVACY
 @pytest.fixture(scope="module")
 def employees(pg_admin_url: str, server_extensions: frozenset[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     work = tmp_path_factory.mktemp("employees")
-    with provisioned_script(pg_admin_url, server_extensions, work, SCRIPT, "emp", CONFIG, ["--schema", "employees", "--seed", "0", "--epochs", "1"]) as data:
+    with provisioned_script(pg_admin_url, server_extensions, work, SCRIPT, "emp", CONFIG, ["--schema", "employees", "--seed", "0", "--epochs", "1", "--bundle", str(work / "emp.bundle")]) as data:
         yield data
 
 
@@ -93,3 +93,19 @@ def test_one_current_row_per_parent_and_it_is_the_latest(employees: dict[str, An
                       f"(SELECT max(from_date) FROM employees.{child} d WHERE d.employee_id = c.employee_id)")
         assert dbcheck.both(employees, not_one) == (0, 0), child
         assert dbcheck.both(employees, not_latest) == (0, 0), child
+
+
+def test_csv_dates_stay_dates_beside_sentinels(employees: dict[str, Any]) -> None:
+    """``sample --format csv``: a date column that holds the '9999-01-01' sentinel too is written as dates on
+    every row (pandas wrote '1997-05-02 00:00:00' for the rest)."""
+    from click.testing import CliRunner
+
+    from provisioner.cli import main
+
+    out = employees["work"] / "csv"
+    result = CliRunner().invoke(main, ["sample", "--bundle", str(employees["work"] / "emp.bundle"), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    for name in ("salary", "title", "department_employee"):
+        frame = pd.read_csv(out / f"employees.{name}.csv", dtype=str)
+        for column in ("from_date", "to_date"):
+            assert frame[column].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all(), (name, column, frame[column].head())

@@ -30,7 +30,8 @@ def export(synthetic: SyntheticTables, snapshot: SchemaSnapshot, out_dir: str | 
     folder.mkdir(parents=True, exist_ok=True)
     tables = {key: stored(frame, snapshot, key) for key, frame in synthetic.tables.items()}
     if fmt == "csv":
-        return [files.write_with(folder / f"{key}.csv", lambda p, f=frame: f.to_csv(p, index=False)) for key, frame in tables.items()]
+        return [files.write_with(folder / f"{key}.csv", lambda p, f=frame, k=key: _dated(f, snapshot, k).to_csv(p, index=False))
+                for key, frame in tables.items()]
     if fmt == "parquet":
         _need_parquet()
         return [files.write_with(folder / f"{key}.parquet", lambda p, f=frame: _plain_objects(f).to_parquet(p, index=False))
@@ -46,6 +47,17 @@ def stored(frame: pd.DataFrame, snapshot: SchemaSnapshot, key: str) -> pd.DataFr
     table = snapshot.table(key)
     frame = parts.records(frame, table)
     return frame[[c.name for c in table.stored_columns if c.name in frame.columns]]
+
+
+def _dated(frame: pd.DataFrame, snapshot: SchemaSnapshot, key: str) -> pd.DataFrame:
+    """Date columns as dates on every row: a column mixing dates with special-value text ('9999-01-01',
+    'infinity') is held as objects, which pandas would write as '1997-05-02 00:00:00'."""
+    table, out = snapshot.table(key), frame
+    for name in frame.columns:
+        if table.column(name).kind == "date" and frame[name].dtype == object:
+            out = out.copy() if out is frame else out
+            out[name] = frame[name].map(lambda v: v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else v)
+    return out
 
 
 def _plain_objects(frame: pd.DataFrame) -> pd.DataFrame:
