@@ -280,7 +280,9 @@ def _train_table(
         pii.text_column(table.key, name, stats[name].null_rate, stats[name].mean_length, pii.empty_share(frame[name]))
         for name, role in roles.items() if role == "text"
     )
-    shapes = {c: key_shape(table.column(c), frame[c]) for c in table.primary_key if roles.get(c) == "key" and c not in table.fk_columns and c in frame}
+    beside = [c for c in table.primary_key if c in table.fk_columns and c in frame]  # a line number's parent
+    shapes = {c: key_shape(table.column(c), frame[c], frame[beside] if beside else None)
+              for c in table.primary_key if roles.get(c) == "key" and c not in table.fk_columns and c in frame}
     base = dict(key=table.key, roles=roles, stats=stats, fills=fills, foreign_keys=fk_models, key_shapes=shapes, source_rows=table.row_count)
     if method == "copy":
         kept = tuple(hierarchy.CopiedCounts(c, counts[c].to_numpy(dtype=np.int64)) for c in counts.columns)

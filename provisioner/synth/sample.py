@@ -28,6 +28,7 @@ from provisioner.model.relations.relational import (
     assign,
     balance_lookup,
     copy_parent_keys,
+    line_numbers,
     make_keys,
     repair_unique,
     spread,
@@ -192,6 +193,7 @@ def make_rows(
     frame = pd.DataFrame(index=pd.RangeIndex(n))
     _keys(table, model, frame, rng, start)
     _foreign_keys(table, model, frame, parents, driving, picks, order, rng)
+    _line_numbers(table, model, frame, driving, plan.picks, start)
     given = None
     if model.conditions and driving is not None and picks is not None:
         names = tuple(c.name[len(hierarchy.CONDITION):] for c in model.conditions)
@@ -251,6 +253,19 @@ def _keys(table: Table, model: TableModel, frame: pd.DataFrame, rng: np.random.G
     for name, shape in model.key_shapes.items():
         shifted = dataclasses.replace(shape, start=shape.start + start) if start and shape.kind in INTEGER_KINDS else shape
         frame[name] = make_keys(shifted, table.column(name), len(frame), rng).to_numpy()
+
+
+def _line_numbers(
+    table: Table, model: TableModel, frame: pd.DataFrame, driving: ForeignKeyModel | None, picks: np.ndarray | None, start: int,
+) -> None:
+    """A key numbered 1..k within each parent in the source (order lines) is numbered so again, when
+    its parent is the one the rows were drawn for (else it stays a counter, unique all the same)."""
+    beside = {c for c in table.primary_key if c in table.fk_columns}
+    if driving is None or picks is None or set(driving.fk.columns) != beside:
+        return
+    for name, shape in model.key_shapes.items():
+        if shape.per_parent:
+            frame[name] = shape.start + line_numbers(picks, start, len(frame))
 
 
 def _foreign_keys(

@@ -88,6 +88,7 @@ class KeyShape:
     alphabet: str = string.ascii_uppercase
     start: int = 1
     prefix: str = ""  # what every source key starts with ("cus_", "in_": Stripe-style ids), kept on every new key
+    per_parent: bool = False  # a line number: start, start + 1, ... within each parent (the key's foreign key columns)
 
 
 def degree_of(conn: Connection, child: Table, fk: ForeignKey, parent: Table) -> tuple[Degree, float]:
@@ -125,8 +126,11 @@ def choose_driving(table: Table, models: list[ForeignKeyModel], parent_rows: Map
     return min(candidates, key=rank)
 
 
-def key_shape(col: Column, values: pd.Series) -> KeyShape:
+def key_shape(col: Column, values: pd.Series, parents: pd.DataFrame | None = None) -> KeyShape:
+    """``parents``: the foreign-key columns beside ``col`` in its composite key, where it has them."""
     present = values.dropna()
+    if col.kind in INTEGER_KINDS and parents is not None and (start := _line_start(values, parents)) is not None:
+        return KeyShape(col.kind, start=start, per_parent=True)
     if col.kind in TEXT_KINDS:
         as_text = present.astype(str)
         prefix = _common_prefix(as_text)
@@ -145,6 +149,36 @@ def key_shape(col: Column, values: pd.Series) -> KeyShape:
     if col.kind in INTEGER_KINDS and len(present):
         return KeyShape(col.kind, start=int(to_numbers(present).min()))  # counters start where the source's do
     return KeyShape(col.kind)
+
+
+def _line_start(values: pd.Series, parents: pd.DataFrame) -> int | None:
+    """The first number when, in every parent's rows, ``values`` are exactly first, first + 1, ... (order lines
+    numbered 1..k per order), in enough parents with several rows to tell a convention from chance; else None."""
+    numbers = to_numbers(values)
+    if numbers.isna().any() or len(numbers) < MIN_LINE_PARENTS:
+        return None
+    groups = parents.astype(str).agg("\x1f".join, axis=1).to_numpy()
+    frame = pd.DataFrame({"g": groups, "v": numbers.to_numpy(dtype=float)})
+    stats = frame.groupby("g")["v"].agg(["min", "max", "count", "nunique"])
+    first = stats["min"].unique()
+    if len(first) != 1 or (stats["count"] >= 2).sum() < MIN_LINE_PARENTS:
+        return None
+    exact = (stats["nunique"] == stats["count"]) & (stats["max"] - stats["min"] + 1 == stats["count"])
+    return int(first[0]) if bool(exact.all()) else None
+
+
+MIN_LINE_PARENTS = 10
+
+
+def line_numbers(picks: np.ndarray, start: int, n: int) -> np.ndarray:
+    """0, 1, ... within each parent for rows ``start`` .. ``start + n`` of a table whose rows' parents are
+    ``picks`` (the whole table's): a shard's numbering goes on from the rows before it."""
+    part = pd.Series(picks[start:start + n])
+    ranks = part.groupby(part.to_numpy()).cumcount().to_numpy(dtype=np.int64)
+    if start:
+        before = pd.Series(picks[:start]).value_counts()
+        ranks += part.map(before).fillna(0).to_numpy(dtype=np.int64)
+    return ranks
 
 
 def _common_prefix(values: pd.Series) -> str:
