@@ -263,3 +263,19 @@ def test_one_current_row_per_parent_is_learnt_for_null_and_flag_markers() -> Non
         current.apply(made, rule, RNG)
     top = made.groupby("parent_id")["started"].transform("max") == made["started"]
     assert (made["ended"].isna() == top).all() and (made["current"].astype(bool) == top).all()
+
+
+def test_token_formats_are_kept_and_words_are_not_tokens() -> None:
+    from provisioner.model import tokens as token_shapes
+    from provisioner.synth import tokens
+
+    codes = pd.Series([f"INV-{2020 + i % 5}-{i:05d}" for i in range(300)])
+    shape = token_shapes.learn(codes, "ref")
+    assert shape is not None and shape.separators == "--" and shape.segments[0].constant == "INV"
+    made = pd.Series(tokens.generate(shape, 200, np.random.default_rng(1)))
+    assert made.str.fullmatch(r"INV-202\d-00\d{3}").all()  # the shared prefixes kept, the rest drawn
+    keys = pd.Series(["".join(RNG.choice(list("abcdef0123456789"), 32)) for _ in range(100)])
+    hexed = token_shapes.learn(keys, "api_key")
+    assert hexed is not None and pd.Series(tokens.generate(hexed, 50, RNG)).str.fullmatch(r"[0-9a-f]{32}").all()
+    assert token_shapes.learn(pd.Series(["Combination", "Film", "Extreme"] * 20), "title") is None  # words stay words
+    assert token_shapes.learn(pd.Series([f"Some title {i}" for i in range(60)]), "title") is None  # sentences too

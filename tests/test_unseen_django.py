@@ -90,3 +90,13 @@ def test_soft_deletes_and_timestamps_keep_their_shape(django: dict[str, Any]) ->
     assert dbcheck.both(django, "SELECT count(*) FROM blog_post WHERE updated_at < created_at") == (0, 0)
     real, synthetic = dbcheck.both(django, "SELECT avg((deleted_at IS NULL)::int)::float FROM blog_comment")
     assert abs(real - synthetic) < 0.05
+
+
+def test_password_hashes_keep_their_format_and_no_real_one(django: dict[str, Any]) -> None:
+    """Token-like text keeps its format (model/tokens.py): Django's 'pbkdf2_sha256$600000$<salt>$<hash>'
+    was filled with English words ('Combination'), which any code that parses the hash rejects."""
+    fmt = r"^pbkdf2_sha256\$600000\$[0-9a-f]{22}\$[A-Za-z0-9+/]{43}=$"
+    assert dbcheck.both(django, f"SELECT count(*) FROM auth_user WHERE password !~ '{fmt}'") == (0, 0)
+    assert dbcheck.scalar(django["target"], "SELECT count(DISTINCT password) = count(*) FROM auth_user") is True
+    real = {r[0] for r in dbcheck._rows(django["source"], "SELECT password FROM auth_user")}
+    assert not real & {r[0] for r in dbcheck._rows(django["target"], "SELECT password FROM auth_user")}

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from provisioner.model import tokens
 from provisioner.model.pii import PiiColumn, _common_first_names
 
 MIN_COUNTRY_ROWS = 3
@@ -64,7 +65,7 @@ class TextShape:
     parts: tuple[float, ...] = ()  # provider "name": share of values naming 1, 2, ... people
 
 
-Rule = EmailFromName | NullsByCountry | TextShape
+Rule = EmailFromName | NullsByCountry | TextShape | tokens.TokenShape
 
 
 def ascii_lower(value: object) -> str:
@@ -91,7 +92,7 @@ def learn(frame: pd.DataFrame, fills: Sequence[PiiColumn]) -> tuple[Rule, ...]:
             if found is not None:
                 out.append(found)
         if pii.category == "text":
-            out.append(_text_shape(frame[pii.column], pii.column))
+            out.append(tokens.learn(frame[pii.column], pii.column) or _text_shape(frame[pii.column], pii.column))
         elif 0 < frame[pii.column].isna().mean() < 1:
             country = country_column(pii.column, list(frame.columns))
             if country is not None:

@@ -44,6 +44,7 @@ from provisioner.model.relations.levels import Levels
 from provisioner.model.relations.matching import Reference
 from provisioner.model.relations.relational import Degree, ForeignKeyModel, KeyShape
 from provisioner.model.shapes import ArrayShape, ObjectShape, RangeShape, ValueShape
+from provisioner.model.tokens import Segment, TokenShape
 from provisioner.model.xmlshape import Leaf, XmlShape
 from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import Column, ForeignKey, SchemaSnapshot
@@ -52,7 +53,7 @@ CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency,
                 ValueShape, ArrayShape, ObjectShape, RangeShape,
-                Aggregate, Reference, CopiedCounts, EmailFromName, NullsByCountry, TextShape, Levels, OnePerParent, Choice, XmlShape, Leaf)
+                Aggregate, Reference, CopiedCounts, EmailFromName, NullsByCountry, TextShape, Levels, OnePerParent, Choice, XmlShape, Leaf, TokenShape, Segment)
 }
 
 

@@ -1,0 +1,29 @@
+"""Fresh tokens in a column's format (:class:`provisioner.model.tokens.TokenShape`): the constant segments
+as they are, the others random characters of their alphabet at a length drawn by share, between their
+prefix and suffix. A source value is never used: the shape holds none."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from provisioner.model.tokens import Segment, TokenShape, draw_lengths
+
+
+def generate(shape: TokenShape, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` values in ``shape``'s format."""
+    columns = [_segment(segment, n, rng) for segment in shape.segments]
+    out = columns[0]
+    for separator, column in zip(shape.separators, columns[1:]):
+        out = out + separator + column
+    return out.astype(object)
+
+
+def _segment(segment: Segment, n: int, rng: np.random.Generator) -> np.ndarray:
+    if segment.constant is not None:
+        return np.full(n, segment.constant, dtype=object)
+    lengths = draw_lengths(segment, n, rng)
+    alphabet = np.array(list(segment.alphabet), dtype=object)
+    width = int(lengths.max()) if n else 0
+    chars = alphabet[rng.integers(0, len(alphabet), size=(n, width))] if width else np.empty((n, 0), dtype=object)
+    middles = np.array(["".join(row[:k]) for row, k in zip(chars.tolist(), lengths.tolist())], dtype=object)
+    return segment.prefix + middles + segment.suffix
