@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 
 from provisioner.errors import LoadError
 from provisioner.load import bulk, migrate, pgcheck, pgunique
-from provisioner.load.ahead import frames_ahead
+from provisioner.load.ahead import Ahead
 from provisioner.load.copyio import copy_frame
 from provisioner.load.migrate import MigrationResult, upgrade
 from provisioner.pg import urls
@@ -86,21 +86,26 @@ def load(
 ) -> LoadResult:
     started = time.perf_counter()
     step = ["schema"]  # what runs now, for the error message
+    keys = source.keys()
+    ahead = Ahead(source, keys)  # the first tables are sampled while the schema is made
     try:
         with engine.connect() as conn, conn.begin():
             check_extensions(conn, snapshot)
             progress.info(f"load: schema of {len(snapshot.tables)} tables (Alembic) ...")
             migration = upgrade(conn, snapshot, versions_dir, replace=replace, progress=progress)
             progress.info(f"load: schema ready in {time.perf_counter() - started:.1f}s; COPY in foreign-key order")
-            notes = _load_rows(conn, snapshot, source, progress, step, created=migration.applied)
+            notes = _load_rows(conn, snapshot, source, (keys, ahead), progress, step, created=migration.applied)
     except (DBAPIError, psycopg.Error) as exc:  # COPY runs on the driver: its errors are psycopg's own
         raise LoadError(f"load failed at {step[0]}, the target was rolled back: {describe_error(exc)}") from None
+    finally:
+        ahead.close()
     notes = tuple(dict.fromkeys([*source.notes, *snapshot.skipped, *notes]))
     return LoadResult(urls.display(engine.url), dict(source.rows), migration, time.perf_counter() - started, notes, streamed)
 
 
 def _load_rows(
-    conn: Connection, snapshot: SchemaSnapshot, source: RowSource, progress: Progress, step: list[str], created: bool = False,
+    conn: Connection, snapshot: SchemaSnapshot, source: RowSource, rows: tuple[list[str], Ahead], progress: Progress,
+    step: list[str], created: bool = False,
 ) -> list[str]:
     """Empty the tables (unless this transaction ``created`` them), lift their keys, indexes and foreign keys
     (bulk.py), COPY, put them back, then what follows the rows. Tables whose cycle-closing foreign keys are
@@ -113,9 +118,10 @@ def _load_rows(
     for statement in ddl.pre_load_statements(snapshot):
         run(conn, statement)
     held = {key for key, _ in source.order.deferred}
-    tables = iter(progress.iter(source.order.tables, "load", unit="table"))
+    keys, ahead = rows  # the source's order: a table as soon as it is final (foreign keys are lifted)
+    tables = iter(progress.iter(keys, "load", unit="table"))
     next(tables, None)  # the first table starts: progress names the table being sampled and copied
-    for key, frame in frames_ahead(source, source.order.tables):
+    for key, frame in ahead:
         step[0] = key
         if frame is None:
             next(tables, None)  # a table is done: advance the progress

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -77,19 +77,63 @@ def target_rows(model: TableModel, config: Config) -> int | None:
 def sample(bundle: ModelBundle, config: Config, progress: Progress = silent) -> SyntheticTables:
     """Every table in memory, parents first (the streamed load makes the same rows shard by shard)."""
     started = time.perf_counter()
-    seed = config.seed
-    out: dict[str, pd.DataFrame] = {}
-    counts: dict[str, np.ndarray] = {}
-    notes: list[str] = []
+    sampling = Sampling(bundle, config)
     for key in progress.iter(bundle.order.tables, "sample", unit="table"):
-        made = sample_table(bundle, key, out, counts, config)
-        out[key] = made.frame
-        counts.update(made.counts)
-        notes += made.notes
-        finish_parents(bundle, key, out)
-    for table_key, fk_name in sorted(bundle.order.deferred):
-        fill_deferred(bundle, out, table_key, fk_name, seed)
-    return SyntheticTables(out, bundle.order, seed, tuple(notes), time.perf_counter() - started)
+        sampling.make(key)
+    sampling.finish()
+    return SyntheticTables(sampling.out, bundle.order, config.seed, tuple(sampling.notes), time.perf_counter() - started)
+
+
+@dataclass
+class Sampling:
+    """:func:`sample` one table at a time, so a load can take each table as soon as it is :meth:`final`."""
+
+    bundle: ModelBundle
+    config: Config
+    out: dict[str, pd.DataFrame] = field(default_factory=dict)
+    counts: dict[str, np.ndarray] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    finished: bool = False
+
+    def make(self, key: str) -> None:
+        """Sample ``key`` (its parents are made), then recompute the parents' columns that aggregate it."""
+        made = sample_table(self.bundle, key, self.out, self.counts, self.config)
+        self.out[key] = made.frame
+        self.counts.update(made.counts)
+        self.notes += made.notes
+        finish_parents(self.bundle, key, self.out)
+
+    def finish(self) -> None:
+        """Every table is made: fill the cycle-closing foreign keys."""
+        for table_key, fk_name in sorted(self.bundle.order.deferred):
+            fill_deferred(self.bundle, self.out, table_key, fk_name, self.config.seed)
+        self.finished = True
+
+    def final(self, key: str) -> bool:
+        return final(self.bundle, key, self.out.keys(), self.finished)
+
+
+def final(bundle: ModelBundle, key: str, made: Collection[str], finished: bool) -> bool:
+    """Nothing still to come changes ``key``'s rows once the tables ``made`` are (``finished``: every table,
+    and the cycle-closing foreign keys filled): it is made, so is every child table one of its columns
+    aggregates, and so are its cycle-closing foreign keys."""
+    if key not in made or (not finished and any(k == key for k, _ in bundle.order.deferred)):
+        return False
+    return all(r.child in made for r in bundle.tables[key].rules if isinstance(r, aggregate.Aggregate))
+
+
+def handover_order(bundle: ModelBundle) -> list[str]:
+    """The tables in the order :class:`Sampling` makes them final, each after its (non-deferred) parents:
+    an order to load them in while the next ones are sampled. It follows from the bundle alone."""
+    order, made, given = bundle.order, [], []
+    parents = {key: {fk.ref_table for fk in bundle.snapshot.table(key).foreign_keys
+                     if fk.ref_table != key and not order.is_deferred(key, fk)} & set(order.tables) for key in order.tables}
+    for step in [*order.tables, None]:
+        made += [step] if step is not None else []
+        for key in order.tables:  # parents first: a parent handed over now frees its children
+            if key not in given and (step is None or final(bundle, key, made, False) and parents[key] <= set(given)):
+                given.append(key)
+    return given
 
 
 @dataclass(frozen=True)
