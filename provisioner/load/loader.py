@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,18 +121,19 @@ def _load_rows(
     keys, ahead = rows  # the source's order: a table as soon as it is final (foreign keys are lifted)
     tables = iter(progress.iter(keys, "load", unit="table"))
     next(tables, None)  # the first table starts: progress names the table being sampled and copied
+    loaded: set[str] = set()
     for key, frame in ahead:
         step[0] = key
         if frame is None:
             next(tables, None)  # a table is done: advance the progress
+            loaded |= {key} - held
+            _run_all(conn, restore.ready(loaded), step)  # its keys and indexes build while the next tables are sampled
         elif key not in held:  # a table closing a cycle goes in below, once its foreign keys are filled
             _copy_table(conn, snapshot, key, iter([frame]))
     for key, frame in source.deferred().items():
         step[0] = key
         _copy_table(conn, snapshot, key, iter([frame]))
-    for what, statement in progress.iter(restore, "keys and indexes", unit="object"):
-        step[0] = what
-        run(conn, statement)
+    _run_all(conn, progress.iter(restore.rest(), "keys and indexes", unit="object"), step)
     step[0] = "sequences"
     for reset in ddl.sequence_resets(snapshot):
         run(conn, reset)
@@ -143,6 +144,12 @@ def _load_rows(
         run(conn, statement)
     migrate.record_created(conn, snapshot, before)
     return notes
+
+
+def _run_all(conn: Connection, statements: Iterable[tuple[str, sql.Composable]], step: list[str]) -> None:
+    for what, statement in statements:
+        step[0] = what
+        run(conn, statement)
 
 
 def check_extensions(conn: Connection, snapshot: SchemaSnapshot) -> None:
