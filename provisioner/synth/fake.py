@@ -163,8 +163,10 @@ def _row_locales(frame: pd.DataFrame, column: str) -> np.ndarray:
     source = next((c for c in candidates if c in frame.columns and c != column), None)
     if source is None:
         return np.full(len(frame), _DEFAULT_LOCALE, dtype=object)
-    names = frame[source].astype("string").str.strip().str.lower()
-    return names.map(_COUNTRY_LOCALES).fillna(_DEFAULT_LOCALE).to_numpy(dtype=object)
+    codes, countries = pd.factorize(frame[source])  # a few countries: each looked up once
+    names = pd.Series(countries, dtype=object).astype("string").str.strip().str.lower()
+    locales = np.append(names.map(_COUNTRY_LOCALES).fillna(_DEFAULT_LOCALE).to_numpy(dtype=object), _DEFAULT_LOCALE)
+    return locales[codes]  # -1 (NULL) takes the last: the default
 
 
 def _by_locale(pii: PiiColumn, col: Column, locales: np.ndarray, rng: np.random.Generator, seed: int) -> np.ndarray:
