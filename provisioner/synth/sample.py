@@ -247,11 +247,15 @@ def make_rows(
     for fkm in model.foreign_keys:
         if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns) and fkm.fk.ref_table in parents:
             balance_lookup(frame, fkm, parents[fkm.fk.ref_table], rng)
-    frame = fake.fill(table, frame, model.fills, seeds.of("pii"), model.rules)
+    deferred = {m.fk.name for m in model.foreign_keys if order.is_deferred(table.key, m.fk)}
+    unseen = inherit.copied_whole(model.inherited, table, parents, deferred)  # no Faker value: the parent's is copied
+    frame = fake.fill(table, frame, model.fills, seeds.of("pii"), model.rules, unseen)
     learnt = frozenset(learnt_columns(table, model))
     qualifiers.spread(frame, table, learnt, np.random.default_rng(seeds.of("qualifiers")))
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, parents, rng)
-    frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")), table)
+    written: dict[str, np.ndarray] = {}
+    frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")), table, written)
+    frame = _fill_uncopied(frame, table, model, seeds.of("pii"), {c: ~written.get(c, np.zeros(len(frame), dtype=bool)) for c in unseen})
     qualifiers.spread(frame, table, learnt, np.random.default_rng(seeds.of("qualifiers-inherited")))  # a copied value may clash
     frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
@@ -260,6 +264,20 @@ def make_rows(
     frame = parts.finish(frame, table, model.stats, np.random.default_rng(seeds.of("parts")))  # ranges, composites, partitions
     frame, notes = repair.repair(typefit.fit(frame[insertable].copy(), table), table, ctx.domains, seeds.of("repair"), notes)
     return MadeRows(frame, sampled, tuple(notes))
+
+
+def _fill_uncopied(frame: pd.DataFrame, table: Table, model: TableModel, seed: int, missed: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Faker values in the rows of the columns left to inherit.apply (inherit.copied_whole) that it did not
+    copy into after all (a parent key that does not join): those rows keep a fake value, as without the skip."""
+    missed = {c: rows for c, rows in missed.items() if rows.any()}
+    if not missed:
+        return frame
+    faked = fake.fill(table, frame, [c for c in model.fills if c.column in missed], seed, model.rules)
+    for name, rows in missed.items():
+        column = frame[name].to_numpy(dtype=object, copy=True)
+        column[rows] = faked[name].to_numpy(dtype=object)[rows]
+        frame[name] = column
+    return frame
 
 
 def _redraw_keys(ctx: TableContext, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame], rng: np.random.Generator) -> pd.DataFrame:
