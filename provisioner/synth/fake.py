@@ -269,9 +269,16 @@ def _method(fake: Faker, category: str) -> Callable[[], object]:
 def _pool(fake: Faker, category: str, size: int, max_length: int | None) -> np.ndarray:
     """Distinct one-line Faker values, preferring those that fit ``max_length`` unshortened."""
     make = _method(fake, category)
-    values = list(dict.fromkeys(re.sub(r"\s*\n\s*", ", ", str(make())) for _ in range(size)))
+    values = list(dict.fromkeys(_one_line(str(make())) for _ in range(size)))
     fitting = [v for v in values if max_length is None or len(v) <= max_length]
     return np.array(fitting if len(fitting) >= max(1, len(values) // 10) else values, dtype=object)
+
+
+_NEWLINE = re.compile(r"\s*\n\s*")
+
+
+def _one_line(text: str) -> str:
+    return _NEWLINE.sub(", ", text) if "\n" in text else text
 
 
 def _ascii(values: np.ndarray) -> np.ndarray:
