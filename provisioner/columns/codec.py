@@ -84,7 +84,9 @@ def encode(frame: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFrame:
         if is_numeric(col):
             series = without_specials(series)
         if col.kind in DATETIMES:
-            stamps = pd.to_datetime(series, errors="coerce", utc=True)
+            naive = series.dtype.kind == "M" and not isinstance(series.dtype, pd.DatetimeTZDtype)
+            # naive stamps: what to_datetime(utc=True) makes of them, without its scan of the values
+            stamps = series.dt.tz_localize("UTC") if naive else pd.to_datetime(series, errors="coerce", utc=True)
             out[name] = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
         elif is_numeric(col):
             out[name] = to_numbers(series).astype(float)
