@@ -28,6 +28,7 @@ from provisioner.schema.snapshot import INTEGER_KINDS, NUMERIC_KINDS, Column
 DATETIMES = ("date", "timestamp", "timestamptz")
 _SECONDS = ("interval", "time")
 _HUGE_EXPONENT = re.compile(r"[eE][+-]?0*\d{4,}")  # no float has one; pandas' parser crashes (SIGSEGV) past 2**31
+_NO_TEXT = frozenset({"empty", "integer", "floating", "mixed-integer-float", "decimal", "boolean"})  # infer_dtype: no str inside
 
 
 def to_numbers(values: Any) -> Any:
@@ -36,7 +37,7 @@ def to_numbers(values: Any) -> Any:
     so text with a 4-digit exponent (which no float holds anyway) is NULL here. A Series stays a Series
     (same index), anything else comes back as pd.to_numeric returns it."""
     if isinstance(values, pd.Series):
-        if values.dtype == object:
+        if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) not in _NO_TEXT:
             search = _HUGE_EXPONENT.search
             huge = np.fromiter((type(v) is str and search(v) is not None for v in values.to_numpy()), dtype=bool, count=len(values))
             if huge.any():
@@ -83,7 +84,9 @@ def encode(frame: pd.DataFrame, columns: Mapping[str, Column]) -> pd.DataFrame:
         if is_numeric(col):
             series = without_specials(series)
         if col.kind in DATETIMES:
-            stamps = pd.to_datetime(series, errors="coerce", utc=True)
+            naive = series.dtype.kind == "M" and not isinstance(series.dtype, pd.DatetimeTZDtype)
+            # naive stamps: what to_datetime(utc=True) makes of them, without its scan of the values
+            stamps = series.dt.tz_localize("UTC") if naive else pd.to_datetime(series, errors="coerce", utc=True)
             out[name] = (stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
         elif is_numeric(col):
             out[name] = to_numbers(series).astype(float)

@@ -171,7 +171,9 @@ def _stratify(u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     n = len(u)
     if n < 2:
         return u
-    ranks = u.argsort(axis=0, kind="stable").argsort(axis=0, kind="stable")
+    order = u.argsort(axis=0, kind="stable")
+    ranks = np.empty_like(order)  # the inverse permutation: what a second argsort gives, without the sort
+    np.put_along_axis(ranks, order, np.arange(n)[:, None], axis=0)
     return np.clip((ranks + rng.random(u.shape)) / n, _EPS, 1 - _EPS)
 
 

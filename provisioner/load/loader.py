@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 
 from provisioner.errors import LoadError
 from provisioner.load import bulk, migrate, pgcheck, pgunique
-from provisioner.load.ahead import frames_ahead
+from provisioner.load.ahead import Ahead
 from provisioner.load.copyio import copy_frame
 from provisioner.load.migrate import MigrationResult, upgrade
 from provisioner.pg import urls
@@ -86,21 +86,26 @@ def load(
 ) -> LoadResult:
     started = time.perf_counter()
     step = ["schema"]  # what runs now, for the error message
+    keys = source.keys()
+    ahead = Ahead(source, keys)  # the first tables are sampled while the schema is made
     try:
         with engine.connect() as conn, conn.begin():
             check_extensions(conn, snapshot)
             progress.info(f"load: schema of {len(snapshot.tables)} tables (Alembic) ...")
             migration = upgrade(conn, snapshot, versions_dir, replace=replace, progress=progress)
             progress.info(f"load: schema ready in {time.perf_counter() - started:.1f}s; COPY in foreign-key order")
-            notes = _load_rows(conn, snapshot, source, progress, step, created=migration.applied)
+            notes = _load_rows(conn, snapshot, source, (keys, ahead), progress, step, created=migration.applied)
     except (DBAPIError, psycopg.Error) as exc:  # COPY runs on the driver: its errors are psycopg's own
         raise LoadError(f"load failed at {step[0]}, the target was rolled back: {describe_error(exc)}") from None
+    finally:
+        ahead.close()
     notes = tuple(dict.fromkeys([*source.notes, *snapshot.skipped, *notes]))
     return LoadResult(urls.display(engine.url), dict(source.rows), migration, time.perf_counter() - started, notes, streamed)
 
 
 def _load_rows(
-    conn: Connection, snapshot: SchemaSnapshot, source: RowSource, progress: Progress, step: list[str], created: bool = False,
+    conn: Connection, snapshot: SchemaSnapshot, source: RowSource, rows: tuple[list[str], Ahead], progress: Progress,
+    step: list[str], created: bool = False,
 ) -> list[str]:
     """Empty the tables (unless this transaction ``created`` them), lift their keys, indexes and foreign keys
     (bulk.py), COPY, put them back, then what follows the rows. Tables whose cycle-closing foreign keys are
@@ -113,20 +118,22 @@ def _load_rows(
     for statement in ddl.pre_load_statements(snapshot):
         run(conn, statement)
     held = {key for key, _ in source.order.deferred}
-    tables = iter(progress.iter(source.order.tables, "load", unit="table"))
+    keys, ahead = rows  # the source's order: a table as soon as it is final (foreign keys are lifted)
+    tables = iter(progress.iter(keys, "load", unit="table"))
     next(tables, None)  # the first table starts: progress names the table being sampled and copied
-    for key, frame in frames_ahead(source, source.order.tables):
+    loaded: set[str] = set()
+    for key, frame in ahead:
         step[0] = key
         if frame is None:
             next(tables, None)  # a table is done: advance the progress
+            loaded |= {key} - held
+            _run_all(conn, restore.ready(loaded), step)  # its keys and indexes build while the next tables are sampled
         elif key not in held:  # a table closing a cycle goes in below, once its foreign keys are filled
             _copy_table(conn, snapshot, key, iter([frame]))
     for key, frame in source.deferred().items():
         step[0] = key
         _copy_table(conn, snapshot, key, iter([frame]))
-    for what, statement in progress.iter(restore, "keys and indexes", unit="object"):
-        step[0] = what
-        run(conn, statement)
+    _run_all(conn, progress.iter(restore.rest(), "keys and indexes", unit="object"), step)
     step[0] = "sequences"
     for reset in ddl.sequence_resets(snapshot):
         run(conn, reset)
@@ -137,6 +144,12 @@ def _load_rows(
         run(conn, statement)
     migrate.record_created(conn, snapshot, before)
     return notes
+
+
+def _run_all(conn: Connection, statements: Iterable[tuple[str, sql.Composable]], step: list[str]) -> None:
+    for what, statement in statements:
+        step[0] = what
+        run(conn, statement)
 
 
 def check_extensions(conn: Connection, snapshot: SchemaSnapshot) -> None:

@@ -8,10 +8,11 @@ locale.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -54,11 +55,20 @@ _DEFAULT_LENGTH = {"free_text": 200.0, "text": 20.0}
 _NO_SPACE_SUFFIX = frozenset({"username", "phone", "postal_code", "card_number", "national_id", "iban", "url"})
 
 
-def fill(table: Table, frame: pd.DataFrame, columns: Sequence[PiiColumn], seed: int, rules: Sequence[object] = ()) -> pd.DataFrame:
+def fill(
+    table: Table, frame: pd.DataFrame, columns: Sequence[PiiColumn], seed: int, rules: Sequence[object] = (),
+    unseen: Collection[str] = (),
+) -> pd.DataFrame:
     """A copy of ``frame`` whose PII columns of ``table`` hold fresh, deterministic Faker values that agree
     within the row as the source's did (``rules``: :mod:`provisioner.model.agreement`): e-mails built from
-    the row's fake name, NULLs where the row's country has none, text shaped like the column."""
+    the row's fake name, NULLs where the row's country has none, text shaped like the column. Columns
+    ``unseen`` (overwritten whole later: inherit.copied_whole) are NULL, unless a rule reads them; each
+    column has its own seed, so the others get the very values they would otherwise."""
     out = frame.copy()
+    read = {n for r in rules if dataclasses.is_dataclass(r) for f in dataclasses.fields(r) if f.name != "column" for n in _names_in(getattr(r, f.name))}
+    for pii in [c for c in columns if c.table == table.key and c.column in set(unseen) - read]:
+        out[pii.column] = pd.Series(None, index=frame.index, dtype=object)
+    columns = [c for c in columns if not (c.table == table.key and c.column in set(unseen) - read)]
     uniques = {s[0] for s in table.uniques if len(s) == 1}
     by_column = {getattr(r, "column", None): [] for r in rules}
     for rule in rules:
@@ -68,6 +78,11 @@ def fill(table: Table, frame: pd.DataFrame, columns: Sequence[PiiColumn], seed: 
             col = table.column(pii.column)
             out[col.name] = _fill_column(pii, col, out, col.name in uniques, _seed(seed, table.key, col.name), by_column.get(col.name, []))
     return out
+
+
+def _names_in(value: object) -> list[str]:
+    """The strings in a rule's field (a column name, or a tuple of them)."""
+    return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] if isinstance(value, tuple) else []
 
 
 def _seed(*parts: object) -> int:
@@ -171,8 +186,10 @@ def _row_locales(frame: pd.DataFrame, column: str) -> np.ndarray:
     source = next((c for c in candidates if c in frame.columns and c != column), None)
     if source is None:
         return np.full(len(frame), _DEFAULT_LOCALE, dtype=object)
-    names = frame[source].astype("string").str.strip().str.lower()
-    return names.map(_COUNTRY_LOCALES).fillna(_DEFAULT_LOCALE).to_numpy(dtype=object)
+    codes, countries = pd.factorize(frame[source])  # a few countries: each looked up once
+    names = pd.Series(countries, dtype=object).astype("string").str.strip().str.lower()
+    locales = np.append(names.map(_COUNTRY_LOCALES).fillna(_DEFAULT_LOCALE).to_numpy(dtype=object), _DEFAULT_LOCALE)
+    return locales[codes]  # -1 (NULL) takes the last: the default
 
 
 def _by_locale(pii: PiiColumn, col: Column, locales: np.ndarray, rng: np.random.Generator, seed: int) -> np.ndarray:
@@ -260,9 +277,16 @@ def _method(fake: Faker, category: str) -> Callable[[], object]:
 def _pool(fake: Faker, category: str, size: int, max_length: int | None) -> np.ndarray:
     """Distinct one-line Faker values, preferring those that fit ``max_length`` unshortened."""
     make = _method(fake, category)
-    values = list(dict.fromkeys(re.sub(r"\s*\n\s*", ", ", str(make())) for _ in range(size)))
+    values = list(dict.fromkeys(_one_line(str(make())) for _ in range(size)))
     fitting = [v for v in values if max_length is None or len(v) <= max_length]
     return np.array(fitting if len(fitting) >= max(1, len(values) // 10) else values, dtype=object)
+
+
+_NEWLINE = re.compile(r"\s*\n\s*")
+
+
+def _one_line(text: str) -> str:
+    return _NEWLINE.sub(", ", text) if "\n" in text else text
 
 
 def _ascii(values: np.ndarray) -> np.ndarray:
@@ -368,7 +392,6 @@ def mask_consistent(table: Table, frame: pd.DataFrame, columns: Sequence[PiiColu
     order of a keyed hash of the value (``secret``), so the mapping depends on neither row order
     nor anything an outsider can recompute. Nulls stay null; different values get different fakes
     (text categories; a birth date may coincide), so a unique column stays unique."""
-    import dataclasses
     import hmac
 
     out = frame.copy()

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -79,19 +79,63 @@ def target_rows(model: TableModel, config: Config) -> int | None:
 def sample(bundle: ModelBundle, config: Config, progress: Progress = silent) -> SyntheticTables:
     """Every table in memory, parents first (the streamed load makes the same rows shard by shard)."""
     started = time.perf_counter()
-    seed = config.seed
-    out: dict[str, pd.DataFrame] = {}
-    counts: dict[str, np.ndarray] = {}
-    notes: list[str] = []
+    sampling = Sampling(bundle, config)
     for key in progress.iter(bundle.order.tables, "sample", unit="table"):
-        made = sample_table(bundle, key, out, counts, config)
-        out[key] = made.frame
-        counts.update(made.counts)
-        notes += made.notes
-        finish_parents(bundle, key, out)
-    for table_key, fk_name in sorted(bundle.order.deferred):
-        fill_deferred(bundle, out, table_key, fk_name, seed)
-    return SyntheticTables(out, bundle.order, seed, tuple(notes), time.perf_counter() - started)
+        sampling.make(key)
+    sampling.finish()
+    return SyntheticTables(sampling.out, bundle.order, config.seed, tuple(sampling.notes), time.perf_counter() - started)
+
+
+@dataclass
+class Sampling:
+    """:func:`sample` one table at a time, so a load can take each table as soon as it is :meth:`final`."""
+
+    bundle: ModelBundle
+    config: Config
+    out: dict[str, pd.DataFrame] = field(default_factory=dict)
+    counts: dict[str, np.ndarray] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    finished: bool = False
+
+    def make(self, key: str) -> None:
+        """Sample ``key`` (its parents are made), then recompute the parents' columns that aggregate it."""
+        made = sample_table(self.bundle, key, self.out, self.counts, self.config)
+        self.out[key] = made.frame
+        self.counts.update(made.counts)
+        self.notes += made.notes
+        finish_parents(self.bundle, key, self.out)
+
+    def finish(self) -> None:
+        """Every table is made: fill the cycle-closing foreign keys."""
+        for table_key, fk_name in sorted(self.bundle.order.deferred):
+            fill_deferred(self.bundle, self.out, table_key, fk_name, self.config.seed)
+        self.finished = True
+
+    def final(self, key: str) -> bool:
+        return final(self.bundle, key, self.out.keys(), self.finished)
+
+
+def final(bundle: ModelBundle, key: str, made: Collection[str], finished: bool) -> bool:
+    """Nothing still to come changes ``key``'s rows once the tables ``made`` are (``finished``: every table,
+    and the cycle-closing foreign keys filled): it is made, so is every child table one of its columns
+    aggregates, and so are its cycle-closing foreign keys."""
+    if key not in made or (not finished and any(k == key for k, _ in bundle.order.deferred)):
+        return False
+    return all(r.child in made for r in bundle.tables[key].rules if isinstance(r, aggregate.Aggregate))
+
+
+def handover_order(bundle: ModelBundle) -> list[str]:
+    """The tables in the order :class:`Sampling` makes them final, each after its (non-deferred) parents:
+    an order to load them in while the next ones are sampled. It follows from the bundle alone."""
+    order, made, given = bundle.order, [], []
+    parents = {key: {fk.ref_table for fk in bundle.snapshot.table(key).foreign_keys
+                     if fk.ref_table != key and not order.is_deferred(key, fk)} & set(order.tables) for key in order.tables}
+    for step in [*order.tables, None]:
+        made += [step] if step is not None else []
+        for key in order.tables:  # parents first: a parent handed over now frees its children
+            if key not in given and (step is None or final(bundle, key, made, False) and parents[key] <= set(given)):
+                given.append(key)
+    return given
 
 
 @dataclass(frozen=True)
@@ -206,11 +250,15 @@ def make_rows(
     for fkm in model.foreign_keys:
         if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns) and fkm.fk.ref_table in parents:
             balance_lookup(frame, fkm, parents[fkm.fk.ref_table], rng)
-    frame = fake.fill(table, frame, model.fills, seeds.of("pii"), model.rules)
+    deferred = {m.fk.name for m in model.foreign_keys if order.is_deferred(table.key, m.fk)}
+    unseen = inherit.copied_whole(model.inherited, table, parents, deferred)  # no Faker value: the parent's is copied
+    frame = fake.fill(table, frame, model.fills, seeds.of("pii"), model.rules, unseen)
     learnt = frozenset(learnt_columns(table, model))
     qualifiers.spread(frame, table, learnt, np.random.default_rng(seeds.of("qualifiers")))
     frame, dropped = repair_unique(frame, table, {m.fk.name: m for m in model.foreign_keys}, parents, rng)
-    frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")), table)
+    written: dict[str, np.ndarray] = {}
+    frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")), table, written)
+    frame = _fill_uncopied(frame, table, model, seeds.of("pii"), {c: ~written.get(c, np.zeros(len(frame), dtype=bool)) for c in unseen})
     qualifiers.spread(frame, table, learnt, np.random.default_rng(seeds.of("qualifiers-inherited")))  # a copied value may clash
     for rule in model.rules:
         if isinstance(rule, current.OnePerParent):
@@ -224,6 +272,20 @@ def make_rows(
     frame = parts.finish(frame, table, model.stats, np.random.default_rng(seeds.of("parts")))  # ranges, composites, partitions
     frame, notes = repair.repair(typefit.fit(frame[insertable].copy(), table), table, ctx.domains, seeds.of("repair"), notes)
     return MadeRows(frame, sampled, tuple(notes))
+
+
+def _fill_uncopied(frame: pd.DataFrame, table: Table, model: TableModel, seed: int, missed: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Faker values in the rows of the columns left to inherit.apply (inherit.copied_whole) that it did not
+    copy into after all (a parent key that does not join): those rows keep a fake value, as without the skip."""
+    missed = {c: rows for c, rows in missed.items() if rows.any()}
+    if not missed:
+        return frame
+    faked = fake.fill(table, frame, [c for c in model.fills if c.column in missed], seed, model.rules)
+    for name, rows in missed.items():
+        column = frame[name].to_numpy(dtype=object, copy=True)
+        column[rows] = faked[name].to_numpy(dtype=object)[rows]
+        frame[name] = column
+    return frame
 
 
 def _redraw_keys(ctx: TableContext, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame], rng: np.random.Generator) -> pd.DataFrame:

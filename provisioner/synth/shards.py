@@ -46,13 +46,14 @@ from provisioner.schema.snapshot import INTEGER_KINDS
 from provisioner.synth.sample import (
     MadeRows,
     RowPlan,
+    Sampling,
     Seeds,
     SyntheticTables,
     TableContext,
     fill_deferred,
+    handover_order,
     make_rows,
     plan_rows,
-    sample,
     sample_table,
     target_rows,
 )
@@ -65,6 +66,8 @@ class RowSource(Protocol):
     """What a load reads: tables in load order, then the rows of tables whose cycle-closing FKs come last."""
 
     order: LoadOrder
+
+    def keys(self) -> list[str]: ...
 
     def frames(self, key: str) -> Iterator[pd.DataFrame]: ...
 
@@ -86,6 +89,9 @@ class MemorySource:
     @property
     def order(self) -> LoadOrder:
         return self.synthetic.order
+
+    def keys(self) -> list[str]:
+        return list(self.synthetic.order.tables)
 
     def frames(self, key: str) -> Iterator[pd.DataFrame]:
         yield self.synthetic.tables[key]
@@ -193,7 +199,8 @@ class StreamSource:
         self._rows: dict[str, int] = {}
         self._notes: list[str] = []
         self.seconds = 0.0
-        self._memory: SyntheticTables | None = None  # every table, when none is streamed
+        self._memory: Sampling | None = None  # every table, when none is streamed
+        self._made = 0  # tables of the load order it has made
         self._notes += [f"{key}.{r.column}: kept as sampled, not recomputed from {r.child} (a streamed load writes parents first)"
                         for key, m in bundle.tables.items() for r in m.rules
                         if self.plan.streamed and type(r).__name__ == "Aggregate"]
@@ -204,7 +211,27 @@ class StreamSource:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self._notes))
+        return tuple(dict.fromkeys(self._notes + (self._memory.notes if self._memory is not None else [])))
+
+    def keys(self) -> list[str]:
+        """The tables in an order the load can take them: in memory, each as soon as it is final
+        (:func:`~provisioner.synth.sample.handover_order`), so its COPY overlaps the sampling of the
+        tables after it; streamed, the load order."""
+        return list(self.order.tables) if self.plan.streamed else handover_order(self.bundle)
+
+    def _advance(self) -> Sampling:
+        """Make the next table of the load order (every table made: fill the cycle-closing keys)."""
+        if self._memory is None:
+            self._memory = Sampling(self.bundle, self.config)
+        if not self._memory.finished:
+            started = time.perf_counter()
+            if self._made < len(self.order.tables):
+                self._memory.make(self.order.tables[self._made])
+                self._made += 1
+            else:
+                self._memory.finish()
+            self.seconds += time.perf_counter() - started
+        return self._memory
 
     def frames(self, key: str) -> Iterator[pd.DataFrame]:
         if not self.plan.streamed:  # every table in memory: made as `sample` makes them, parents' aggregates included
@@ -225,14 +252,11 @@ class StreamSource:
         self.held[key] = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
 
     def _whole(self, key: str) -> pd.DataFrame:
-        """``key`` of the tables :func:`provisioner.synth.sample.sample` makes, all at once on first use: a
-        parent's column that aggregates its children (aggregate.py) is final only once they are made."""
-        if self._memory is None:
-            started = time.perf_counter()
-            self._memory = sample(self.bundle, self.config)
-            self.seconds += time.perf_counter() - started
-            self._notes += self._memory.notes
-        frame = self._memory.tables[key]
+        """``key`` as :func:`provisioner.synth.sample.sample` makes it, once final: a parent's column that
+        aggregates its children (aggregate.py) is final only once they are made."""
+        while not self._advance().final(key):
+            pass
+        frame = self._memory.out[key]  # type: ignore[union-attr]
         self._rows[key] = len(frame)
         self.held[key] = frame
         return frame
@@ -264,8 +288,10 @@ class StreamSource:
 
     def deferred(self) -> Mapping[str, pd.DataFrame]:
         """Tables with cycle-closing FKs, the FK filled as ``sample`` fills it (streamed tables have none)."""
-        if self._memory is not None:
-            return {key: self._memory.tables[key] for key, _ in self.order.deferred}
+        if not self.plan.streamed:
+            while not self._advance().finished:
+                pass
+            return {key: self._memory.out[key] for key, _ in self.order.deferred}  # type: ignore[union-attr]
         for table_key, fk_name in sorted(self.order.deferred):
             fill_deferred(self.bundle, self.held, table_key, fk_name, self.config.seed)
         return {key: self.held[key] for key, _ in self.order.deferred}
@@ -307,6 +333,9 @@ class Keeping:
         for frame in self.source.frames(key):
             parts.append(frame if share >= 1.0 else frame[rng.random(len(frame)) < share])
             yield frame
+
+    def keys(self) -> list[str]:
+        return self.source.keys()
 
     def deferred(self) -> Mapping[str, pd.DataFrame]:
         return self.source.deferred()

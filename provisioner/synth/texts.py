@@ -16,7 +16,6 @@ collision with a real value, :mod:`provisioner.privacy.leaks`).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from faker import Faker
 
 from provisioner.model.agreement import TextShape
@@ -61,21 +60,27 @@ def _patterns(k: int) -> tuple[tuple[str, ...], ...]:
 
 
 def _titles(k: int, m: int, lists: dict[str, np.ndarray], capitalised: float, rng: np.random.Generator) -> np.ndarray:
-    patterns = np.array(_patterns(k), dtype=object)
-    chosen = patterns[rng.integers(0, len(patterns), size=m)]  # (m, k) slots
+    """``m`` titles of ``k`` words. A word is an index into one vocabulary (the patterns' own tokens, then
+    each part of speech's list), so slots, capitals and function words are integer arrays, not strings;
+    the random draws are the same as drawing the strings themselves."""
+    patterns = _patterns(k)
+    tokens = sorted({t for p in patterns for t in p} | set(lists))
+    vocabulary = np.array(tokens + [w for words_of in lists.values() for w in words_of], dtype=object)
+    starts = np.cumsum([len(tokens)] + [len(w) for w in lists.values()])
+    code = {t: i for i, t in enumerate(tokens)}
+    chosen = np.array([[code[t] for t in p] for p in patterns], dtype=np.int64)[rng.integers(0, len(patterns), size=m)]
     upper = rng.random((m, k)) < capitalised
-    text = pd.Series([""] * m, dtype=object)
+    capitals = np.array([w[:1].upper() + w[1:] for w in vocabulary], dtype=object)
+    function = np.isin(vocabulary, _FUNCTION)
+    words = np.empty((m, k), dtype=object)
     for j in range(k):
-        slot = chosen[:, j]
-        words = slot.copy()
-        for pos, vocabulary in lists.items():
-            here = slot == pos
-            words[here] = vocabulary[rng.integers(0, len(vocabulary), size=int(here.sum()))]
-        cap = upper[:, j] | ((j == 0) & ~np.isin(words, _FUNCTION))
-        column = pd.Series(words, dtype=object)
-        column = column.where(~cap, column.str[:1].str.upper() + column.str[1:])
-        text = column if j == 0 else text + " " + column
-    return text.to_numpy(dtype=object)
+        slot, index = chosen[:, j], chosen[:, j].copy()
+        for (pos, words_of), start in zip(lists.items(), starts):
+            here = slot == code[pos]
+            index[here] = start + rng.integers(0, len(words_of), size=int(here.sum()))
+        cap = upper[:, j] | ((j == 0) & ~function[index])
+        words[:, j] = np.where(cap, capitals[index], vocabulary[index])
+    return np.array([" ".join(row) for row in words.tolist()], dtype=object)
 
 
 def _names(fake: Faker, shape: TextShape, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -85,9 +90,9 @@ def _names(fake: Faker, shape: TextShape, n: int, rng: np.random.Generator) -> n
     out = np.empty(n, dtype=object)
     for k in np.unique(counts):
         at = np.flatnonzero(counts == k)
-        text = pd.Series([""] * len(at), dtype=object)
+        text = np.empty(0, dtype=object)
         for j in range(int(k)):
-            person = pd.Series(firsts[rng.integers(0, len(firsts), len(at))]) + " " + pd.Series(lasts[rng.integers(0, len(lasts), len(at))])
+            person = firsts[rng.integers(0, len(firsts), len(at))] + " " + lasts[rng.integers(0, len(lasts), len(at))]
             text = person if j == 0 else text + shape.separator + person
-        out[at] = text.to_numpy(dtype=object)
+        out[at] = text
     return out

@@ -39,7 +39,7 @@ source, every row when all do), so the two paths to the customer stay one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -208,12 +208,27 @@ def _parent_values(frame: pd.DataFrame, inh: Inherit, parent: pd.DataFrame) -> p
         return None
 
 
+def copied_whole(inherits: tuple[Inherit, ...], table: Table, done: Mapping[str, pd.DataFrame], deferred: Collection[str]) -> frozenset[str]:
+    """Columns that :func:`apply` will overwrite on every row with the parent's value: copied at a share of 1,
+    through a NOT NULL foreign key that is not ``deferred`` (names), from a parent made already, and in no
+    unique set (the repairs that run before :func:`apply` read those). A value drawn for them before is never
+    seen; :func:`apply` says in ``written`` which rows it did overwrite."""
+    names = {c.name for c in table.columns}
+    whole = {
+        inh.column for inh in inherits
+        if inh.mode == "copy" and inh.share >= 1.0 and inh.parent != table.key and inh.fk_name not in deferred
+        and inh.parent in done and inh.parent_column in done[inh.parent] and set(inh.ref_columns) <= set(done[inh.parent].columns)
+        and all(c in names and not table.column(c).nullable for c in inh.fk_columns)
+    }
+    return frozenset(whole - {c for u in table.uniques for c in u})
+
+
 def apply(
     frame: pd.DataFrame, inherits: tuple[Inherit, ...], done: Mapping[str, pd.DataFrame], rng: np.random.Generator,
-    table: Table | None = None,
+    table: Table | None = None, written: dict[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Copy parents' synthetic values into a ``share`` of the rows, or multiply them by the sampled
-    ratio (the FKs must be final)."""
+    ratio (the FKs must be final); ``written`` collects, per column, the rows copied into."""
     for inh in inherits:
         parent = done.get(inh.parent)
         if parent is None or inh.column not in frame:
@@ -228,6 +243,8 @@ def apply(
             frame[inh.column] = _rounded(pd.Series(product, index=frame.index), table, inh.column)
             continue
         chosen = (rng.random(len(frame)) < inh.share) & found
+        if written is not None:
+            written[inh.column] = written.get(inh.column, np.zeros(len(frame), dtype=bool)) | chosen
         if chosen.any():
             column = frame[inh.column].astype(object).to_numpy(copy=True)
             column[chosen] = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)[chosen]

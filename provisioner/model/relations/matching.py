@@ -254,16 +254,39 @@ class _Placing:
     width: np.int64
     taken: np.ndarray  # group * width + parent pairs placed
 
+    def __post_init__(self) -> None:
+        space = (int(self.group.max(initial=0)) + 1) * int(self.width)
+        self.seen = np.zeros(space, dtype=bool) if space <= PAIR_TABLE else None  # taken, as a lookup table
+
     def offer(self, todo: np.ndarray, want: np.ndarray) -> None:
         """Offer row ``todo[i]`` parent ``want[i]``: taken if the parent has room and the group lacks it."""
         pair = self.group[todo] * self.width + want
-        fresh = ~np.isin(pair, self.taken) & ~pd.Series(pair).duplicated().to_numpy()
+        first = np.zeros(len(pair), dtype=bool)
+        first[np.unique(pair, return_index=True)[1]] = True  # a pair's first offer (np.unique: first occurrences)
+        placed = self.seen[pair] if self.seen is not None else np.isin(pair, self.taken)
+        fresh = ~placed & first
         todo, want, pair = todo[fresh], want[fresh], pair[fresh]
-        rank = pd.Series(want).groupby(want).cumcount().to_numpy()  # position in the queue of its parent
-        ok = rank < self.left[want]
+        ok = _queue_rank(want) < self.left[want]
         self.out[todo[ok]] = want[ok]
         np.subtract.at(self.left, want[ok], 1)
-        self.taken = np.concatenate([self.taken, pair[ok]])
+        if self.seen is not None:
+            self.seen[pair[ok]] = True
+        else:
+            self.taken = np.concatenate([self.taken, pair[ok]])
+
+
+PAIR_TABLE = 1 << 26  # (group, parent) pairs looked up in a table up to this many (64 MiB), else by np.isin
+
+
+def _queue_rank(want: np.ndarray) -> np.ndarray:
+    """Each offer's position in the queue of its parent, in offer order (a groupby's cumcount)."""
+    order = np.argsort(want, kind="stable")
+    ranked = want[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]]) if len(want) else np.empty(0, dtype=np.int64)
+    run = np.repeat(starts, np.diff(np.r_[starts, len(want)]))
+    rank = np.empty(len(want), dtype=np.int64)
+    rank[order] = np.arange(len(want)) - run
+    return rank
 
 
 def _same_category(
