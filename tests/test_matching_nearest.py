@@ -64,3 +64,14 @@ def test_rows_left_by_their_neighbours_get_a_parent_of_their_category_their_grou
     assert same.mean() > 0.95
     pairs = groups * parents + out
     assert len(np.unique(pairs)) == rows
+
+
+def test_without_a_unique_key_a_parent_takes_its_nearest_rows_up_to_its_room() -> None:
+    """A foreign key in no unique key (a track bought on several invoice lines): a parent picked once is
+    offered again while it has room. Before, every row counted as one group, so a parent took one row
+    through its neighbours and the rest came from the random fallback."""
+    rng = np.random.default_rng(2)
+    rows = np.arange(20)
+    near = np.stack([(rows // 2 + j) % 10 for j in range(4)], axis=1)  # rows 2p and 2p + 1 want parent p first
+    picks = matching._greedy(rows, near, np.full(10, 2), None, rng)
+    assert (picks == rows // 2).all(), picks

@@ -215,7 +215,7 @@ def _greedy(
     n, k = near.shape
     state = _Placing(capacity.astype(np.int64).copy(), np.full(n, -1, dtype=np.int64),
                      groups[rows].astype(np.int64) if groups is not None else np.zeros(n, dtype=np.int64),
-                     np.int64(len(capacity)), np.empty(0, dtype=np.int64))
+                     np.int64(len(capacity)), np.empty(0, dtype=np.int64), groups is not None)
     order = rng.permutation(n)
     for r in range(k):
         todo = order[state.out[order] < 0]
@@ -253,13 +253,19 @@ class _Placing:
     group: np.ndarray  # per row
     width: np.int64
     taken: np.ndarray  # group * width + parent pairs placed
+    grouped: bool = True  # False: no unique key holds the foreign key, a parent takes rows up to its room
 
     def __post_init__(self) -> None:
-        space = (int(self.group.max(initial=0)) + 1) * int(self.width)
+        space = (int(self.group.max(initial=0)) + 1) * int(self.width) if self.grouped else 0
         self.seen = np.zeros(space, dtype=bool) if space <= PAIR_TABLE else None  # taken, as a lookup table
 
     def offer(self, todo: np.ndarray, want: np.ndarray) -> None:
         """Offer row ``todo[i]`` parent ``want[i]``: taken if the parent has room and the group lacks it."""
+        if not self.grouped:
+            ok = _queue_rank(want) < self.left[want]
+            self.out[todo[ok]] = want[ok]
+            np.subtract.at(self.left, want[ok], 1)
+            return
         pair = self.group[todo] * self.width + want
         first = np.zeros(len(pair), dtype=bool)
         first[np.unique(pair, return_index=True)[1]] = True  # a pair's first offer (np.unique: first occurrences)
