@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from provisioner import columns as registry
-from provisioner.columns import codec, fd, rules
+from provisioner.columns import codec, fd, nullsets, rules
 from provisioner.columns.base import CONDITION, ColumnModel, FitSettings
 from provisioner.schema.snapshot import INTEGER_KINDS, Column
 
@@ -29,6 +29,7 @@ class Fitted:
     determined: Mapping[str, fd.Dependency] = field(default_factory=dict)  # column -> what fixes it (fd.py)
     seconds: float = 0.0
     rules: tuple[rules.Rule, ...] = ()  # what holds on every source row (rules.py)
+    nulls: tuple[nullsets.NullAgreement, ...] = ()  # categories that fix which columns are NULL (nullsets.py)
 
     @property
     def epochs(self) -> int | None:
@@ -36,13 +37,15 @@ class Fitted:
 
     def to_data(self) -> dict[str, Any]:
         return {"method": self.method, "model": self.model.to_data(), "seconds": self.seconds,
-                "determined": {name: dep.to_data() for name, dep in self.determined.items()}, "rules": rules.to_data(self.rules)}
+                "determined": {name: dep.to_data() for name, dep in self.determined.items()}, "rules": rules.to_data(self.rules),
+                "nulls": [n.to_data() for n in self.nulls]}
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Fitted:
         model = registry.get(str(data["method"])).from_data(data["model"])
         determined = {str(name): fd.Dependency.from_data(dep) for name, dep in data["determined"].items()}
-        return cls(str(data["method"]), model, determined, float(data.get("seconds", 0.0)), rules.from_data(data.get("rules", [])))
+        return cls(str(data["method"]), model, determined, float(data.get("seconds", 0.0)), rules.from_data(data.get("rules", [])),
+                   tuple(nullsets.NullAgreement.from_data(n) for n in data.get("nulls", [])))
 
 
 def fit(method: str, frame: pd.DataFrame, columns: Mapping[str, Column], settings: FitSettings) -> Fitted:
@@ -53,7 +56,7 @@ def fit(method: str, frame: pd.DataFrame, columns: Mapping[str, Column], setting
         columns = {c: col for c, col in columns.items() if not c.startswith(CONDITION)}
     determined = _dependencies(frame, columns)
     model = registry.get(method).fit(frame, columns, settings)
-    return Fitted(method, model, determined, time.monotonic() - started, rules.learn(frame, columns))
+    return Fitted(method, model, determined, time.monotonic() - started, rules.learn(frame, columns), _null_agreements(frame, columns))
 
 
 def sample(fitted: Fitted, n: int, columns: Mapping[str, Column], seed: int, given: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -64,7 +67,15 @@ def sample(fitted: Fitted, n: int, columns: Mapping[str, Column], seed: int, giv
     cond = given if fitted.model.conditional else None
     rows = fitted.model.sample(n, columns, seed, cond)
     rows = _dependent(fitted, rows, seed, cond)
-    return rules.apply(rows, fitted.rules, columns, np.random.default_rng([seed % (2**32), 13]), cond) if fitted.rules else rows
+    rows = rules.apply(rows, fitted.rules, columns, np.random.default_rng([seed % (2**32), 13]), cond) if fitted.rules else rows
+    return nullsets.apply(rows, fitted.nulls, np.random.default_rng([seed % (2**32), 17])) if fitted.nulls else rows
+
+
+def _null_agreements(frame: pd.DataFrame, columns: Mapping[str, Column]) -> tuple[nullsets.NullAgreement, ...]:
+    """Categories of the table (not a parent's) whose values fix which nullable columns are NULL (nullsets.py)."""
+    own = {c: col for c, col in columns.items() if c in frame and not c.startswith(CONDITION)}
+    categories = [c for c, col in own.items() if codec.is_categorical(col)]
+    return nullsets.learn(frame, categories, [c for c, col in own.items() if col.nullable])
 
 
 def _dependencies(frame: pd.DataFrame, columns: Mapping[str, Column]) -> dict[str, fd.Dependency]:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from provisioner import files
 from provisioner.errors import ConfigError
-from provisioner.load.copytext import copy_statement, to_copy_text
+from provisioner.load.copytext import column_text, copy_statement, to_copy_text
 from provisioner.schema import ddl
 from provisioner.schema.snapshot import SchemaSnapshot
 from provisioner.synth import parts
@@ -51,13 +51,22 @@ def stored(frame: pd.DataFrame, snapshot: SchemaSnapshot, key: str) -> pd.DataFr
 
 def _dated(frame: pd.DataFrame, snapshot: SchemaSnapshot, key: str) -> pd.DataFrame:
     """Date columns as dates on every row: a column mixing dates with special-value text ('9999-01-01',
-    'infinity') is held as objects, which pandas would write as '1997-05-02 00:00:00'."""
+    'infinity') is held as objects, which pandas would write as '1997-05-02 00:00:00'. Structured values
+    (json, arrays, hstore) as PostgreSQL reads them: a copied table holds Python dicts, which pandas would
+    write as {'en': ...}, not JSON."""
     table, out = snapshot.table(key), frame
     for name in frame.columns:
-        if table.column(name).kind == "date" and frame[name].dtype == object:
+        kind = table.column(name).kind
+        if kind == "date" and frame[name].dtype == object:
             out = out.copy() if out is frame else out
             out[name] = frame[name].map(lambda v: v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else v)
+        elif kind in STRUCTURED and frame[name].dtype == object:
+            out = out.copy() if out is frame else out
+            out[name] = column_text(frame[name], table.column(name))
     return out
+
+
+STRUCTURED = frozenset({"json", "jsonb", "array", "hstore"})
 
 
 def _plain_objects(frame: pd.DataFrame) -> pd.DataFrame:

@@ -72,19 +72,24 @@ def with_inherited(snapshot: SchemaSnapshot, model: TableModel, frames: Mapping[
     return dataclasses.replace(model, inherited=found, synthesizer=job)
 
 
+def _referencing(snapshot: SchemaSnapshot, key: str, complete: set[str], skip: tuple[str, ...]) -> list[Table]:
+    """The tables read in full (``complete``) with a foreign key to ``key``, but for those in ``skip``."""
+    return [t for t in snapshot.tables if t.key in complete and t.key not in skip and any(fk.ref_table == key for fk in t.foreign_keys)]
+
+
 def learn_cross_table(snapshot: SchemaSnapshot, models: dict[str, TableModel], frames: Mapping[str, pd.DataFrame]) -> None:
     """Rules between a table and the tables around it, learnt once every table is trained: a parent
-    column that is an aggregate of its children (aggregate.py)."""
-    complete = {t.key for t in snapshot.tables if t.key in frames and len(frames[t.key]) >= t.row_count}
+    column that is an aggregate of its children or of its grandchildren (aggregate.py)."""
+    complete = {t.key for t in snapshot.tables if t.key in frames and len(frames[t.key]) >= t.row_count and t.key in models}
     for table in snapshot.tables:
         model = models.get(table.key)
         if model is None or not columns.is_model(model.method) or table.key not in complete:
             continue
-        children = [
-            (child, frames[child.key], models[child.key].roles) for child in snapshot.tables
-            if child.key in complete and child.key != table.key and any(fk.ref_table == table.key for fk in child.foreign_keys)
-        ]
-        found = aggregate.learn(table, frames[table.key], model.roles, children)
+        children = _referencing(snapshot, table.key, complete, (table.key,))
+        found = aggregate.learn(table, frames[table.key], model.roles, [(c, frames[c.key], models[c.key].roles) for c in children])
+        paths = [(middle, frames[middle.key], child, frames[child.key], models[child.key].roles) for middle in children
+                 for child in _referencing(snapshot, middle.key, complete, (table.key, middle.key))]
+        found += aggregate.learn_through(table, frames[table.key], model.roles, [a.column for a in found], paths)
         if found:
             models[table.key] = dataclasses.replace(model, rules=model.rules + found)
 

@@ -10,7 +10,9 @@ text) into a :class:`ValueShape`:
 * text: the values seen at least ``MIN_COUNT`` times and their shares (categories,
   as a column model keeps them), the share of other values (made up as words of
   the learnt mean length), never a value seen once; text that looks personal
-  (e-mail addresses, phone numbers) or is mostly unique keeps no value at all;
+  (e-mail addresses, phone numbers) or is mostly unique keeps no value at all, only its
+  format where it has one (:mod:`provisioner.model.tokens`: ``+7`` and ten digits, a name, a
+  dot and ``@example.org``); numbers written with a sign or leading zeros are such text;
 * numbers and dates: ``QUANTILES`` quantiles; booleans: their share.
 
 :mod:`provisioner.synth.generate` draws new values from a shape.
@@ -20,12 +22,16 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
+
+from provisioner.model import tokens
 
 MIN_COUNT = 2  # a value (or key set) seen fewer times is never kept
 MAX_VALUES = 50  # categories kept per text value
@@ -45,6 +51,7 @@ class ValueShape:
     mean_length: float = 8.0  # text not among the categories: words of about this length
     as_text: bool = False  # numbers, booleans or dates written as text (hstore values, text[] of numbers)
     nested: Any = None  # ArrayShape or ObjectShape
+    token: Any = None  # text that is not kept (personal, mostly unique) but has a format: a tokens.TokenShape
 
     @property
     def other(self) -> float:
@@ -151,7 +158,7 @@ def _text(values: list[str], null_rate: float, personal: Callable[[list[str]], b
     counts = Counter(values)
     mostly_unique = len(counts) > 0.5 * len(values) and len(values) > 2 * MIN_COUNT
     if mostly_unique or (personal is not None and personal(values)):
-        return ValueShape("text", null_rate, mean_length=mean_length)
+        return ValueShape("text", null_rate, mean_length=mean_length, token=tokens.learn(pd.Series(values, dtype=object), ""))
     kept = _shares(Counter(dict(counts.most_common(MAX_VALUES))), len(values), MIN_COUNT)
     return ValueShape("text", null_rate, categories=kept, mean_length=mean_length)
 
@@ -161,7 +168,11 @@ def _as_numbers(values: list[str]) -> list[float] | None:
         numbers = [float(v) for v in values]
     except ValueError:
         return None
-    return numbers if values and all(v.strip() == v and v.lower() not in ("nan", "inf", "-inf", "infinity") for v in values) else None
+    written = all(v.strip() == v and v.lower() not in ("nan", "inf", "-inf", "infinity") and not _LEADING.match(v) for v in values)
+    return numbers if values and written else None
+
+
+_LEADING = re.compile(r"^\+|^-?0\d")  # '+70123', '007': a phone number, a code, not a number
 
 
 def _object(objects: list[dict[str, Any]], personal: Callable[[list[str]], bool] | None, depth: int) -> ObjectShape:

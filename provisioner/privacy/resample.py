@@ -61,7 +61,7 @@ def redraw(
         out.isetitem(position, _as_dtype(column, frame[name].dtype))
     for rule in model.rules:  # a column that aggregates the children is theirs again, not the model's draw
         if isinstance(rule, aggregate.Aggregate) and rule.child in tables:
-            aggregate.apply(out, tables[rule.child], rule, table.column(rule.column))
+            aggregate.apply(out, tables[rule.child], rule, table.column(rule.column), tables)
     return out
 
 

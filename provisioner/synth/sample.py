@@ -439,7 +439,7 @@ def finish_parents(bundle: ModelBundle, child: str, tables: Mapping[str, pd.Data
     for key, model in bundle.tables.items():
         for rule in model.rules:
             if isinstance(rule, aggregate.Aggregate) and rule.child == child and key in tables:
-                aggregate.apply(tables[key], tables[child], rule, bundle.snapshot.table(key).column(rule.column))
+                aggregate.apply(tables[key], tables[child], rule, bundle.snapshot.table(key).column(rule.column), tables)
 
 
 def fill_deferred(bundle: ModelBundle, out: dict[str, pd.DataFrame], table_key: str, fk_name: str, seed: int) -> None:

@@ -21,6 +21,7 @@ import pandas as pd
 from provisioner.model.shapes import ArrayShape, ObjectShape, ValueShape
 from provisioner.schema.snapshot import Column
 from provisioner.schema.values import format_array, format_hstore
+from provisioner.synth import tokens
 
 _WORDS = np.array(["alpha", "beta", "gamma", "delta", "north", "south", "river", "stone", "cloud", "maple", "cedar", "harbor", "amber", "field", "lake", "pine"])
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -124,6 +125,9 @@ def _categories(shape: ValueShape, n: int, rng: np.random.Generator, labels: tup
         weights = [s for v, s in shape.categories if v in labels] or [1.0] * len(values)
     picked = _pick(values + [None], weights + [other], n, rng) if values else [None] * n
     words = max(1, round(shape.mean_length / 6))
+    if shape.token is not None:  # text kept as its format only: fresh tokens of that format
+        fresh = iter(tokens.generate(shape.token, sum(1 for v in picked if v is None), rng).tolist())
+        return [v if v is not None else next(fresh) for v in picked]
     out = [v if v is not None else " ".join(_WORDS[rng.integers(0, len(_WORDS), size=words)]) for v in picked]
     if shape.kind == "boolean" and not shape.as_text:
         return [bool(v) if not isinstance(v, str) else v in ("true", "t") for v in out]

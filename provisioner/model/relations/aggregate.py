@@ -11,12 +11,18 @@ row (:class:`Aggregate`: names only, no values). After the child table is made,
 parent without children, as the empty sum is in the source), rounded to the
 column's scale.
 
+A booking's ``total_amount`` may sum its tickets' flight segments: the lines are a
+grandchild, reached through a table between (:func:`learn_through`; ``via`` names it,
+``fk_columns`` are then its columns referencing the parent). Each grandchild row takes
+its parent's key from the row of the table between that it references.
+
 Only complete reads are checked (a table read in full, not a capped sample):
 an aggregate over a sample of the children proves nothing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -37,6 +43,9 @@ class Aggregate:
     ref_columns: tuple[str, ...]  # in the parent
     op: str  # "count" | "sum" | "sum_product"
     terms: tuple[str, ...] = ()  # child columns: one summed, or two multiplied then summed
+    via: str = ""  # a table between: ``child`` references it, it references the parent ("" when ``child`` does)
+    via_fk: tuple[str, ...] = ()  # in ``child``, referencing ``via``
+    via_ref: tuple[str, ...] = ()  # in ``via``
 
 
 def _keys(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
@@ -62,8 +71,22 @@ def _values(child: pd.DataFrame, op: str, terms: tuple[str, ...]) -> pd.Series:
     return values
 
 
-def totals(parent: pd.DataFrame, child: pd.DataFrame, agg: Aggregate) -> np.ndarray:
-    """The aggregate of ``child`` rows for every ``parent`` row (0 where it has none)."""
+def through(child: pd.DataFrame, between: pd.DataFrame, agg: Aggregate) -> pd.DataFrame:
+    """``child``'s ``terms`` beside the parent key (``fk_columns``) of the ``between`` row each references;
+    rows referencing no row of ``between`` are left out."""
+    lookup = pd.Series(np.arange(len(between)), index=_keys(between, agg.via_ref).to_numpy())
+    lookup = lookup[lookup.index.notna() & ~lookup.index.duplicated()]
+    pos = _keys(child, agg.via_fk).map(lookup)
+    hit = np.flatnonzero(pos.notna().to_numpy())
+    keys = between.iloc[pos.iloc[hit].to_numpy(dtype=int)][list(agg.fk_columns)].reset_index(drop=True)
+    return pd.concat([keys, child.iloc[hit][list(agg.terms)].reset_index(drop=True)], axis=1)
+
+
+def totals(parent: pd.DataFrame, child: pd.DataFrame, agg: Aggregate, between: pd.DataFrame | None = None) -> np.ndarray:
+    """The aggregate of ``child`` rows for every ``parent`` row (0 where it has none); ``between`` is the
+    table ``agg.via`` names, when the child is a grandchild."""
+    if agg.via:
+        child = through(child, between if between is not None else pd.DataFrame(), agg)
     keys = _keys(child, agg.fk_columns)
     values = _values(child, agg.op, agg.terms)
     sums = values.groupby(keys.to_numpy()).sum(min_count=1) if len(child) else pd.Series(dtype=float)
@@ -76,46 +99,88 @@ def _tolerance(col: Column, values: np.ndarray) -> np.ndarray:
     return np.maximum(1e-6, 1e-6 * np.abs(values))
 
 
+def _numbers(table: Table, frame: pd.DataFrame, roles: Mapping[str, str]) -> list[str]:
+    return [c.name for c in table.columns if roles.get(c.name) == "model" and c.kind in NUMERIC_KINDS and c.name in frame]
+
+
+def _candidates(terms: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
+    # a sum of products first: with a quantity of 1 on every line, sum(price) holds too, but the
+    # rule is quantity * price; then a sum, then a count
+    out = [("sum_product", (a, b)) for i, a in enumerate(terms) for b in terms[i + 1:]]
+    return out + [("sum", (t,)) for t in terms] + [("count", ())]
+
+
+def _match(parent: Table, rows: pd.DataFrame, numbers: Sequence[str], child: pd.DataFrame, base: Aggregate,
+           terms: Sequence[str], found: dict[str, Aggregate]) -> None:
+    """Add to ``found`` the parent's ``numbers`` that an aggregate of ``child`` (keyed by ``base.fk_columns``)
+    equals on every row."""
+    with_children = np.count_nonzero(_keys(rows, base.ref_columns).isin(set(_keys(child, base.fk_columns).dropna())))
+    if with_children < MIN_PARENTS:
+        return
+    for op, used in _candidates(terms):
+        agg = dataclasses.replace(base, op=op, terms=used)
+        got = totals(rows, child, dataclasses.replace(agg, via=""))
+        for name in numbers:
+            if name in found:
+                continue
+            target = to_numbers(rows[name]).to_numpy(dtype=float)
+            if np.isnan(target).any() or np.nanstd(target) == 0:
+                continue
+            if np.all(np.abs(target - got) <= _tolerance(parent.column(name), target)):
+                found[name] = dataclasses.replace(agg, column=name)
+
+
 def learn(
     parent: Table, rows: pd.DataFrame, roles: Mapping[str, str], children: Sequence[tuple[Table, pd.DataFrame, Mapping[str, str]]],
 ) -> tuple[Aggregate, ...]:
     """The aggregates that every row of ``rows`` (the parent, read in full) equals; ``children``
     are (table, all its rows, its roles) of the tables referencing it."""
-    numbers = [c.name for c in parent.columns if roles.get(c.name) == "model" and c.kind in NUMERIC_KINDS and c.name in rows]
+    numbers = _numbers(parent, rows, roles)
     if not numbers or len(rows) < MIN_PARENTS:
         return ()
     found: dict[str, Aggregate] = {}
     for child, frame, child_roles in children:
-        terms = [c.name for c in child.columns if child_roles.get(c.name) == "model" and c.kind in NUMERIC_KINDS and c.name in frame]
+        terms = _numbers(child, frame, child_roles)
         for fk in child.foreign_keys:
-            if fk.ref_table != parent.key or not set(fk.columns) <= set(frame.columns):
-                continue
-            # a sum of products first: with a quantity of 1 on every line, sum(price) holds too, but the
-            # rule is quantity * price; then a sum, then a count
-            candidates = [("sum_product", (a, b)) for i, a in enumerate(terms) for b in terms[i + 1:]]
-            candidates += [("sum", (t,)) for t in terms] + [("count", ())]
-            for op, used in candidates:
-                agg = Aggregate("", child.key, fk.columns, fk.ref_columns, op, used)
-                got = totals(rows, frame, agg)
-                with_children = np.count_nonzero(_keys(rows, fk.ref_columns).isin(set(_keys(frame, fk.columns).dropna())))
-                if with_children < MIN_PARENTS:
-                    continue
-                for name in numbers:
-                    if name in found:
-                        continue
-                    target = to_numbers(rows[name]).to_numpy(dtype=float)
-                    if np.isnan(target).any() or np.nanstd(target) == 0:
-                        continue
-                    if np.all(np.abs(target - got) <= _tolerance(parent.column(name), target)):
-                        found[name] = Aggregate(name, child.key, fk.columns, fk.ref_columns, op, used)
+            if fk.ref_table == parent.key and set(fk.columns) <= set(frame.columns):
+                _match(parent, rows, numbers, frame, Aggregate("", child.key, fk.columns, fk.ref_columns, "count"), terms, found)
     return tuple(found.values())
 
 
-def apply(parent: pd.DataFrame, child: pd.DataFrame, agg: Aggregate, col: Column) -> None:
-    """Set ``parent[agg.column]`` from the final ``child`` rows, rounded to the column's scale."""
-    if agg.column not in parent or not set(agg.ref_columns) <= set(parent.columns) or not set(agg.fk_columns) <= set(child.columns):
+def learn_through(
+    parent: Table, rows: pd.DataFrame, roles: Mapping[str, str], known: Sequence[str],
+    paths: Sequence[tuple[Table, pd.DataFrame, Table, pd.DataFrame, Mapping[str, str]]],
+) -> tuple[Aggregate, ...]:
+    """Aggregates of grandchildren, for the parent's numbers not in ``known``: ``paths`` are (table between,
+    all its rows, grandchild, all its rows, the grandchild's roles), the grandchild referencing the table
+    between, which references the parent."""
+    numbers = [n for n in _numbers(parent, rows, roles) if n not in known]
+    if not numbers or len(rows) < MIN_PARENTS:
+        return ()
+    found: dict[str, Aggregate] = {}
+    for between, middle, child, frame, child_roles in paths:
+        terms = _numbers(child, frame, child_roles)
+        for up in (fk for fk in between.foreign_keys if fk.ref_table == parent.key and set(fk.columns) <= set(middle.columns)):
+            for down in (fk for fk in child.foreign_keys if fk.ref_table == between.key and set(fk.columns) <= set(frame.columns)):
+                usable = [t for t in terms if t not in up.columns]
+                base = Aggregate("", child.key, up.columns, up.ref_columns, "count", (), between.key, down.columns, down.ref_columns)
+                lifted = through(frame, middle, dataclasses.replace(base, terms=tuple(usable)))
+                _match(parent, rows, numbers, lifted, base, usable, found)
+    return tuple(found.values())
+
+
+def apply(
+    parent: pd.DataFrame, child: pd.DataFrame, agg: Aggregate, col: Column, tables: Mapping[str, pd.DataFrame] | None = None,
+) -> None:
+    """Set ``parent[agg.column]`` from the final ``child`` rows, rounded to the column's scale; ``tables``
+    holds the table between (``agg.via``) when the child is a grandchild."""
+    between = (tables or {}).get(agg.via) if agg.via else None
+    keyed = between if agg.via else child
+    if agg.column not in parent or not set(agg.ref_columns) <= set(parent.columns) or keyed is None or not set(agg.fk_columns) <= set(keyed.columns):
         return
-    values = totals(parent, child, agg)
+    if agg.via and not set(agg.via_fk) <= set(child.columns):
+        return
+    values = totals(parent, child, agg, between)
     if col.scale is not None:
         values = np.round(values, col.scale)
     elif col.kind not in ("real", "double", "numeric"):

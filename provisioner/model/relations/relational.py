@@ -145,6 +145,8 @@ def key_shape(col: Column, values: pd.Series, parents: pd.DataFrame | None = Non
                 (string.digits, any(ch.isdigit() for ch in joined)),
             ) if present_
         )
+        if len(as_text) >= MIN_ALPHABET_KEYS:  # only the characters the keys use: upper-case hexadecimal stays so
+            alphabet = "".join(ch for ch in alphabet if ch in joined)
         return KeyShape("text", length=length, alphabet=alphabet or string.ascii_uppercase, prefix=prefix)
     if col.kind in INTEGER_KINDS and len(present):
         return KeyShape(col.kind, start=int(to_numbers(present).min()))  # counters start where the source's do
@@ -168,6 +170,7 @@ def _line_start(values: pd.Series, parents: pd.DataFrame) -> int | None:
 
 
 MIN_LINE_PARENTS = 10
+MIN_ALPHABET_KEYS = 50  # text keys needed before the characters they use are taken as their alphabet
 
 
 def line_numbers(picks: np.ndarray, start: int, n: int) -> np.ndarray:

@@ -1,0 +1,103 @@
+"""A category that says which columns are NULL: a flight's ``status`` and its ``actual_*`` times.
+
+On every source row of a flights table, 'Arrived' has both actual times, 'Departed' only the
+departure, 'Scheduled' neither. A column model draws the category and each column's NULLs with
+their own rates and correlations, so some synthetic flights are 'Scheduled' with an arrival time.
+
+:func:`learn` finds, for each categorical column, the nullable columns whose NULL-ness each of its
+values fixes on every source row (on ``MIN_ROWS`` rows in all), and keeps each value's pattern of NULLs over them and its row count
+(:class:`NullAgreement`: category values and counts, never a row). :func:`apply`, after sampling,
+gives every row whose value disagrees with its NULLs a value of the category whose pattern fits
+them, drawn by the source's counts (a value of fewer than ``MIN_VALUE_ROWS`` rows is never drawn); when no value has exactly the row's pattern, one whose
+non-NULL columns are all present on the row, and the row's other columns of the pattern are set
+to NULL (NULLs the source has beside that value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from provisioner.columns.codec import plain
+
+MIN_ROWS = 20
+MIN_VALUE_ROWS = 3
+MAX_VALUES = 64
+
+
+@dataclass(frozen=True)
+class NullAgreement:
+    column: str  # the category
+    others: tuple[str, ...]  # the columns whose NULLs its values fix
+    values: tuple[object, ...]  # the category's values
+    patterns: tuple[str, ...]  # per value: "1" where that other column is NULL, "0" where it is not
+    counts: tuple[int, ...]  # per value: source rows
+
+    def to_data(self) -> dict[str, Any]:
+        return {"column": self.column, "others": list(self.others), "values": [plain(v) for v in self.values],
+                "patterns": list(self.patterns), "counts": list(self.counts)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> NullAgreement:
+        return cls(str(data["column"]), tuple(data["others"]), tuple(data["values"]), tuple(data["patterns"]),
+                   tuple(int(c) for c in data["counts"]))
+
+
+def learn(frame: pd.DataFrame, categories: Sequence[str], nullable: Sequence[str]) -> tuple[NullAgreement, ...]:
+    """The agreements that hold on every row of ``frame`` (see the module docstring)."""
+    if len(frame) < MIN_ROWS:
+        return ()
+    out = []
+    for name in categories:
+        values = frame[name]
+        counts = values.value_counts()
+        if values.isna().any() or not 2 <= len(counts) <= MAX_VALUES or counts.max() < MIN_VALUE_ROWS:
+            continue
+        others = [o for o in nullable if o != name and frame[o].isna().any() and frame[o].notna().any()
+                  and (frame[o].isna().groupby(values).nunique() == 1).all()]
+        if others:
+            nulls = frame[others].isna().groupby(values).first()
+            patterns = ["".join("1" if nulls.loc[v, o] else "0" for o in others) for v in counts.index]
+            out.append(NullAgreement(name, tuple(others), tuple(plain(v) for v in counts.index), tuple(patterns),
+                                     tuple(int(c) for c in counts.to_numpy())))
+    return tuple(out)
+
+
+def apply(rows: pd.DataFrame, agreements: Sequence[NullAgreement], rng: np.random.Generator) -> pd.DataFrame:
+    """``rows`` with every row's category in agreement with its NULLs (in place, and returned)."""
+    for rule in agreements:
+        if rule.column in rows and set(rule.others) <= set(rows.columns):
+            _agree(rows, rule, rng)
+    return rows
+
+
+def _agree(rows: pd.DataFrame, rule: NullAgreement, rng: np.random.Generator) -> None:
+    nulls = rows[list(rule.others)].isna().to_numpy()
+    has = np.array([[ch == "1" for ch in p] for p in rule.patterns])  # value x other: NULL in the source
+    of_value = {v: i for i, v in enumerate(rule.values)}
+    current = np.array([of_value.get(plain(v), -1) for v in rows[rule.column].to_numpy(dtype=object)])
+    fits = (current >= 0) & (has[np.maximum(current, 0)] == nulls).all(axis=1)
+    if fits.all():
+        return
+    weights = np.asarray(rule.counts, dtype=float)
+    weights[weights < MIN_VALUE_ROWS] = 0.0  # a rarer value is checked, never drawn
+    column = rows[rule.column].to_numpy(dtype=object).copy()
+    bad = np.flatnonzero(~fits)
+    seen, group = np.unique(nulls[bad], axis=0, return_inverse=True)
+    for g, row_nulls in enumerate(seen):
+        exact = (has == row_nulls).all(axis=1)
+        usable = exact if (exact & (weights > 0)).any() else (~has <= ~row_nulls).all(axis=1)  # its non-NULL columns are present
+        if not (usable & (weights > 0)).any():
+            continue
+        which = bad[group.reshape(-1) == g]
+        picks = rng.choice(len(weights), size=len(which), p=weights * usable / (weights * usable).sum())
+        column[which] = np.asarray(rule.values, dtype=object)[picks]
+        for j, other in enumerate(rule.others):  # NULLs the picked value has where the row has a value
+            cleared = which[has[picks, j] & ~row_nulls[j]]
+            if len(cleared):
+                rows.iloc[cleared, rows.columns.get_loc(other)] = None
+    rows[rule.column] = pd.Series(column, index=rows.index).astype(rows[rule.column].dtype, errors="ignore")
