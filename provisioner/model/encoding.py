@@ -38,6 +38,7 @@ from provisioner.model.pii import PiiColumn
 from provisioner.model.profile import ColumnStats
 from provisioner.model.relations.aggregate import Aggregate
 from provisioner.model.relations.current import OnePerParent
+from provisioner.model.relations.distinct import DistinctKeys
 from provisioner.model.relations.hierarchy import CopiedCounts
 from provisioner.model.relations.inherit import Inherit
 from provisioner.model.relations.levels import Levels
@@ -53,7 +54,8 @@ CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency,
                 ValueShape, ArrayShape, ObjectShape, RangeShape,
-                Aggregate, Reference, CopiedCounts, EmailFromName, NullsByCountry, TextShape, Levels, OnePerParent, Choice, XmlShape, Leaf, TokenShape, Segment)
+                Aggregate, Reference, CopiedCounts, EmailFromName, NullsByCountry, TextShape, Levels, OnePerParent, DistinctKeys,
+                Choice, XmlShape, Leaf, TokenShape, Segment)
 }
 
 

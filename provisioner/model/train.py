@@ -44,7 +44,7 @@ from provisioner.model.executor import (
 )
 from provisioner.model.learnt import learnt_columns, model_column, ratio_column  # noqa: F401 - imported from here by synth and privacy
 from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
-from provisioner.model.relations import current, hierarchy, levels
+from provisioner.model.relations import current, distinct, hierarchy, levels
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     choose_driving,
@@ -132,7 +132,8 @@ def train(
                 model = dataclasses.replace(model, rules=model.rules + agreement.learn(frames[key], fills) + xmlshape.learn(table, frames[key], fills))
             if columns.is_model(model.method):
                 driving = tuple(m.fk for m in model.foreign_keys if m.driving)
-                found = levels.learn(table, frames[key], model.roles) + current.learn(table, frames[key], model.roles, driving)
+                found = (levels.learn(table, frames[key], model.roles) + current.learn(table, frames[key], model.roles, driving)
+                         + distinct.learn(frames[key], model.foreign_keys))
                 model = dataclasses.replace(model, rules=model.rules + found)
             if model.method == "copy":
                 copied.add(key)

@@ -22,7 +22,7 @@ from provisioner.columns import table as column_models
 from provisioner.columns.codec import to_numbers
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.relations import aggregate, current, hierarchy, inherit, levels, matching
+from provisioner.model.relations import aggregate, current, distinct, hierarchy, inherit, levels, matching
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     assign,
@@ -250,6 +250,7 @@ def make_rows(
     for fkm in model.foreign_keys:
         if all(model.roles.get(c) == "lookup" for c in fkm.fk.columns) and fkm.fk.ref_table in parents:
             balance_lookup(frame, fkm, parents[fkm.fk.ref_table], rng)
+    _distinct(table, model, frame, parents, order, np.random.default_rng(seeds.of("distinct")))
     deferred = {m.fk.name for m in model.foreign_keys if order.is_deferred(table.key, m.fk)}
     unseen = inherit.copied_whole(model.inherited, table, parents, deferred)  # no Faker value: the parent's is copied
     frame = fake.fill(table, frame, model.fills, seeds.of("pii"), model.rules, unseen)
@@ -315,6 +316,16 @@ def _keys(table: Table, model: TableModel, frame: pd.DataFrame, rng: np.random.G
     for name, shape in model.key_shapes.items():
         shifted = dataclasses.replace(shape, start=shape.start + start) if start and shape.kind in INTEGER_KINDS else shape
         frame[name] = make_keys(shifted, table.column(name), len(frame), rng).to_numpy()
+
+
+def _distinct(
+    table: Table, model: TableModel, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame], order: LoadOrder, rng: np.random.Generator,
+) -> None:
+    """Two keys into one table that never meet in the source (departure and arrival airport) do not here."""
+    fks = {m.fk.name: m.fk for m in model.foreign_keys if not order.is_deferred(table.key, m.fk)}
+    for rule in model.rules:
+        if isinstance(rule, distinct.DistinctKeys) and rule.moved in fks and fks[rule.moved].ref_table in parents:
+            distinct.apply(frame, rule, fks, parents[fks[rule.moved].ref_table], rng)
 
 
 def _line_numbers(
