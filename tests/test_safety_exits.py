@@ -147,8 +147,9 @@ def test_ctrl_c_while_loading_leaves_the_target_as_it_was(pg_admin_url: str, fre
     assert invoke("load", "--bundle", bundle, "--target", target, "--quiet").exit_code == 0
     before = dbcheck.digests(target)
     report = tmp_path / "reports" / "r.json"
-    proc = popen("load", "--bundle", bundle, "--target", target, "--scale", "300", "--seed", "9", "--stream",
-                 "--report", report, "--max-rows", "10000000")
+    # a load far longer than the moment it is cut short at (loads got faster: scale 300 once ended first on a quick server)
+    proc = popen("load", "--bundle", bundle, "--target", target, "--scale", "3000", "--seed", "9", "--stream",
+                 "--report", report, "--max-rows", "100000000")
     lines = _Lines(proc)
     assert lines.wait_for("load ...", 120), "".join(lines.lines)
     time.sleep(2.5)  # rows are being COPYed in the open transaction
