@@ -279,3 +279,11 @@ def test_token_formats_are_kept_and_words_are_not_tokens() -> None:
     assert hexed is not None and pd.Series(tokens.generate(hexed, 50, RNG)).str.fullmatch(r"[0-9a-f]{32}").all()
     assert token_shapes.learn(pd.Series(["Combination", "Film", "Extreme"] * 20), "title") is None  # words stay words
     assert token_shapes.learn(pd.Series([f"Some title {i}" for i in range(60)]), "title") is None  # sentences too
+
+
+def test_letter_case_is_learnt_from_text_only() -> None:
+    upper = pd.Series([f"NAME {chr(65 + i % 26)}" for i in range(40)])
+    assert agreement._letter_case(upper, "n") == agreement.LetterCase("n", "upper")
+    assert agreement._letter_case(pd.Series(["Anna Smith", "Ben Jones"] * 20), "n") is None  # mixed case: Faker's own
+    assert agreement._letter_case(pd.Series([dt.date(2001, 1, 1)] * 40, dtype=object), "born") is None  # a PII date column
+    assert agreement._letter_case(pd.Series([None] * 40, dtype=object), "empty") is None

@@ -107,3 +107,10 @@ def test_two_keys_into_one_table_never_meet_when_they_never_do(airlines: dict[st
     each key picked its parent on its own before, and 66 of 720 flights did."""
     query = "SELECT count(*) FROM bookings.flights WHERE departure_airport = arrival_airport"
     assert dbcheck.both(airlines, query) == (0, 0)
+
+
+def test_names_written_in_capitals_stay_in_capitals(airlines: dict[str, Any]) -> None:
+    """Passenger names are upper case on every source row ('IVAN PETROV'); Faker's are mixed case
+    (agreement.LetterCase keeps the source's letter case)."""
+    query = "SELECT count(*) FROM bookings.tickets WHERE passenger_name <> upper(passenger_name)"
+    assert dbcheck.both(airlines, query) == (0, 0)

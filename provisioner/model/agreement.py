@@ -49,6 +49,12 @@ class EmailFromName:
 
 
 @dataclass(frozen=True)
+class LetterCase:
+    column: str
+    case: str  # "upper" (names written 'IVANOV') or "lower", as nearly every source value is
+
+
+@dataclass(frozen=True)
 class NullsByCountry:
     column: str
     country: str  # the row's country column
@@ -65,7 +71,7 @@ class TextShape:
     parts: tuple[float, ...] = ()  # provider "name": share of values naming 1, 2, ... people
 
 
-Rule = EmailFromName | NullsByCountry | TextShape | tokens.TokenShape
+Rule = EmailFromName | NullsByCountry | TextShape | tokens.TokenShape | LetterCase
 
 
 def ascii_lower(value: object) -> str:
@@ -91,8 +97,11 @@ def learn(frame: pd.DataFrame, fills: Sequence[PiiColumn]) -> tuple[Rule, ...]:
             found = _email(frame, pii.column, by_category)
             if found is not None:
                 out.append(found)
+        token = tokens.learn(frame[pii.column], pii.column) if pii.category == "text" else None
+        case = _letter_case(frame[pii.column], pii.column) if token is None else None
+        out += [case] if case is not None else []
         if pii.category == "text":
-            out.append(tokens.learn(frame[pii.column], pii.column) or _text_shape(frame[pii.column], pii.column))
+            out.append(token or _text_shape(frame[pii.column], pii.column))
         elif 0 < frame[pii.column].isna().mean() < 1:
             country = country_column(pii.column, list(frame.columns))
             if country is not None:
@@ -117,6 +126,23 @@ def _email(frame: pd.DataFrame, column: str, by_category: Mapping[str, str]) -> 
         words = [w for part in tokens for w in part.iloc[i] if len(w) >= 2]
         hits += any(w in mail for w in words)
     return EmailFromName(column, names, round(hits / len(rows), 3))
+
+
+MIN_CASED = 20  # values with letters, to tell a convention from chance
+CASE_SHARE = 0.95
+
+
+def _letter_case(series: pd.Series, column: str) -> LetterCase | None:
+    """Upper or lower case when nearly every source value with letters is written so (not title case)."""
+    values = series.dropna()
+    values = values[values.map(lambda v: isinstance(v, str))].head(5000).astype(str)  # none at all: a date column
+    lettered = values[values.str.contains(r"[^\W\d_]", regex=True)]
+    if len(lettered) < MIN_CASED:
+        return None
+    for case, same in (("upper", lettered.str.upper()), ("lower", lettered.str.lower())):
+        if (lettered == same).mean() >= CASE_SHARE:
+            return LetterCase(column, case)
+    return None
 
 
 def _nulls(frame: pd.DataFrame, column: str, country: str) -> NullsByCountry:

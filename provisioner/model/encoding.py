@@ -32,7 +32,7 @@ import pandas as pd
 from provisioner.columns.fd import Dependency
 from provisioner.columns.table import Fitted
 from provisioner.errors import BundleError
-from provisioner.model.agreement import EmailFromName, NullsByCountry, TextShape
+from provisioner.model.agreement import EmailFromName, LetterCase, NullsByCountry, TextShape
 from provisioner.model.choose import Choice
 from provisioner.model.pii import PiiColumn
 from provisioner.model.profile import ColumnStats
@@ -54,8 +54,8 @@ CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency,
                 ValueShape, ArrayShape, ObjectShape, RangeShape,
-                Aggregate, Reference, CopiedCounts, EmailFromName, NullsByCountry, TextShape, Levels, OnePerParent, DistinctKeys,
-                Choice, XmlShape, Leaf, TokenShape, Segment)
+                Aggregate, Reference, CopiedCounts, EmailFromName, NullsByCountry, TextShape, LetterCase, Levels, OnePerParent,
+                DistinctKeys, Choice, XmlShape, Leaf, TokenShape, Segment)
 }
 
 

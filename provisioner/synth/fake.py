@@ -22,7 +22,7 @@ from faker import Faker
 from faker.config import AVAILABLE_LOCALES
 
 from provisioner.model import agreement
-from provisioner.model.agreement import EmailFromName, NullsByCountry, TextShape
+from provisioner.model.agreement import EmailFromName, LetterCase, NullsByCountry, TextShape
 from provisioner.model.pii import _DATE_KINDS, PiiColumn
 from provisioner.model.tokens import TokenShape
 from provisioner.model.xmlshape import XmlShape
@@ -116,6 +116,7 @@ def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool,
         else:
             values = _by_locale(pii, col, locales, rng, seed)
         values = _from_names(values, frame, rules, rng)
+        values = _cased(values, rules)
         values = _fit_length(values, col.max_length, category)
         if unique:
             values = _make_unique(values, col.max_length, category)
@@ -126,6 +127,14 @@ def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool,
         series = series.where(nulls | (rng.random(n) >= pii.empty_rate), "")
     series.index = frame.index
     return series
+
+
+def _cased(values: np.ndarray, rules: Sequence[object]) -> np.ndarray:
+    """Values in the letter case the source writes nearly all of them in (agreement.LetterCase), if any."""
+    case = next((r.case for r in rules if isinstance(r, LetterCase)), None)
+    if case is None:
+        return values
+    return np.array([(v.upper() if case == "upper" else v.lower()) if isinstance(v, str) else v for v in values], dtype=object)
 
 
 def _provided(pii: PiiColumn, col: Column, n: int, unique: bool, rng: np.random.Generator, seed: int) -> np.ndarray:
