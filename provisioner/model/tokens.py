@@ -90,9 +90,9 @@ def _alphabet(text: str) -> str:
     out = string.digits if chars & set(string.digits) else ""
     lower = chars & set(string.ascii_lowercase)
     upper = chars & set(string.ascii_uppercase)
-    hexa = lower <= set("abcdef") and not upper and bool(out)
+    hexa = bool(out) and not (lower and upper) and (lower | upper) <= set("abcdefABCDEF")  # 'e3b0c4' or 'E3B0C4'
     out += "abcdef" if hexa and lower else string.ascii_lowercase if lower else ""
-    out += string.ascii_uppercase if upper else ""
+    out += "ABCDEF" if hexa and upper else string.ascii_uppercase if upper else ""
     out += "".join(sorted(c for c in chars if not c.isalnum() and c.isascii()))
     return out or string.ascii_lowercase
 

@@ -36,6 +36,7 @@ from provisioner.schema.snapshot import (
     Domain,
     ForeignKey,
     Table,
+    family,
 )
 from provisioner.synth import colorder
 
@@ -67,22 +68,27 @@ def checks_of(table: Table, domains: Sequence[Domain]) -> tuple[list[tuple[str, 
     parsed: list[tuple[str, Node]] = []
     skipped: list[str] = []
     for name, definition in all_checks(table, domains):
-        try:
-            parsed.append((name, parse(definition)))
-        except Unsupported:
+        node = _parsed(definition, table)
+        if node is None:
             skipped.append(name)
+        else:
+            parsed.append((name, node))
     return parsed, skipped
+
+
+def _parsed(definition: str, table: Table) -> Node | None:
+    """The check's tree when pandas can evaluate it (tried on no rows), else None: PostgreSQL checks it."""
+    try:
+        node = parse(definition)
+        evaluate(node, pd.DataFrame({c.name: pd.Series([], dtype=object) for c in table.columns}), table)
+    except (Unsupported, KeyError, TypeError, ValueError):
+        return None
+    return node
 
 
 def unevaluable(table: Table, domains: Sequence[Domain]) -> list[tuple[str, str]]:
     """(name, definition) of the checks pandas cannot evaluate: PostgreSQL checks them (see pgcheck)."""
-    out = []
-    for name, definition in all_checks(table, domains):
-        try:
-            parse(definition)
-        except Unsupported:
-            out.append((name, definition))
-    return out
+    return [(name, definition) for name, definition in all_checks(table, domains) if _parsed(definition, table) is None]
 
 
 def _domain_checks(dom: Domain) -> list[str]:
@@ -164,6 +170,8 @@ def evaluate(node: Node, frame: pd.DataFrame, table: Table) -> pd.Series:
         return result
     if op == "not":
         return ~evaluate(node.args[0], frame, table)
+    if op == "col" and _boolean(node, table):  # CHECK (NOT is_current OR ...): a boolean column is a predicate
+        return frame[node.args[0]].astype(object).where(frame[node.args[0]].notna(), None).astype("boolean")
     if op in ("isnull", "notnull"):
         nulls = _value(node.args[0], frame, table).isna()
         return (nulls if op == "isnull" else ~nulls).astype("boolean")
@@ -176,6 +184,10 @@ def evaluate(node: Node, frame: pd.DataFrame, table: Table) -> pd.Series:
         result = pd.Series(_OPS[cmp](a, b), index=frame.index).astype("boolean")
         return result.mask(a.isna() | b.isna(), pd.NA)
     raise Unsupported(f"{op} is not a predicate")
+
+
+def _boolean(node: Node, table: Table) -> bool:
+    return any(c.name == node.args[0] and family(c.kind) == "boolean" for c in table.columns)
 
 
 def _value(node: Node, frame: pd.DataFrame, table: Table) -> pd.Series:
@@ -200,6 +212,10 @@ def _fix(node: Node, frame: pd.DataFrame, bad: pd.Series, table: Table, rng: np.
     elif op == "in" and node.args[0].op == "col":
         values = np.asarray(node.args[1], dtype=object)
         frame.loc[bad, node.args[0].args[0]] = values[rng.integers(0, len(values), size=int(bad.sum()))]
+    elif op == "col":
+        frame.loc[bad, node.args[0]] = True
+    elif op == "not" and node.args[0].op == "col":
+        frame.loc[bad, node.args[0].args[0]] = False
     elif op == "notnull" and node.args[0].op == "col":
         _resample(node.args[0].args[0], frame, bad, ~bad, rng)
     elif op == "cmp":

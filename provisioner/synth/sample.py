@@ -263,7 +263,8 @@ def make_rows(
     qualifiers.spread(frame, table, learnt, np.random.default_rng(seeds.of("qualifiers-inherited")))  # a copied value may clash
     for rule in model.rules:
         if isinstance(rule, current.OnePerParent):
-            current.apply(frame, rule, np.random.default_rng(seeds.of(f"current-{rule.column}")))
+            later = _later(rule, driving, parents, plan.picks, start + n)
+            current.apply(frame, rule, np.random.default_rng(seeds.of(f"current-{rule.column}")), later)
     if model.synthesizer is not None:  # a date moved (unique per parent, a current row's) keeps the source's order
         column_rules.reorder(frame, getattr(model.synthesizer, "rules", ()), learnt_columns(table, model), rng)
     frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
@@ -273,6 +274,15 @@ def make_rows(
     frame = parts.finish(frame, table, model.stats, np.random.default_rng(seeds.of("parts")))  # ranges, composites, partitions
     frame, notes = repair.repair(typefit.fit(frame[insertable].copy(), table), table, ctx.domains, seeds.of("repair"), notes)
     return MadeRows(frame, sampled, tuple(notes))
+
+
+def _later(
+    rule: current.OnePerParent, driving: ForeignKeyModel | None, parents: Mapping[str, pd.DataFrame], picks: np.ndarray | None, end: int,
+) -> frozenset[str]:
+    """A shard's parents whose last rows come in a later shard (their current row is marked there)."""
+    if driving is None or picks is None or driving.fk.name != rule.fk_name or end >= len(picks) or driving.fk.ref_table not in parents:
+        return frozenset()
+    return current.later_parents(parents[driving.fk.ref_table], rule, driving.fk.ref_columns, picks, end)
 
 
 def _fill_uncopied(frame: pd.DataFrame, table: Table, model: TableModel, seed: int, missed: Mapping[str, np.ndarray]) -> pd.DataFrame:

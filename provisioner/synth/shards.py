@@ -39,7 +39,7 @@ from provisioner import columns
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.executor import Executor, LocalExecutor
-from provisioner.model.relations import hierarchy
+from provisioner.model.relations import current, hierarchy
 from provisioner.model.train import table_seed
 from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import INTEGER_KINDS
@@ -122,6 +122,9 @@ def streamable(key: str, bundle: ModelBundle) -> bool:
         return False
     if any(bundle.order.is_deferred(key, m.fk) or m.self_ref for m in model.foreign_keys):
         return False
+    driving = next((m.fk.name for m in model.foreign_keys if m.driving), None)
+    if any(isinstance(r, current.OnePerParent) and r.fk_name != driving for r in model.rules):
+        return False  # one current row per parent of a key drawn row by row: only the whole table can tell
     counters = {c for c, s in model.key_shapes.items() if s.kind in INTEGER_KINDS}
     return all(len(u) == 1 and u[0] in counters for u in table.uniques)
 

@@ -139,9 +139,10 @@ def _always_latest(series: pd.Series, table: Table, name: str, groups: pd.Series
     return bool((values[held] == top[held]).all()) and bool((held & multi).any())
 
 
-def apply(frame: pd.DataFrame, rule: OnePerParent, rng: np.random.Generator) -> None:
+def apply(frame: pd.DataFrame, rule: OnePerParent, rng: np.random.Generator, later: frozenset[str] = frozenset()) -> None:
     """Mark one row per parent (the latest, else a random one; a parent with probability ``share``),
-    in place; rows that held the marker otherwise get a value of the column's unmarked rows."""
+    in place; rows that held the marker otherwise get a value of the column's unmarked rows. Parents in
+    ``later`` (see :func:`later_parents`) have rows in a later shard: none of their rows here is marked."""
     if not {rule.column, *rule.fk_columns} <= set(frame.columns) or frame.empty:
         return
     groups = _groups(frame, rule.fk_columns)
@@ -150,7 +151,7 @@ def apply(frame: pd.DataFrame, rule: OnePerParent, rng: np.random.Generator) -> 
     order = _numbers(frame[rule.latest], rule.latest_kind) if rule.latest in frame else np.zeros(len(frame))
     tie = rng.random(len(frame))
     ranked = pd.DataFrame({"g": groups, "o": np.nan_to_num(order, nan=-np.inf), "t": tie}).sort_values(["g", "o", "t"])
-    last = ranked[ranked["g"].notna()].groupby("g", sort=False).tail(1).index.to_numpy()
+    last = ranked[ranked["g"].notna() & ~ranked["g"].isin(later)].groupby("g", sort=False).tail(1).index.to_numpy()
     if rule.share < 1.0:
         last = last[rng.random(len(last)) < rule.share]
     keys = _keys(frame[rule.column], rule.kind)
@@ -165,6 +166,17 @@ def apply(frame: pd.DataFrame, rule: OnePerParent, rng: np.random.Generator) -> 
         values[loose] = pool[rng.integers(0, len(pool), int(loose.sum()))]
     values[marked] = marker
     frame[rule.column] = pd.Series(values, index=frame.index).infer_objects()
+
+
+def later_parents(parent: pd.DataFrame, rule: OnePerParent, ref_columns: tuple[str, ...], picks: np.ndarray, end: int) -> frozenset[str]:
+    """The parents (as :func:`apply` groups them) of the plan's rows after row ``end``: a streamed table's
+    shard leaves their current row to the shard that holds their last row, so a parent across shards gets one."""
+    rows = np.unique(picks[end:])
+    rows = rows[rows >= 0]
+    if not len(rows) or not set(ref_columns) <= set(parent.columns):
+        return frozenset()
+    keys = parent.iloc[rows][list(ref_columns)].set_axis(list(rule.fk_columns), axis=1)
+    return frozenset(_groups(keys, rule.fk_columns).dropna())
 
 
 def _marker_value(held: np.ndarray, rule: OnePerParent, column: pd.Series) -> object:
