@@ -89,3 +89,25 @@ def test_upper_case_hexadecimal_stays_hexadecimal() -> None:
     assert shape is not None and set(shape.segments[1].alphabet) == set("0123456789ABCDEF")
     lower = tokens.learn(values.str.lower(), "code")
     assert lower is not None and set(lower.segments[1].alphabet) == set("0123456789abcdef")
+
+
+VOUCHERS = """
+CREATE TABLE voucher (
+    id integer PRIMARY KEY, code text NOT NULL UNIQUE CHECK (char_length(code) = 5),
+    label varchar(14) NOT NULL CHECK (label = upper(label)));
+INSERT INTO voucher SELECT g, 'K-' || lpad(((g * 7919) % 1000)::text, 3, '0'),
+       upper('item ' || substr(md5(g::text), 1, 6)) || CASE WHEN g % 2 = 0 THEN 'ß' ELSE '' END
+FROM generate_series(1, 300) g;
+"""
+
+
+def test_a_unique_code_keeps_its_length_and_an_upper_case_column_with_eszett_stays_upper(fresh_db: Callable[..., str]) -> None:
+    """'K-123' UNIQUE with CHECK (char_length(code) = 5): repeats got a suffix ('K-1231') and the load failed;
+    'ITEM C81E72ß' is upper case to PostgreSQL (upper('ß') = 'ß') but not to Python ('SS'): the case was
+    not learnt and all 300 labels broke CHECK (label = upper(label))."""
+    source, target = fresh_db("adv_code_src"), fresh_db("adv_code_dst")
+    _run(source, VOUCHERS)
+    result = CliRunner().invoke(main, ["provision", "--source", source, "--target", target, "--seed", "4", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert dbcheck.scalar(target, "SELECT count(*) FROM voucher WHERE code !~ '^K-[0-9]{3}$'") == 0
+    assert dbcheck.scalar(target, "SELECT count(*) FROM voucher") == 300

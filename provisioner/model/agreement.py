@@ -139,10 +139,17 @@ def _letter_case(series: pd.Series, column: str) -> LetterCase | None:
     lettered = values[values.str.contains(r"[^\W\d_]", regex=True)]
     if len(lettered) < MIN_CASED:
         return None
-    for case, same in (("upper", lettered.str.upper()), ("lower", lettered.str.lower())):
-        if (lettered == same).mean() >= CASE_SHARE:
+    for case in ("upper", "lower"):
+        if (lettered == lettered.map(lambda v: _simply_cased(v, case))).mean() >= CASE_SHARE:
             return LetterCase(column, case)
     return None
+
+
+def _simply_cased(text: str, case: str) -> str:
+    """``text`` in upper or lower case, letters by letter as PostgreSQL's upper() and lower() write them:
+    a letter whose case is several letters ('ß', upper 'SS') stays itself ('STRAßE' is upper case)."""
+    mapped = ((c, c.upper() if case == "upper" else c.lower()) for c in text)
+    return "".join(m if len(m) == 1 else c for c, m in mapped)
 
 
 def _nulls(frame: pd.DataFrame, column: str, country: str) -> NullsByCountry:

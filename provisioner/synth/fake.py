@@ -110,7 +110,7 @@ def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool,
         locales = np.full(n, _DEFAULT_LOCALE, dtype=object) if plain else _row_locales(frame, col.name)
         token = next((r for r in rules if isinstance(r, TokenShape)), None)
         if token is not None and category == "text":  # a hash, a key, a code: its format, fresh characters
-            values = tokens.generate(token, n, rng)
+            values = tokens.generate_unique(token, n, rng) if unique else tokens.generate(token, n, rng)
         elif shape is not None and category == "text":
             values = texts.shaped(_faker(_DEFAULT_LOCALE, seed), shape, n, rng)
         else:

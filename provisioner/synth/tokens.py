@@ -5,6 +5,7 @@ prefix and suffix. A source value is never used: the shape holds none."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from provisioner.model.tokens import Segment, TokenShape, draw_lengths
 
@@ -16,6 +17,18 @@ def generate(shape: TokenShape, n: int, rng: np.random.Generator) -> np.ndarray:
     for separator, column in zip(shape.separators, columns[1:]):
         out = out + separator + column
     return out.astype(object)
+
+
+def generate_unique(shape: TokenShape, n: int, rng: np.random.Generator, rounds: int = 20) -> np.ndarray:
+    """``n`` values in ``shape``'s format, repeats drawn again (a UNIQUE code keeps its length and alphabet;
+    a suffix would break a CHECK on its length); repeats left after ``rounds`` are the caller's to resolve."""
+    out = generate(shape, n, rng)
+    for _ in range(rounds):
+        repeated = pd.Series(out).duplicated().to_numpy()
+        if not repeated.any():
+            break
+        out[repeated] = generate(shape, int(repeated.sum()), rng)
+    return out
 
 
 def _segment(segment: Segment, n: int, rng: np.random.Generator) -> np.ndarray:
