@@ -111,3 +111,12 @@ def test_a_unique_code_keeps_its_length_and_an_upper_case_column_with_eszett_sta
     assert result.exit_code == 0, result.output
     assert dbcheck.scalar(target, "SELECT count(*) FROM voucher WHERE code !~ '^K-[0-9]{3}$'") == 0
     assert dbcheck.scalar(target, "SELECT count(*) FROM voucher") == 300
+
+
+def test_a_constant_segment_holds_on_rows_past_the_first_five_thousand() -> None:
+    """Rows are read in key order: the first 5,000 (one year's invoices, one customer's keys) shared a segment
+    that later rows do not, and every synthetic value was given it."""
+    rng = np.random.default_rng(2)
+    values = pd.Series([f"INV-{'2019' if i < 5000 else '2020'}-{rng.integers(10000, 99999)}" for i in range(6000)])
+    shape = tokens.learn(values, "number")
+    assert shape is not None and shape.segments[1].constant is None

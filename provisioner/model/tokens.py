@@ -46,7 +46,8 @@ class TokenShape:
 def learn(series: pd.Series, column: str) -> TokenShape | None:
     """The column's token format, or None when its values are not tokens (words, sentences, mixed formats)."""
     values = series.dropna().astype(str)
-    values = values[values != ""].head(SAMPLE)
+    values = values[values != ""]
+    values = values.iloc[np.linspace(0, len(values) - 1, SAMPLE).astype(int)] if len(values) > SAMPLE else values  # across the key order
     if len(values) < MIN_ROWS or values.str.contains(r"\s").any():
         return None
     separators = _separators(values)
