@@ -24,6 +24,7 @@ MIN_ROWS = 20
 MIN_MIXED = 0.8  # share of values mixing letters and digits, for a token without separators
 MAX_LENGTHS = 16
 SAMPLE = 5000
+SPACE_PER_ROW = 20  # a format with fewer values than this many per row would mostly redraw real ones
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,18 @@ def learn(series: pd.Series, column: str) -> TokenShape | None:
         return None  # one word each, not a code
     parts = [re.split("|".join(map(re.escape, sorted(set(separators)))), v) if separators else [v] for v in values]
     segments = tuple(_segment([p[i] for p in parts]) for i in range(len(separators) + 1))
-    if all(s.constant is not None for s in segments):
-        return None
+    if all(s.constant is not None for s in segments) or _space(segments) < SPACE_PER_ROW * len(values):
+        return None  # no segment to draw, or too few codes to draw new ones that are not the source's ('h1'..'h250')
     return TokenShape(column, separators, segments)
+
+
+def _space(segments: tuple[Segment, ...]) -> float:
+    """How many values the format holds at its most common lengths."""
+    out = 1.0
+    for segment in segments:
+        if segment.constant is None and segment.lengths:
+            out *= float(len(segment.alphabet)) ** segment.lengths[0]
+    return out
 
 
 def _separators(values: pd.Series) -> str:

@@ -23,7 +23,7 @@ from provisioner.model.bundle import ModelBundle
 from provisioner.model.relations.inherit import Inherit
 from provisioner.model.train import RealRows, table_seed
 from provisioner.privacy import audit
-from provisioner.synth import fake
+from provisioner.synth import fake, repair
 from provisioner.synth.sample import SyntheticTables
 
 ROUNDS = 5
@@ -111,25 +111,45 @@ def _redraw(
     table, model = bundle.snapshot.table(key), bundle.tables[key]
     out = frame.copy()
     mapping: dict[str, object] = {}
+    # composite unique sets only: a unique column (a key children copy) keeps the one-to-one mapping (_still_unique)
+    sets = [tuple(u) for u in table.uniques if column in u and len(u) > 1 and set(u) <= set(frame.columns)]
+    changed = pd.Series(False, index=out.index)
     for round_ in range(ROUNDS):
         values = out[column]
-        hit = _hits(values, seen, needles)
+        real = _hits(values, seen, needles)
+        hit = real | (changed & _repeats(out, sets, table))  # a new value may clash in a unique set: drawn again, alone
         if not hit.any():
             break
+        changed |= hit
         sub = out.loc[hit].reset_index(drop=True)
         spec = replace(pii, null_rate=0.0)  # type: ignore[type-var]
         fresh = fake.fill(table, sub, [spec], table_seed(seed, key, f"leak:{column}:{round_}"), model.rules)[column]
-        chosen = [mapping.setdefault(old, new) for old, new in zip(values[hit].astype(str), fresh.to_numpy(dtype=object))]
+        chosen = [mapping.setdefault(old, new) if is_real else new
+                  for old, new, is_real in zip(values[hit].astype(str), fresh.to_numpy(dtype=object), real[hit])]
         column_values = out[column].astype(object).to_numpy(copy=True)
         column_values[np.flatnonzero(hit.to_numpy())] = np.asarray(chosen, dtype=object)  # one new value per real one
         out[column] = column_values
         for old, new in list(mapping.items()):  # a new value that was real too was drawn again: follow it
             if str(new) in seen and str(new) in mapping and mapping[str(new)] is not new:
                 mapping[old] = mapping[str(new)]
+    for cols in sets:  # clashes left after the rounds (a small code space): a suffix, as the unique repair does
+        dups = _repeats(out, [cols], table) & changed
+        if dups.any():
+            repair.bump(out, dups, (column,), table)
     if (column,) in table.uniques:
         out = _still_unique(frame, out, column)
     kept = set(out[column].dropna().astype(str))
     return out, {k: v for k, v in mapping.items() if str(v) not in seen and str(v) not in needles and str(v) in kept}
+
+
+def _repeats(frame: pd.DataFrame, sets: list[tuple[str, ...]], table: object) -> pd.Series:
+    """Rows whose values of one of the unique ``sets`` another row holds too (NULLs repeat nothing unless
+    the set is NULLS NOT DISTINCT)."""
+    out = pd.Series(False, index=frame.index)
+    for cols in sets:
+        repeated = frame[list(cols)].astype(str).duplicated(keep=False)
+        out |= repeated if table.nulls_not_distinct(cols) else repeated & frame[list(cols)].notna().all(axis=1)  # type: ignore[attr-defined]
+    return out
 
 
 def _still_unique(before: pd.DataFrame, after: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -76,7 +76,8 @@ def fill(
     for pii in sorted(columns, key=lambda c: c.category == "email"):  # names first: e-mails are built from them
         if pii.table == table.key:
             col = table.column(pii.column)
-            out[col.name] = _fill_column(pii, col, out, col.name in uniques, _seed(seed, table.key, col.name), by_column.get(col.name, []))
+            keyed = any(col.name in s for s in table.uniques)  # a token in a composite unique set is drawn unique too
+            out[col.name] = _fill_column(pii, col, out, col.name in uniques, _seed(seed, table.key, col.name), by_column.get(col.name, []), keyed)
     return out
 
 
@@ -90,7 +91,9 @@ def _seed(*parts: object) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool, seed: int, rules: Sequence[object] = ()) -> pd.Series:
+def _fill_column(
+    pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool, seed: int, rules: Sequence[object] = (), keyed: bool = False,
+) -> pd.Series:
     rng = np.random.default_rng(seed)
     n, category = len(frame), pii.category
     shape = next((r for r in rules if isinstance(r, TextShape)), None)
@@ -110,7 +113,7 @@ def _fill_column(pii: PiiColumn, col: Column, frame: pd.DataFrame, unique: bool,
         locales = np.full(n, _DEFAULT_LOCALE, dtype=object) if plain else _row_locales(frame, col.name)
         token = next((r for r in rules if isinstance(r, TokenShape)), None)
         if token is not None and category == "text":  # a hash, a key, a code: its format, fresh characters
-            values = tokens.generate_unique(token, n, rng) if unique else tokens.generate(token, n, rng)
+            values = tokens.generate_unique(token, n, rng) if unique or keyed else tokens.generate(token, n, rng)
         elif shape is not None and category == "text":
             values = texts.shaped(_faker(_DEFAULT_LOCALE, seed), shape, n, rng)
         else:
