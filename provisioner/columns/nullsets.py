@@ -91,7 +91,7 @@ def _agree(rows: pd.DataFrame, rule: NullAgreement, rng: np.random.Generator) ->
     column = rows[rule.column].to_numpy(dtype=object).copy()
     bad = np.flatnonzero(~fits)
     seen, group = np.unique(nulls[bad], axis=0, return_inverse=True)
-    donors = {o: rows[o].to_numpy(dtype=object)[~nulls[:, j]] for j, o in enumerate(rule.others)}
+    donors = {o: rows[o].to_numpy()[~nulls[:, j]] for j, o in enumerate(rule.others)}  # in the column's own dtype
     for g, row_nulls in enumerate(seen):
         exact = (has == row_nulls).all(axis=1)
         usable = exact if (exact & (weights > 0)).any() else (~has <= ~row_nulls).all(axis=1)  # its non-NULL columns are present
