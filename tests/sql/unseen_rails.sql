@@ -70,6 +70,9 @@ ALTER TABLE ONLY active_storage_attachments ADD CONSTRAINT fk_rails_c3b3935057
 INSERT INTO schema_migrations (version) VALUES ('20210114093012'), ('20210114093540'), ('20210302151245'),
   ('20210519082311'), ('20211027134402'), ('20220208101530'), ('20220615170021'), ('20230110094455'),
   ('20230404120000'), ('20231122083015');
+-- a grown app has hundreds of migrations: more rows than a lookup table may have, kept all the same
+INSERT INTO schema_migrations SELECT to_char(timestamp '2018-03-01 10:00' + (i * 4 || ' days')::interval + (i * 37 || ' minutes')::interval,
+  'YYYYMMDDHH24MISS') FROM generate_series(1, 140) AS i;
 INSERT INTO ar_internal_metadata VALUES ('environment', 'production', '2021-01-14 09:30:12.104512', '2021-01-14 09:30:12.104512'),
   ('schema_sha1', '3f1e0a7c9b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f', '2021-01-14 09:30:12.108813', '2023-11-22 08:30:15.551208');
 
