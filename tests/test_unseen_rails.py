@@ -1,12 +1,13 @@
 """A Rails 7 app on PostgreSQL (tests/sql/unseen_rails.sql), provisioned with the relationships ``init`` proposes:
 schema_migrations and ar_internal_metadata, bigserial / identity ids, associations with no declared foreign
 key, a polymorphic association, single-table inheritance, counter caches, an integer enum, jsonb settings,
-UNIQUE (lower(email)), bcrypt hashes, Active Storage, a join table without an id.
+UNIQUE (lower(email)), bcrypt hashes, Active Storage and Action Text, a join table without an id.
 
 Regressions, each failing before its fix:
 * ``comments.commentable_id`` / ``active_storage_attachments.record_id`` were external keys pointing at no
   row of the type their ``*_type`` names (model/relations/polymorphic.py), so ``posts.comments_count``
-  counted comments that were not there (aggregate.learn_polymorphic);
+  counted comments that were not there (aggregate.learn_polymorphic); a has_one (Action Text's UNIQUE
+  (record_type, record_id, name)) gets a different record per row, or the load would stop;
 * an 'Admin' had a customer's company name or no admin_level, a 'Customer' no loyalty points, a post of
   status 0 a published_at (columns/nullsets.py, agreement._null_category);
 * 150 schema_migrations rows are more than a lookup table: synthetic versions ('00044009728249') made
@@ -36,6 +37,7 @@ UNDECLARED = {("comments.user_id", "users.id"), ("posts.user_id", "users.id"), (
 POLYMORPHIC = {  # child, type column, id column, {type: table}
     ("comments", "commentable_type", "commentable_id", (("Post", "posts"), ("Photo", "photos"))),
     ("active_storage_attachments", "record_type", "record_id", (("Photo", "photos"), ("User", "users"))),
+    ("action_text_rich_texts", "record_type", "record_id", (("Post", "posts"),)),  # UNIQUE (record_type, record_id, name)
 }
 QUERIES = {  # what a QA engineer checks first, each 0 on the source
     "admin with a customer's column": "SELECT count(*) FROM users WHERE type = 'Admin' AND (loyalty_points IS NOT NULL OR company_name IS NOT NULL)",

@@ -5,7 +5,8 @@
 -- 'Customer', each with columns only it fills), counter caches (posts.comments_count, users.posts_count), jsonb
 -- settings with a stable key set, email uniqueness by a unique index on lower(email), an integer enum (status 0/1/2),
 -- soft deletes (discarded_at), bcrypt encrypted_password, a mostly NULL unique reset_password_token, Active Storage
--- (blobs with key/checksum/byte_size, polymorphic attachments with a blob_id FK) and a join table posts_tags.
+-- (blobs with key/checksum/byte_size, polymorphic attachments with a blob_id FK), Action Text (a has_one polymorphic
+-- association: UNIQUE (record_type, record_id, name)) and a join table posts_tags.
 -- Every row is made by formula (hashtext) so that every rule above holds on every row.
 CREATE TABLE schema_migrations (version character varying NOT NULL PRIMARY KEY);
 CREATE TABLE ar_internal_metadata (key character varying NOT NULL PRIMARY KEY, value character varying,
@@ -66,6 +67,12 @@ CREATE UNIQUE INDEX index_active_storage_attachments_uniqueness
   ON active_storage_attachments USING btree (record_type, record_id, name, blob_id);
 ALTER TABLE ONLY active_storage_attachments ADD CONSTRAINT fk_rails_c3b3935057
   FOREIGN KEY (blob_id) REFERENCES active_storage_blobs(id);
+
+-- Action Text: a has_one polymorphic association, one rich text per record and name
+CREATE TABLE action_text_rich_texts (
+  id bigserial PRIMARY KEY, name character varying NOT NULL, body text, record_type character varying NOT NULL,
+  record_id bigint NOT NULL, created_at timestamp(6) without time zone NOT NULL, updated_at timestamp(6) without time zone NOT NULL);
+CREATE UNIQUE INDEX index_action_text_rich_texts_uniqueness ON action_text_rich_texts USING btree (record_type, record_id, name);
 
 INSERT INTO schema_migrations (version) VALUES ('20210114093012'), ('20210114093540'), ('20210302151245'),
   ('20210519082311'), ('20211027134402'), ('20220208101530'), ('20220615170021'), ('20230110094455'),
@@ -139,6 +146,10 @@ INSERT INTO active_storage_attachments (name, record_type, record_id, blob_id, c
 SELECT 'image', 'Photo', i, i, timestamp '2022-01-01' + (i * 613 || ' minutes')::interval FROM generate_series(1, 800) AS i
 UNION ALL
 SELECT 'avatar', 'User', i * 5, 800 + i, timestamp '2022-06-01' + (i || ' hours')::interval FROM generate_series(1, 200) AS i;
+
+INSERT INTO action_text_rich_texts (name, body, record_type, record_id, created_at, updated_at)
+SELECT 'content', '<div>Rich text ' || i || '</div>', 'Post', i * 2, timestamp '2022-03-01' + (i || ' hours')::interval,
+  timestamp '2022-03-01' + (i || ' hours')::interval FROM generate_series(1, 900) AS i;
 
 -- counter caches
 UPDATE posts p SET comments_count = (SELECT count(*) FROM comments c WHERE c.commentable_type = 'Post' AND c.commentable_id = p.id);

@@ -8,7 +8,9 @@ values each name a table (the class name in snake case, singular or plural, name
 by ``_``: 'ActiveStorage::Blob' names ``active_storage_blobs``) whose single-column key holds every
 id of that type (:class:`Polymorphic`: the type values and table names, never an id). Once those
 tables are made, :func:`apply` gives each synthetic row of a type a key of a synthetic row of its
-table, so every id points at a row of the type the row names.
+table, so every id points at a row of the type the row names; a row that then repeats another
+under a unique index holding the id (a has_one: ``UNIQUE (record_type, record_id, name)``) takes a
+row of its type that no row points at yet.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Polymorphic:
     type_column: str
     id_column: str
     targets: tuple[tuple[str, str, str], ...]  # (type value, table key, its key column)
+    uniques: tuple[tuple[str, ...], ...] = ()  # the table's unique column sets holding the id column
 
     @property
     def tables(self) -> frozenset[str]:
@@ -87,7 +90,8 @@ def learn(snapshot: SchemaSnapshot, table: Table, frame: pd.DataFrame, frames: M
             if found is not None:
                 targets.append((value, *found))
         if targets:
-            out.append(Polymorphic(type_column, id_column, tuple(targets)))
+            uniques = tuple(u for u in table.uniques if id_column in u)
+            out.append(Polymorphic(type_column, id_column, tuple(targets), uniques))
     return tuple(out)
 
 
@@ -104,3 +108,25 @@ def apply(frame: pd.DataFrame, rule: Polymorphic, tables: Mapping[str, pd.DataFr
         if len(rows) and len(keys):
             ids[rows] = rng.choice(keys, size=len(rows))
     frame[rule.id_column] = pd.Series(ids, index=frame.index).astype(frame[rule.id_column].dtype, errors="ignore")
+    for unique in rule.uniques:
+        _unrepeat(frame, rule, unique, tables, rng)
+
+
+def _unrepeat(frame: pd.DataFrame, rule: Polymorphic, unique: tuple[str, ...], tables: Mapping[str, pd.DataFrame],
+              rng: np.random.Generator) -> None:
+    """Rows repeating an earlier row's ``unique`` columns take a key of their type no row of it holds yet
+    (a has_one association: UNIQUE (record_type, record_id, name)); where none is left, they keep theirs."""
+    if not set(unique) <= set(frame.columns):
+        return
+    for value, key, column in rule.targets:
+        of_type = (frame[rule.type_column].astype(object) == value).to_numpy()
+        repeats = np.flatnonzero(of_type & frame.duplicated(subset=list(unique)).to_numpy() & frame[list(unique)].notna().all(axis=1).to_numpy())
+        if not len(repeats) or key not in tables:
+            continue
+        used = set(frame.loc[of_type, rule.id_column].dropna().map(str))
+        keys = tables[key][column].dropna()
+        free = keys[~keys.map(str).isin(used)].to_numpy()  # the key column's own dtype
+        take = min(len(free), len(repeats))
+        if take:
+            at = frame.columns.get_loc(rule.id_column)
+            frame.iloc[repeats[:take], at] = rng.choice(free, size=take, replace=False)
