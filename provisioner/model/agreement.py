@@ -163,13 +163,20 @@ def _null_category(frame: pd.DataFrame, column: str, fills: Sequence[PiiColumn])
     personal = {f.column for f in fills}
     for name in frame.columns:
         values = frame[name]
-        if name in personal or name == column or values.isna().any() or not 2 <= values.nunique() <= MAX_CATEGORY_VALUES:
+        if name in personal or name == column or values.isna().any() or not _plain(values) or not 2 <= values.nunique() <= MAX_CATEGORY_VALUES:
             continue
         grouped = frame[column].isna().groupby(values.astype(str))
         sizes, shares = grouped.size(), grouped.mean()
         if ((shares == 1.0) & (sizes >= MIN_CATEGORY_ROWS)).any() and (shares < 1.0).any():
             return str(name)
     return None
+
+
+def _plain(values: pd.Series) -> bool:
+    """Integers, booleans or strings: values a category may hold (never a JSON object or an array)."""
+    if pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return True
+    return values.dtype == object and bool(values.map(lambda v: isinstance(v, str)).all())
 
 
 def _text_shape(series: pd.Series, column: str) -> TextShape:
