@@ -10,7 +10,10 @@ values fixes on every source row (on ``MIN_ROWS`` rows in all), and keeps each v
 gives every row whose value disagrees with its NULLs a value of the category whose pattern fits
 them, drawn by the source's counts (a value of fewer than ``MIN_VALUE_ROWS`` rows is never drawn); when no value has exactly the row's pattern, one whose
 non-NULL columns are all present on the row, and the row's other columns of the pattern are set
-to NULL (NULLs the source has beside that value).
+to NULL (NULLs the source has beside that value); a row no value fits that way (single-table
+inheritance: neither subtype's columns filled) keeps its value, whose NULL columns are cleared and
+whose non-NULL ones take the value of another synthetic row. A row keeps its own value wherever
+that value is one that fits, so the category keeps its share.
 """
 
 from __future__ import annotations
@@ -88,16 +91,27 @@ def _agree(rows: pd.DataFrame, rule: NullAgreement, rng: np.random.Generator) ->
     column = rows[rule.column].to_numpy(dtype=object).copy()
     bad = np.flatnonzero(~fits)
     seen, group = np.unique(nulls[bad], axis=0, return_inverse=True)
+    donors = {o: rows[o].to_numpy()[~nulls[:, j]] for j, o in enumerate(rule.others)}  # in the column's own dtype
     for g, row_nulls in enumerate(seen):
         exact = (has == row_nulls).all(axis=1)
         usable = exact if (exact & (weights > 0)).any() else (~has <= ~row_nulls).all(axis=1)  # its non-NULL columns are present
-        if not (usable & (weights > 0)).any():
-            continue
         which = bad[group.reshape(-1) == g]
-        picks = rng.choice(len(weights), size=len(which), p=weights * usable / (weights * usable).sum())
+        if not (usable & (weights > 0)).any():  # no value fits by clearing: the row keeps its value, missing ones are filled
+            usable = weights > 0
+        picks = _picks(current[which], usable, weights, rng)
         column[which] = np.asarray(rule.values, dtype=object)[picks]
-        for j, other in enumerate(rule.others):  # NULLs the picked value has where the row has a value
+        for j, other in enumerate(rule.others):  # NULLs the picked value has where the row has a value, and the reverse
             cleared = which[has[picks, j] & ~row_nulls[j]]
             if len(cleared):
                 rows.iloc[cleared, rows.columns.get_loc(other)] = None
+            missing = which[~has[picks, j] & row_nulls[j]]
+            if len(missing) and len(donors[other]):
+                rows.iloc[missing, rows.columns.get_loc(other)] = rng.choice(donors[other], size=len(missing))
     rows[rule.column] = pd.Series(column, index=rows.index).astype(rows[rule.column].dtype, errors="ignore")
+
+
+def _picks(current: np.ndarray, usable: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each row's value: its own where that one is usable (the category keeps its share), else one drawn by the counts."""
+    drawn = rng.choice(len(weights), size=len(current), p=weights * usable / (weights * usable).sum())
+    own = (current >= 0) & usable[np.maximum(current, 0)] & (weights[np.maximum(current, 0)] > 0)
+    return np.where(own, current, drawn)

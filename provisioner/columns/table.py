@@ -75,7 +75,9 @@ def _null_agreements(frame: pd.DataFrame, columns: Mapping[str, Column]) -> tupl
     """Categories of the table (not a parent's) whose values fix which nullable columns are NULL (nullsets.py)."""
     own = {c: col for c, col in columns.items() if c in frame and not c.startswith(CONDITION)}
     categories = [c for c, col in own.items() if codec.is_categorical(col)]
-    return nullsets.learn(frame, categories, [c for c, col in own.items() if col.nullable])
+    # an enum stored as an integer (Rails' status 0/1/2) is a category here too: 'published' has a published_at
+    coded = [c for c, col in own.items() if col.kind in INTEGER_KINDS and 2 <= frame[c].nunique() <= nullsets.MAX_VALUES]
+    return nullsets.learn(frame, categories + coded, [c for c, col in own.items() if col.nullable])
 
 
 def _dependencies(frame: pd.DataFrame, columns: Mapping[str, Column]) -> dict[str, fd.Dependency]:

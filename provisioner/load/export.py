@@ -16,6 +16,7 @@ import pandas as pd
 
 from provisioner import files
 from provisioner.errors import ConfigError
+from provisioner.load import casefold
 from provisioner.load.copytext import column_text, copy_statement, to_copy_text
 from provisioner.schema import ddl
 from provisioner.schema.snapshot import SchemaSnapshot
@@ -45,7 +46,7 @@ def export(synthetic: SyntheticTables, snapshot: SchemaSnapshot, out_dir: str | 
 def stored(frame: pd.DataFrame, snapshot: SchemaSnapshot, key: str) -> pd.DataFrame:
     """The frame's columns PostgreSQL stores (part columns left out), in the table's order."""
     table = snapshot.table(key)
-    frame = parts.records(frame, table)
+    frame = casefold.conform(parts.records(frame, table), table)  # lower(email) unique without a database
     return frame[[c.name for c in table.stored_columns if c.name in frame.columns]]
 
 

@@ -11,7 +11,9 @@ source rows, what :mod:`provisioner.synth.fake` then keeps:
 :class:`NullsByCountry`
     the share of NULLs of a PII column among the rows of each country (a state for
     US and Canadian customers, none for Belgian ones), for countries with at least
-    ``MIN_COUNTRY_ROWS`` rows; other countries get the column's overall share.
+    ``MIN_COUNTRY_ROWS`` rows; other countries get the column's overall share. Without a
+    country, a category one of whose values never fills the column plays its part
+    (single-table inheritance: an 'Admin' row has no company name).
 :class:`TextShape`
     free text that is not personal (titles, product names, composers): the
     distribution of its word counts, whether words are capitalised, and which Faker
@@ -103,7 +105,7 @@ def learn(frame: pd.DataFrame, fills: Sequence[PiiColumn]) -> tuple[Rule, ...]:
         if pii.category == "text":
             out.append(token or _text_shape(frame[pii.column], pii.column))
         elif 0 < frame[pii.column].isna().mean() < 1:
-            country = country_column(pii.column, list(frame.columns))
+            country = country_column(pii.column, list(frame.columns)) or _null_category(frame, pii.column, fills)
             if country is not None:
                 out.append(_nulls(frame, pii.column, country))
     return tuple(out)
@@ -156,6 +158,32 @@ def _nulls(frame: pd.DataFrame, column: str, country: str) -> NullsByCountry:
     grouped = frame[column].isna().groupby(frame[country].astype(str))
     sizes, shares = grouped.size(), grouped.mean()
     return NullsByCountry(column, country, {str(c): round(float(shares[c]), 3) for c in shares.index if sizes[c] >= MIN_COUNTRY_ROWS})
+
+
+MIN_CATEGORY_ROWS = 20
+MAX_CATEGORY_VALUES = 64
+
+
+def _null_category(frame: pd.DataFrame, column: str, fills: Sequence[PiiColumn]) -> str | None:
+    """A category (not PII, never NULL) one of whose values, on ``MIN_CATEGORY_ROWS`` rows or more, never
+    fills ``column`` while another does: single-table inheritance's ``type``, whose 'Admin' has no company name."""
+    personal = {f.column for f in fills}
+    for name in frame.columns:
+        values = frame[name]
+        if name in personal or name == column or values.isna().any() or not _plain(values) or not 2 <= values.nunique() <= MAX_CATEGORY_VALUES:
+            continue
+        grouped = frame[column].isna().groupby(values.astype(str))
+        sizes, shares = grouped.size(), grouped.mean()
+        if ((shares == 1.0) & (sizes >= MIN_CATEGORY_ROWS)).any() and (shares < 1.0).any():
+            return str(name)
+    return None
+
+
+def _plain(values: pd.Series) -> bool:
+    """Integers, booleans or strings: values a category may hold (never a JSON object or an array)."""
+    if pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return True
+    return values.dtype == object and bool(values.map(lambda v: isinstance(v, str)).all())
 
 
 def _text_shape(series: pd.Series, column: str) -> TextShape:

@@ -20,7 +20,7 @@ from provisioner.model import pii
 from provisioner.model.bundle import TableModel
 from provisioner.model.executor import FitJob
 from provisioner.model.learnt import model_column, ratio_column
-from provisioner.model.relations import aggregate, inherit, matching
+from provisioner.model.relations import aggregate, inherit, matching, polymorphic
 from provisioner.model.relations.relational import ForeignKeyModel
 from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import SchemaSnapshot, Table
@@ -79,8 +79,10 @@ def _referencing(snapshot: SchemaSnapshot, key: str, complete: set[str], skip: t
 
 def learn_cross_table(snapshot: SchemaSnapshot, models: dict[str, TableModel], frames: Mapping[str, pd.DataFrame]) -> None:
     """Rules between a table and the tables around it, learnt once every table is trained: a parent
-    column that is an aggregate of its children or of its grandchildren (aggregate.py)."""
+    column that is an aggregate of its children or of its grandchildren (aggregate.py), polymorphic
+    associations (polymorphic.py) and the counts of the children of each type (a counter cache)."""
     complete = {t.key for t in snapshot.tables if t.key in frames and len(frames[t.key]) >= t.row_count and t.key in models}
+    associations = _polymorphic(snapshot, models, frames, complete)
     for table in snapshot.tables:
         model = models.get(table.key)
         if model is None or not columns.is_model(model.method) or table.key not in complete:
@@ -90,8 +92,24 @@ def learn_cross_table(snapshot: SchemaSnapshot, models: dict[str, TableModel], f
         paths = [(middle, frames[middle.key], child, frames[child.key], models[child.key].roles) for middle in children
                  for child in _referencing(snapshot, middle.key, complete, (table.key, middle.key))]
         found += aggregate.learn_through(table, frames[table.key], model.roles, [a.column for a in found], paths)
+        found += aggregate.learn_polymorphic(table, frames[table.key], model.roles, [a.column for a in found], [
+            (snapshot.table(k), frames[k], models[k].roles, rule) for k, rules in associations.items() for rule in rules])
         if found:
             models[table.key] = dataclasses.replace(model, rules=model.rules + found)
+
+
+def _polymorphic(
+    snapshot: SchemaSnapshot, models: dict[str, TableModel], frames: Mapping[str, pd.DataFrame], complete: set[str],
+) -> dict[str, tuple[polymorphic.Polymorphic, ...]]:
+    """Each table's polymorphic associations (polymorphic.py), added to its rules; the tables they name are read in full."""
+    whole = {k: frames[k] for k in complete}
+    out = {}
+    for key in sorted(complete):
+        found = polymorphic.learn(snapshot, snapshot.table(key), frames[key], whole)
+        if found:
+            out[key] = found
+            models[key] = dataclasses.replace(models[key], rules=models[key].rules + found)
+    return out
 
 
 def check_config(snapshot: SchemaSnapshot, config: Config) -> None:

@@ -16,18 +16,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from provisioner.config import Config
 from provisioner.errors import ConfigError
 from provisioner.model import choose, pii, proposals
 from provisioner.model.bundle import TableModel
 from provisioner.model.profile import is_external
+from provisioner.model.relations import polymorphic
 from provisioner.model.train import train
 from provisioner.pg import connect as db
 from provisioner.pg import urls
 from provisioner.progress import Progress, silent
 from provisioner.schema.reflect import reflect
 from provisioner.schema.snapshot import SchemaSnapshot
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def starter_yaml(config: Config, progress: Progress = silent) -> str:
@@ -73,14 +78,31 @@ def render(
         "  remove: []",
     ]
     lines += proposals.yaml_lines(found or [])
-    lines += external_lines(snapshot, {p.child for p in found or []})
+    lines += external_lines(snapshot, {p.child for p in found or []}, _associations(snapshot, frames))
     lines += ["tables:"]
     lines += _table_lines(models or {}, config)
     return "\n".join(lines) + "\n"
 
 
-def external_lines(snapshot: SchemaSnapshot, proposed: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """External keys: columns named like keys that no declared foreign key (or proposed relationship) covers, to review."""
+def _associations(snapshot: SchemaSnapshot, frames: Mapping[str, pd.DataFrame]) -> dict[str, polymorphic.Polymorphic]:
+    """``table.id_column`` -> its polymorphic association (polymorphic.py), found on the rows read."""
+    return {f"{t.key}.{rule.id_column}": rule for t in snapshot.tables if t.key in frames
+            for rule in polymorphic.learn(snapshot, t, frames[t.key], frames)}
+
+
+def _external(name: str, associations: Mapping[str, polymorphic.Polymorphic]) -> str:
+    rule = associations.get(name)
+    if rule is None:
+        return f"#   {name:<40} external key"
+    named = ", ".join(f"{value} -> {table}" for value, table, _ in rule.targets)
+    return f"#   {name:<40} polymorphic: {rule.type_column} names its table ({named}); points at their synthetic rows"
+
+
+def external_lines(
+    snapshot: SchemaSnapshot, proposed: set[str] | frozenset[str] = frozenset(), associations: Mapping[str, polymorphic.Polymorphic] | None = None,
+) -> list[str]:
+    """External keys: columns named like keys that no declared foreign key (or proposed relationship) covers, to review;
+    the id of a polymorphic association says which tables its type names (kept without a relationship)."""
     found = [f"{t.key}.{c.name}" for t in snapshot.tables for c in t.columns if is_external(c, t) and proposals.side(t, c.name) not in proposed]
     if not found:
         return []
@@ -90,7 +112,7 @@ def external_lines(snapshot: SchemaSnapshot, proposed: set[str] | frozenset[str]
         "# Where one points at a table provisioner loads too, add it to relationships (modelled, never",
         "# created in the target), e.g.  - {child: customer.support_rep_id, parent: employee.employee_id}",
     ]
-    return lines + [f"#   {name:<40} external key" for name in found]
+    return lines + [_external(name, associations or {}) for name in found]
 
 
 def _table_lines(models: Mapping[str, TableModel], config: Config) -> list[str]:

@@ -10,6 +10,7 @@ gate has an honest baseline.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 import zlib
 from collections.abc import Mapping
@@ -243,6 +244,8 @@ def choose_method(
         return forced, "set in the config"
     if table.row_count == 0 or frame.empty:
         return "generate", "the source table is empty: values come from types and constraints"
+    if lookup and forced is None and table.row_count > config.train.lookup_max_rows:
+        return "copy", "migration log: the schema migrations that ran, kept as they are (the staging schema is the source's)"
     if lookup and forced is None:
         return "copy", f"lookup table: {table.row_count} rows (<= {config.train.lookup_max_rows}), no PII, parents copied too"
     if not any(r in ("model", "lookup") for r in roles.values()) and not has_counts:
@@ -258,7 +261,20 @@ def choose_method(
 
 def _is_lookup(table: Table, has_pii: bool, copied: set[str], config: Config) -> bool:
     parents_ok = all(fk.ref_table in copied for fk in table.foreign_keys)
-    return 0 < table.row_count <= config.train.lookup_max_rows and not has_pii and parents_ok
+    small = 0 < table.row_count <= config.train.lookup_max_rows
+    return (small or migration_log(table)) and not has_pii and parents_ok
+
+
+MIGRATION_LOG = re.compile(r"migration|schema_?(version|history)|^databasechangelog$", re.IGNORECASE)
+MIGRATION_LOG_MAX_ROWS = 100_000
+
+
+def migration_log(table: Table) -> bool:
+    """A table that records which schema migrations ran (its name says so: Rails' and Ecto's versions,
+    Django's, Flyway's, Liquibase's, Knex's logs), with no foreign key. The staging schema is the source's,
+    so the log keeps the source's rows whatever its size: synthetic versions make the app's migrate
+    re-run migrations whose tables exist, or skip ones never run."""
+    return bool(MIGRATION_LOG.search(table.name)) and not table.foreign_keys and 0 < table.row_count <= MIGRATION_LOG_MAX_ROWS
 
 
 def _train_table(

@@ -22,7 +22,7 @@ from provisioner.columns import table as column_models
 from provisioner.columns.codec import to_numbers
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.relations import aggregate, current, distinct, hierarchy, inherit, levels, matching
+from provisioner.model.relations import aggregate, current, distinct, hierarchy, inherit, levels, matching, polymorphic
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     assign,
@@ -96,14 +96,23 @@ class Sampling:
     counts: dict[str, np.ndarray] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     finished: bool = False
+    settled: set[str] = field(default_factory=set)  # tables whose polymorphic ids point at made rows
 
     def make(self, key: str) -> None:
-        """Sample ``key`` (its parents are made), then recompute the parents' columns that aggregate it."""
+        """Sample ``key`` (its parents are made), then recompute the parents' columns that aggregate it; point
+        the polymorphic ids of every table whose named tables are now made (polymorphic.py)."""
         made = sample_table(self.bundle, key, self.out, self.counts, self.config)
         self.out[key] = made.frame
         self.counts.update(made.counts)
         self.notes += made.notes
         finish_parents(self.bundle, key, self.out)
+        for done in [k for k in self.out if k not in self.settled and settled(self.bundle, k, self.out.keys())]:
+            self.settled.add(done)
+            found = polymorphic.rules_of(self.bundle.tables[done].rules)
+            for rule in found:
+                polymorphic.apply(self.out[done], rule, self.out, np.random.default_rng([self.config.seed % (2**32), 23]))
+            if found:
+                finish_parents(self.bundle, done, self.out)
 
     def finish(self) -> None:
         """Every table is made: fill the cycle-closing foreign keys."""
@@ -119,9 +128,14 @@ def final(bundle: ModelBundle, key: str, made: Collection[str], finished: bool) 
     """Nothing still to come changes ``key``'s rows once the tables ``made`` are (``finished``: every table,
     and the cycle-closing foreign keys filled): it is made, so is every child table one of its columns
     aggregates, and so are its cycle-closing foreign keys."""
-    if key not in made or (not finished and any(k == key for k, _ in bundle.order.deferred)):
+    if not settled(bundle, key, made) or (not finished and any(k == key for k, _ in bundle.order.deferred)):
         return False
-    return all(r.child in made for r in bundle.tables[key].rules if isinstance(r, aggregate.Aggregate))
+    return all(settled(bundle, r.child, made) for r in bundle.tables[key].rules if isinstance(r, aggregate.Aggregate))
+
+
+def settled(bundle: ModelBundle, key: str, made: Collection[str]) -> bool:
+    """``key`` is made, and so is every table its polymorphic associations name (its ids are final)."""
+    return key in made and all(t in made for rule in polymorphic.rules_of(bundle.tables[key].rules) for t in rule.tables)
 
 
 def handover_order(bundle: ModelBundle) -> list[str]:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from provisioner.columns.codec import to_numbers
+from provisioner.model.relations.polymorphic import Polymorphic
 from provisioner.schema.snapshot import NUMERIC_KINDS, Column, Table
 
 MIN_PARENTS = 20  # parent rows with children needed before an aggregate counts as a rule
@@ -46,6 +47,7 @@ class Aggregate:
     via: str = ""  # a table between: ``child`` references it, it references the parent ("" when ``child`` does)
     via_fk: tuple[str, ...] = ()  # in ``child``, referencing ``via``
     via_ref: tuple[str, ...] = ()  # in ``via``
+    where: tuple[str, ...] = ()  # (child column, value): only those children count (a polymorphic association's type)
 
 
 def _keys(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
@@ -85,6 +87,8 @@ def through(child: pd.DataFrame, between: pd.DataFrame, agg: Aggregate) -> pd.Da
 def totals(parent: pd.DataFrame, child: pd.DataFrame, agg: Aggregate, between: pd.DataFrame | None = None) -> np.ndarray:
     """The aggregate of ``child`` rows for every ``parent`` row (0 where it has none); ``between`` is the
     table ``agg.via`` names, when the child is a grandchild."""
+    if agg.where:
+        child = child[child[agg.where[0]].astype(object) == agg.where[1]] if agg.where[0] in child else child.iloc[:0]
     if agg.via:
         child = through(child, between if between is not None else pd.DataFrame(), agg)
     keys = _keys(child, agg.fk_columns)
@@ -144,6 +148,25 @@ def learn(
         for fk in child.foreign_keys:
             if fk.ref_table == parent.key and set(fk.columns) <= set(frame.columns):
                 _match(parent, rows, numbers, frame, Aggregate("", child.key, fk.columns, fk.ref_columns, "count"), terms, found)
+    return tuple(found.values())
+
+
+def learn_polymorphic(
+    parent: Table, rows: pd.DataFrame, roles: Mapping[str, str], known: Sequence[str],
+    children: Sequence[tuple[Table, pd.DataFrame, Mapping[str, str], Polymorphic]],
+) -> tuple[Aggregate, ...]:
+    """Aggregates of the children whose polymorphic association names the parent's table (a post's
+    ``comments_count`` counts the comments of type 'Post' with its key), for the numbers not in ``known``."""
+    numbers = [n for n in _numbers(parent, rows, roles) if n not in known]
+    if not numbers or len(rows) < MIN_PARENTS:
+        return ()
+    found: dict[str, Aggregate] = {}
+    for child, frame, child_roles, rule in children:
+        for value, key, column in rule.targets:
+            if key == parent.key and rule.type_column in frame and rule.id_column in frame:
+                base = Aggregate("", child.key, (rule.id_column,), (column,), "count", where=(rule.type_column, value))
+                of_type = frame[frame[rule.type_column].astype(object) == value]
+                _match(parent, rows, numbers, of_type, base, _numbers(child, frame, child_roles), found)
     return tuple(found.values())
 
 
