@@ -131,3 +131,18 @@ def scalar(url: str, query: str) -> Any:
 
 def fingerprint(url: str) -> str:
     return hashlib.sha256(repr(sorted(digests(url).items())).encode()).hexdigest()
+
+
+def assert_round_trip(data: dict[str, Any], schemas: tuple[str, ...], catalog: dict[str, str], tolerance: float = 0.2) -> None:
+    """A provisioned sample schema (conftest.provisioned_script): exit 0, the same tables and constraints, all of
+    them valid, every ``catalog`` query giving the same rows on both sides, row counts within ``tolerance``."""
+    assert data["result"].exit_code == 0, data["result"].output
+    source, target = data["source"], data["target"]
+    assert tables(target, schemas) == tables(source, schemas)
+    assert constraints(target, schemas) == constraints(source, schemas)
+    assert all_constraints_valid(target, schemas) == []
+    for name, query in catalog.items():
+        real, synthetic = set(_rows(source, query)), set(_rows(target, query))
+        assert synthetic == real, (name, real - synthetic, synthetic - real)
+    made, real_counts = counts(target, schemas), counts(source, schemas)
+    assert all(abs(made[t] - real_counts[t]) <= tolerance * real_counts[t] for t in real_counts), (made, real_counts)
