@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from provisioner.columns.codec import to_numbers
+from provisioner.model.relations.matching import key_text
 from provisioner.schema.snapshot import ForeignKey, Table, family
 
 MIN_GROUPS = 10  # parents with two or more rows the rule must hold in
@@ -56,12 +57,6 @@ def _keys(series: pd.Series, kind: str) -> pd.Series:
     return pd.Series(np.where(text, values.astype(str), stamps.astype(str)), dtype=object).where(values.notna(), None)
 
 
-def _groups(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
-    """Each row's parent as text (None where the key is NULL)."""
-    keys = frame[list(columns)]
-    parts = keys.astype(str).agg("\x1f".join, axis=1) if len(columns) > 1 else keys[columns[0]].astype(str)
-    return parts.where(keys.notna().all(axis=1), None).reset_index(drop=True)
-
 
 def _numbers(series: pd.Series, kind: str) -> np.ndarray:
     """Numbers to order by (NaN for NULL and special values): seconds for datetimes."""
@@ -81,7 +76,7 @@ def learn(table: Table, frame: pd.DataFrame, roles: Mapping[str, str], fks: tupl
     for fk in fks:
         if not set(fk.columns) <= set(frame.columns) or fk.ref_table == table.key:
             continue
-        groups = _groups(frame, fk.columns)
+        groups = key_text(frame, fk.columns)
         sizes = groups.value_counts()
         if (sizes >= 2).sum() < MIN_GROUPS:
             continue
@@ -145,7 +140,7 @@ def apply(frame: pd.DataFrame, rule: OnePerParent, rng: np.random.Generator, lat
     ``later`` (see :func:`later_parents`) have rows in a later shard: none of their rows here is marked."""
     if not {rule.column, *rule.fk_columns} <= set(frame.columns) or frame.empty:
         return
-    groups = _groups(frame, rule.fk_columns)
+    groups = key_text(frame, rule.fk_columns)
     if groups.isna().all():
         return  # a key set at the end of the load (a cycle): no parent to group by yet
     order = _numbers(frame[rule.latest], rule.latest_kind) if rule.latest in frame else np.zeros(len(frame))
@@ -176,7 +171,7 @@ def later_parents(parent: pd.DataFrame, rule: OnePerParent, ref_columns: tuple[s
     if not len(rows) or not set(ref_columns) <= set(parent.columns):
         return frozenset()
     keys = parent.iloc[rows][list(ref_columns)].set_axis(list(rule.fk_columns), axis=1)
-    return frozenset(_groups(keys, rule.fk_columns).dropna())
+    return frozenset(key_text(keys, rule.fk_columns).dropna())
 
 
 def _marker_value(held: np.ndarray, rule: OnePerParent, column: pd.Series) -> object:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from provisioner.model.relations.matching import key_text
 from provisioner.model.relations.relational import ForeignKeyModel
 from provisioner.schema.snapshot import ForeignKey
 
@@ -29,12 +30,6 @@ class DistinctKeys:
     moved: str  # the key re-picked where the two meet
 
 
-def _text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
-    keys = frame[list(columns)]
-    text = keys.astype(str).agg("\x1f".join, axis=1) if len(columns) > 1 else keys[columns[0]].astype(str)
-    return text.where(keys.notna().all(axis=1), None)
-
-
 def learn(frame: pd.DataFrame, fk_models: Sequence[ForeignKeyModel]) -> tuple[DistinctKeys, ...]:
     keys = [m for m in fk_models if not m.self_ref and set(m.fk.columns) <= set(frame.columns)]
     out = []
@@ -42,7 +37,7 @@ def learn(frame: pd.DataFrame, fk_models: Sequence[ForeignKeyModel]) -> tuple[Di
         for b in keys[i + 1:]:
             if (a.fk.ref_table, a.fk.ref_columns) != (b.fk.ref_table, b.fk.ref_columns):
                 continue
-            left, right = _text(frame, a.fk.columns), _text(frame, b.fk.columns)
+            left, right = key_text(frame, a.fk.columns), key_text(frame, b.fk.columns)
             both = left.notna() & right.notna()
             if both.sum() >= MIN_ROWS and not (left[both] == right[both]).any():
                 kept, moved = (b, a) if a.driving else (a, b)
@@ -56,7 +51,7 @@ def apply(frame: pd.DataFrame, rule: DistinctKeys, fks: dict[str, ForeignKey], p
     if kept is None or moved is None or len(parent) < 2 or not set(kept.columns) | set(moved.columns) <= set(frame.columns):
         return
     for _ in range(ROUNDS):
-        left, right = _text(frame, kept.columns), _text(frame, moved.columns)
+        left, right = key_text(frame, kept.columns), key_text(frame, moved.columns)
         bad = np.flatnonzero((left.notna() & right.notna() & (left == right)).to_numpy())
         if not len(bad):
             return

@@ -16,7 +16,7 @@ gets a parent that its group (the rest of a unique key it is part of) already ha
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -53,8 +53,8 @@ def learn(
     or None when too few rows find their parent."""
     if len(frame) < MIN_ROWS or not columns or not set(fk.columns) <= set(frame.columns):
         return None
-    keys = _key(frame, fk.columns)
-    index = pd.Series(np.arange(len(parent)), index=_key(parent, fk.ref_columns).to_numpy())
+    keys = key_text(frame, fk.columns)
+    index = pd.Series(np.arange(len(parent)), index=key_text(parent, fk.ref_columns).to_numpy())
     index = index[~index.index.duplicated()]
     at = keys.map(index)
     if at.notna().sum() < MIN_ROWS:
@@ -70,7 +70,9 @@ def learn(
     return Reference(fk.name, fk.columns, fk.ref_columns, fk.ref_table, tuple(renamed), tuple(columns)), out
 
 
-def _key(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+def key_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """Each row's values of ``columns`` as one text (numbers as floats, so 1 and 1.0 agree), None where one is
+    NULL; on a fresh 0..n-1 index."""
     parts = []
     for col in columns:
         series = frame[col].reset_index(drop=True)
@@ -158,9 +160,9 @@ def match(
     keeping each parent's number of children; ``groups``: the other columns of unique keys with the FK."""
     if len(parent) == 0 or len(frame) == 0 or not all(c in frame for c in ref.fk_columns):
         return
-    index = pd.Series(np.arange(len(parent)), index=_key(parent, ref.ref_columns).to_numpy())
+    index = pd.Series(np.arange(len(parent)), index=key_text(parent, ref.ref_columns).to_numpy())
     index = index[~index.index.duplicated()]
-    current = _key(frame, ref.fk_columns).map(index)
+    current = key_text(frame, ref.fk_columns).map(index)
     assigned = current.notna().to_numpy()
     if not assigned.any():
         return
@@ -200,7 +202,7 @@ def _groups(frame: pd.DataFrame, groups: list[tuple[str, ...]]) -> np.ndarray | 
     if not groups:
         return None
     cols = [c for c in groups[0] if c in frame]
-    return pd.factorize(_key(frame, tuple(cols)))[0] if cols else None
+    return pd.factorize(key_text(frame, tuple(cols)))[0] if cols else None
 
 
 def _greedy(
