@@ -75,3 +75,12 @@ def test_without_a_unique_key_a_parent_takes_its_nearest_rows_up_to_its_room() -
     near = np.stack([(rows // 2 + j) % 10 for j in range(4)], axis=1)  # rows 2p and 2p + 1 want parent p first
     picks = matching._greedy(rows, near, np.full(10, 2), None, rng)
     assert (picks == rows // 2).all(), picks
+
+
+def test_key_text_keeps_text_keys_apart_and_lets_numbers_agree() -> None:
+    """'007' and '7' are two parents of a text key (they were one: every value parsed as a number);
+    1 and 1.0 are one value of a number key."""
+    import pandas as pd
+
+    assert matching.key_text(pd.DataFrame({"k": ["007", "7", None]}), ("k",)).tolist() == ["007", "7", None]
+    assert matching.key_text(pd.DataFrame({"k": [1, 1.0, None]}, dtype=object), ("k",)).tolist() == ["1.0", "1.0", None]

@@ -77,7 +77,8 @@ def key_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
     for col in columns:
         series = frame[col].reset_index(drop=True)
         numeric = to_numbers(series)
-        text = numeric.astype(float).map(repr) if numeric.notna().sum() == series.notna().sum() else series.astype(str)
+        textual = series.dtype == object and series.map(lambda v: isinstance(v, str)).any()  # '007' and '7' stay two keys
+        text = numeric.astype(float).map(repr) if not textual and numeric.notna().sum() == series.notna().sum() else series.astype(str)
         parts.append(text.where(series.notna(), None))
     out = parts[0].astype(object)
     for part in parts[1:]:
