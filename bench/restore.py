@@ -8,9 +8,12 @@ per repeat, alternating A and B into fresh databases: (A) ``provisioner load`` f
 custom-format ``pg_dump`` of A's result, taken once beforehand (not timed). Prints the medians and
 ``bundle_vs_restore`` = A / B (target <= 1.5 for Chinook x10).
 
-Also the path a CI job or a developer who reloads the same fixtures takes: (C) ``provisioner
+Also the paths a CI job or a developer who reloads the same fixtures takes: (C) ``provisioner
 refresh`` from the same bundle, whose template database is built once (not timed) and then
-cloned (``CREATE DATABASE ... TEMPLATE``), timed alternating with B: ``refresh_vs_restore``.
+cloned (``CREATE DATABASE ... TEMPLATE``), timed alternating with B: ``refresh_vs_restore``; and
+(D) ``provisioner load --cache-dir`` into a fresh database, whose rows cache was written once (not
+timed): Alembic schema and COPY of the kept rows, no sampling: ``cached_vs_restore``.
+``bundle_vs_restore`` is the cold load (A), sampling included.
 """
 
 from __future__ import annotations
@@ -41,9 +44,9 @@ def train(path: Path, name: str) -> Path:
     return path
 
 
-def provision(bundle: Path, target: str, scale: float) -> tuple[float, int]:
+def provision(bundle: Path, target: str, scale: float, cache: Path | None = None) -> tuple[float, int]:
     started = time.perf_counter()
-    result = api.load_bundle(bundle, Config(target=target, seed=2, scale=scale))
+    result = api.load_bundle(bundle, Config(target=target, seed=2, scale=scale), cache_dir=cache)
     return time.perf_counter() - started, sum(result.synthetic_rows.values())
 
 
@@ -73,15 +76,20 @@ def main() -> None:
         with scratch_db("restore_seed") as seed_db:
             _, rows = provision(bundle, seed_db, scale)
             subprocess.run(["pg_dump", "-Fc", "-f", str(dump), seed_db], check=True)
-        ours, theirs, cloned = [], [], []
+        ours, theirs, cloned, cached = [], [], [], []
+        cache = Path(tmp) / "rows-cache"
         with scratch_db("refresh_c") as target:
             refresh(bundle, target, scale)  # builds the template once
+            with scratch_db("restore_d") as fresh:
+                provision(bundle, fresh, scale, cache)  # writes the rows cache once
             for i in range(args.repeats):
                 with scratch_db(f"restore_a{i}") as fresh:
                     ours.append(provision(bundle, fresh, scale)[0])
                 with scratch_db(f"restore_b{i}") as fresh:
                     theirs.append(restore(dump, fresh))
                 cloned.append(refresh(bundle, target, scale))
+                with scratch_db(f"restore_d{i}") as fresh:
+                    cached.append(provision(bundle, fresh, scale, cache)[0])
             sqlscript.drop_database(admin_url(), templates.names(target, admin_url())[1])
     emit("dataset", args.dataset)
     emit("rows", rows)
@@ -90,6 +98,8 @@ def main() -> None:
     emit("bundle_vs_restore", median(ours) / median(theirs))
     emit("refresh_seconds", median(cloned))
     emit("refresh_vs_restore", median(cloned) / median(theirs))
+    emit("cached_load_seconds", median(cached))
+    emit("cached_vs_restore", median(cached) / median(theirs))
 
 
 if __name__ == "__main__":

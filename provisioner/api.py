@@ -27,6 +27,7 @@ from sqlalchemy.engine import URL
 
 from provisioner.config import Config
 from provisioner.errors import ConfigError, GateFailed
+from provisioner.load import rowcache
 from provisioner.load.loader import LoadResult, load, plan
 from provisioner.model import bundle as bundle_io
 from provisioner.model.bundle import ModelBundle
@@ -268,12 +269,13 @@ def _gate_sample(model: ModelBundle, config: Config, stream_plan: shards.StreamP
 
 def _load(
     target_url: URL, model: ModelBundle, rows: shards.RowSource, seconds: dict[str, float], progress: Progress,
-    streamed: tuple[str, ...] = (), replace: bool = False,
+    streamed: tuple[str, ...] = (), replace: bool = False, recorder: rowcache.Recorder | None = None,
 ) -> LoadResult:
     target = db.target_engine(target_url)
     try:
         db.refuse_bundle_source(model.source, target, "target")
-        return _timed(seconds, "load", progress, lambda: load(target, model.snapshot, rows, progress, streamed=streamed, replace=replace))
+        return _timed(seconds, "load", progress, lambda: load(target, model.snapshot, rows, progress, streamed=streamed,
+                                                              replace=replace, recorder=recorder))
     finally:
         target.dispose()
 
@@ -330,9 +332,13 @@ def check_with_report(
 def load_bundle(
     path: str | Path, config: Config, *, report_path: str | Path | None = None, progress: Progress = silent,
     key: bytes | None = None, dry_run: bool = False, html_path: str | Path | None = None, stream: bool | None = None,
-    replace: bool = False,
+    replace: bool = False, cache_dir: str | Path | None = None,
 ) -> ProvisionResult:
     """Provision from a bundle alone (no source): sample while loading, in one transaction.
+
+    ``cache_dir``: keep the rows sent there, and send the kept ones instead of sampling when the
+    bundle, seed, sizes and code are the same (:mod:`provisioner.load.rowcache`; not with ``html_path``,
+    whose charts need the frames, nor for streamed loads).
 
     Tables of ``shards.STREAM_MIN_ROWS`` rows or more are sampled and COPYed shard by shard, so
     memory stays flat however many rows are asked for; ``stream`` True streams every table
@@ -350,7 +356,9 @@ def load_bundle(
         return ProvisionResult(model.snapshot, dict(stream_plan.estimated_rows), verdict, None, seconds)
     sizing.check(model, config, stream_plan.streamed, what="the load")
     keeping = shards.Keeping(shards.StreamSource(model, config, stream_plan), stream_plan.estimated_rows, CHART_ROWS, config.seed)
-    loaded = _load(target_url, model, keeping, seconds, progress, tuple(sorted(stream_plan.streamed)), replace=replace)
+    cache = rowcache.open_for(path, config, key, cache_dir, bool(stream_plan.streamed))
+    loaded = rowcache.through(cache, model.order, keeping, lambda rows, recorder: _load(
+        target_url, model, rows, seconds, progress, tuple(sorted(stream_plan.streamed)), replace, recorder), progress, read=not html_path)
     warnings = tuple(model.settings.get("warnings", ()))
     report = build_report(model, loaded.tables, loaded.notes + warnings, verdict, loaded, seconds, config.seed)
     write_json(report_path, report)

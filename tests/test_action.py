@@ -69,3 +69,22 @@ def test_action_fails_with_one_line_and_exit_2_on_a_bad_target(checked_bundle: P
                           "PROVISIONER_ACTION_TARGET": "postgresql://u:s3cret@127.0.0.1:1/nowhere"}, tmp_path)
     assert run.returncode == 2 and outputs == {}
     assert run.stderr.count("\n") == 1 and "s3cret" not in run.stderr
+
+
+def test_action_keeps_the_rows_in_its_cache_dir_and_copies_them_the_next_time(
+    checked_bundle: Path, fresh_db: Callable[..., str], tmp_path: Path,
+) -> None:
+    spec = yaml.safe_load(ACTION.read_text())
+    cache_step = next(step for step in spec["runs"]["steps"] if step.get("uses", "").startswith("actions/cache"))
+    assert cache_step["with"]["path"] == "${{ inputs.cache-dir }}" and "hashFiles(inputs.bundle)" in cache_step["with"]["key"]
+    env = {"PROVISIONER_ACTION_BUNDLE": str(checked_bundle), "PROVISIONER_ACTION_SEED": "3", "PROVISIONER_ACTION_REPORT_HTML": "",
+           "PROVISIONER_ACTION_CACHE_DIR": str(tmp_path / "rows")}
+    first, second = fresh_db("action_c1"), fresh_db("action_c2")
+    run = _step({**env, "PROVISIONER_ACTION_TARGET": first}, tmp_path)[0]
+    assert run.returncode == 0, run.stderr
+    (kept,) = (tmp_path / "rows").glob("*.rows")
+    written = kept.stat().st_mtime_ns
+    run = _step({**env, "PROVISIONER_ACTION_TARGET": second}, tmp_path)[0]
+    assert run.returncode == 0, run.stderr
+    assert kept.stat().st_mtime_ns == written  # read, not sampled and written again
+    assert dbcheck.digests(first) == dbcheck.digests(second)

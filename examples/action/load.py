@@ -24,7 +24,8 @@ def main() -> int:
         config = load_config().with_overrides(target=target, seed=int(env.get("PROVISIONER_ACTION_SEED") or 0),
                                               scale=float(env.get("PROVISIONER_ACTION_SCALE") or 1))
         result = api.load_bundle(bundle, config, report_path=env.get("PROVISIONER_ACTION_REPORT") or None,
-                                 html_path=env.get("PROVISIONER_ACTION_REPORT_HTML") or None, key=api.bundle_key())
+                                 html_path=env.get("PROVISIONER_ACTION_REPORT_HTML") or None, key=api.bundle_key(),
+                                 cache_dir=env.get("PROVISIONER_ACTION_CACHE_DIR") or None)
     except ProvisionerError as exc:
         print(f"error: {urls.mask(str(exc))}", file=sys.stderr)
         return exc.exit_code

@@ -283,24 +283,29 @@ def check(config: Config, progress: Progress, quiet: bool, as_json: bool, source
 @click.option("--dry-run", is_flag=True, help="Print the load plan, write nothing.")
 @click.option("--stream/--no-stream", default=None, help="Sample and COPY every table that can be shard by shard (flat memory), or none; default: tables of 200k+ rows.")
 @click.option("--report-html", "html_path", type=click.Path(dir_okay=False), help="Write a self-contained HTML report (charts) here.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), envvar="PROVISIONER_CACHE_DIR",
+              help="Keep the rows sent in this folder and COPY them from there next time (same bundle, seed and sizes): "
+                   "no sampling. Checked by checksum, signed like the bundle; not for streamed loads. Env: PROVISIONER_CACHE_DIR.")
 @_replace_option
 @_max_rows_option
 @_common
 def load(config: Config, progress: Progress, quiet: bool, bundle_path: str, target: str | None, scale: float | None,
          report_path: str | None, dry_run: bool, html_path: str | None, as_json: bool, stream: bool | None = None,
-         replace: bool = False, max_rows: int | None = None) -> None:
+         replace: bool = False, max_rows: int | None = None, cache_dir: str | None = None) -> None:
     """Sample from a bundle and load the target: Alembic schema, then COPY in FK order.
 
     All or nothing: any failure rolls the target back. The bundle's
-    training-time privacy verdict is kept in the report.
+    training-time privacy verdict is kept in the report. With --cache-dir,
+    a second load of the same bundle, seed and sizes skips sampling.
 
     \b
     Example:
       provisioner load --bundle shop.bundle --target postgresql://dev@localhost/shop_staging --seed 3
+      provisioner load --bundle shop.bundle --target postgresql://ci@localhost/app_test --cache-dir .provisioner-cache
     """
     config = config.with_overrides(target=target, scale=scale, max_rows=max_rows)
     result = api.load_bundle(bundle_path, config, report_path=report_path, progress=progress, key=api.bundle_key(), dry_run=dry_run,
-                             html_path=html_path, stream=stream, replace=replace)
+                             html_path=html_path, stream=stream, replace=replace, cache_dir=cache_dir)
     if as_json:
         return _json(jsonout.provision_json(result, config.target, "load"))
     if dry_run:

@@ -8,7 +8,7 @@ the caller's thread writes chunk N.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -45,21 +45,35 @@ def formatted(frames: Iterable[pd.DataFrame], table: Table) -> Iterator[tuple[in
 
 def copy_frames(
     raw: Any, table: Table, columns: list[str], frames: Iterable[pd.DataFrame], target: sql.Composable | None = None,
+    record: Callable[[int, bytes], None] | None = None,
 ) -> int:
-    """COPY every frame (same ``columns``) through one psycopg connection ``raw``; rows sent."""
+    """COPY every frame (same ``columns``) through one psycopg connection ``raw``; rows sent. ``record`` is
+    handed each chunk's rows and COPY text as it is sent (rowcache.py keeps them)."""
     sent = 0
     with raw.cursor() as cur, cur.copy(copy_statement(target or table.ident, columns)) as copy:
         for rows, data in formatted(frames, table):
             copy.write(data)
             sent += rows
+            if record is not None:
+                record(rows, data)
     return sent
 
 
-def copy_frame(raw: Any, table: Table, frame: pd.DataFrame, target: sql.Composable | None = None) -> int:
+def copy_frame(
+    raw: Any, table: Table, frame: pd.DataFrame, target: sql.Composable | None = None, record: Callable[[int, bytes], None] | None = None,
+) -> int:
     """COPY one frame in chunks of :data:`CHUNK_ROWS`."""
     if frame.empty:
         return 0
-    return copy_frames(raw, table, list(frame.columns), chunks(frame), target)
+    return copy_frames(raw, table, list(frame.columns), chunks(frame), target, record)
+
+
+def copy_text(raw: Any, table: Table, columns: Sequence[str], data: bytes) -> None:
+    """COPY rows already in COPY text (a rows cache's, rowcache.py) in slices of a few MiB."""
+    with raw.cursor() as cur, cur.copy(copy_statement(table.ident, columns)) as copy:
+        view = memoryview(data)
+        for start in range(0, len(data), 4 << 20):
+            copy.write(view[start:start + (4 << 20)])
 
 
 def copy_into_temp(raw: Any, name: str, columns: Sequence[Column], frame: pd.DataFrame) -> sql.Identifier:

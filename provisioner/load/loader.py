@@ -32,8 +32,9 @@ from sqlalchemy.exc import DBAPIError
 from provisioner.errors import LoadError
 from provisioner.load import bulk, migrate, pgcheck, pgunique
 from provisioner.load.ahead import Ahead
-from provisioner.load.copyio import copy_frame
+from provisioner.load.copyio import copy_frame, copy_text
 from provisioner.load.migrate import MigrationResult, upgrade
+from provisioner.load.rowcache import CopyText, Recorder
 from provisioner.pg import urls
 from provisioner.pg.connect import first_line, run
 from provisioner.progress import Progress, silent
@@ -83,7 +84,10 @@ def plan(snapshot: SchemaSnapshot, order: LoadOrder, rows: Mapping[str, int]) ->
 def load(
     engine: Engine, snapshot: SchemaSnapshot, source: RowSource, progress: Progress = silent,
     versions_dir: str | Path | None = None, streamed: tuple[str, ...] = (), replace: bool = False,
+    recorder: Recorder | None = None,
 ) -> LoadResult:
+    """Load ``source``'s rows into the target (see the module docstring); ``recorder`` keeps the COPY text
+    sent (rowcache.py), and a source of :class:`~provisioner.load.rowcache.CopyText` is sent as it is."""
     started = time.perf_counter()
     step = ["schema"]  # what runs now, for the error message
     keys = source.keys()
@@ -94,7 +98,7 @@ def load(
             progress.info(f"load: schema of {len(snapshot.tables)} tables (Alembic) ...")
             migration = upgrade(conn, snapshot, versions_dir, replace=replace, progress=progress)
             progress.info(f"load: schema ready in {time.perf_counter() - started:.1f}s; COPY in foreign-key order")
-            notes = _load_rows(conn, snapshot, source, (keys, ahead), progress, step, created=migration.applied)
+            notes = _load_rows(conn, snapshot, source, (keys, ahead), progress, step, migration.applied, recorder)
     except (DBAPIError, psycopg.Error) as exc:  # COPY runs on the driver: its errors are psycopg's own
         raise LoadError(f"load failed at {step[0]}, the target was rolled back: {describe_error(exc)}") from None
     finally:
@@ -105,7 +109,7 @@ def load(
 
 def _load_rows(
     conn: Connection, snapshot: SchemaSnapshot, source: RowSource, rows: tuple[list[str], Ahead], progress: Progress,
-    step: list[str], created: bool = False,
+    step: list[str], created: bool = False, recorder: Recorder | None = None,
 ) -> list[str]:
     """Empty the tables (unless this transaction ``created`` them), lift their keys, indexes and foreign keys
     (bulk.py), COPY, put them back, then what follows the rows. Tables whose cycle-closing foreign keys are
@@ -129,10 +133,10 @@ def _load_rows(
             loaded |= {key} - held
             _run_all(conn, restore.ready(loaded), step)  # its keys and indexes build while the next tables are sampled
         elif key not in held:  # a table closing a cycle goes in below, once its foreign keys are filled
-            _copy_table(conn, snapshot, key, iter([frame]))
+            _copy_table(conn, snapshot, key, iter([frame]), recorder)
     for key, frame in source.deferred().items():
         step[0] = key
-        _copy_table(conn, snapshot, key, iter([frame]))
+        _copy_table(conn, snapshot, key, iter([frame]), recorder)
     _run_all(conn, progress.iter(restore.rest(), "keys and indexes", unit="object"), step)
     step[0] = "sequences"
     for reset in ddl.sequence_resets(snapshot):
@@ -205,14 +209,22 @@ def _truncate(conn: Connection, snapshot: SchemaSnapshot) -> None:
         run(conn, sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(t.ident for t in snapshot.tables)))
 
 
-def _copy_table(conn: Connection, snapshot: SchemaSnapshot, key: str, frames: Iterator[pd.DataFrame]) -> None:
-    """COPY the table's frames (its stored columns; part columns were put together into theirs)."""
+def _copy_table(
+    conn: Connection, snapshot: SchemaSnapshot, key: str, frames: Iterator[pd.DataFrame | CopyText], recorder: Recorder | None = None,
+) -> None:
+    """COPY the table's frames (its stored columns; part columns were put together into theirs), or the
+    COPY text a rows cache kept of them, as it is."""
     table = snapshot.table(key)
     stored = [c.name for c in table.stored_columns]
     raw = conn.connection.driver_connection
     for frame in frames:
+        if isinstance(frame, CopyText):
+            copy_text(raw, table, frame.columns, frame.data)
+            continue
         if frame.empty:
             continue
         frame = pgunique.conform(conn, snapshot, key, pgcheck.conform(conn, snapshot, key, frame), pgcheck.base_type)
         frame = parts.records(frame, table)  # a redrawn attribute is in its composite
-        copy_frame(raw, table, frame[[c for c in stored if c in frame.columns]])
+        columns = [c for c in stored if c in frame.columns]
+        record = (lambda rows, data: recorder.add(key, tuple(columns), rows, data)) if recorder is not None else None
+        copy_frame(raw, table, frame[columns], record=record)

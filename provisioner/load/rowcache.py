@@ -1,0 +1,235 @@
+"""The rows a load sent, kept in a file, so the next load of the same bundle, seed and sizes COPYs them.
+
+Sampling is most of a load's time (the database side is close to ``pg_restore``'s), and the same
+bundle, seed and sizes always give the same rows. ``load --cache-dir DIR`` keeps the COPY text of
+every table, as the load sent it, in one file per key (:func:`entry_key`: the bundle's checksum,
+the seed, the scale and row settings, and a fingerprint of this provisioner's code and of the
+libraries that shape its rows), and a later load with that key sends those bytes instead of
+sampling. It is meant for CI jobs on a fresh server (``refresh``'s template lives on one server;
+this file can be kept by a CI cache).
+
+The file is data, never code: a JSON header line (the tables, their columns, rows, byte lengths and
+SHA-256 sums, and a digest of it all, an HMAC with the bundle's key when the bundle is signed)
+followed by the COPY text. Any mismatch (a damaged, truncated or edited file, a header that is not
+exactly this shape, an unsigned file for a signed bundle) is a miss: the load samples as usual and
+writes the file afresh. Nothing is read but the one file named by the key; it is written all or
+nothing, readable by its owner only. Streamed loads (big tables sampled shard by shard) are not
+kept: a cache is for fixtures, not for millions of rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+from provisioner import files
+from provisioner.config import Config
+from provisioner.errors import LoadError
+from provisioner.model import bundle as bundle_io
+from provisioner.progress import Progress, silent
+from provisioner.schema.graph import LoadOrder
+
+FORMAT = 1
+MAGIC = b"PROVISIONER-ROWS\n"
+_LIBRARIES = ("numpy", "pandas", "scipy", "faker", "psycopg")  # what shapes the rows or their COPY text
+_KEY = re.compile(r"[0-9a-f]{32}")
+_HEADER_LIMIT = 16 << 20
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CopyText:
+    """One table's rows as COPY text, ready to send: what the cache hands the loader instead of a frame."""
+
+    columns: tuple[str, ...]
+    rows: int
+    data: bytes
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """This provisioner's source files and the versions of the libraries its rows depend on."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in _LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=-\0".encode())
+    return digest.hexdigest()
+
+
+def entry_key(bundle_digest: str, config: Config) -> str:
+    """What a load's rows depend on: the bundle, seed, scale, per-table sizes, and the code that samples."""
+    tables = {k: [t.rows, t.scale] for k, t in sorted(config.tables.items())}
+    parts = {"format": FORMAT, "bundle": bundle_digest, "seed": config.seed, "scale": config.scale, "tables": tables,
+             "code": code_fingerprint()}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _digest(header: Mapping[str, Any], payload: bytes, key: bytes | None) -> str:
+    body = json.dumps({k: v for k, v in header.items() if k != "digest"}, sort_keys=True).encode() + b"\0" + payload
+    return hmac.new(key, body, hashlib.sha256).hexdigest() if key else hashlib.sha256(body).hexdigest()
+
+
+@dataclass
+class Recorder:
+    """Collects the COPY text a load sends, per table, and writes the cache file once the load committed."""
+
+    path: Path
+    entry: str
+    key: bytes | None
+    sent: dict[str, tuple[tuple[str, ...], int, list[bytes]]] = field(default_factory=dict)
+
+    def add(self, table: str, columns: tuple[str, ...], rows: int, data: bytes) -> None:
+        known = self.sent.setdefault(table, (columns, 0, []))
+        if known[0] != columns:
+            raise ValueError(f"table {table}: two COPYs with different columns cannot be cached")
+        self.sent[table] = (columns, known[1] + rows, [*known[2], data])
+
+    def save(self, keys: list[str], rows: Mapping[str, int], notes: tuple[str, ...]) -> Path:
+        parts, chunks = [], []
+        for table in keys:
+            columns, count, data = self.sent.get(table, ((), 0, []))
+            blob = b"".join(data)
+            parts.append({"table": table, "columns": list(columns), "rows": count, "length": len(blob),
+                          "sha256": hashlib.sha256(blob).hexdigest()})
+            chunks.append(blob)
+        payload = b"".join(chunks)
+        header: dict[str, Any] = {"format": FORMAT, "entry": self.entry, "signed": self.key is not None, "parts": parts,
+                                  "rows": {k: int(v) for k, v in rows.items()}, "notes": list(notes)}
+        header["digest"] = _digest(header, payload, self.key)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return files.write_bytes(self.path, MAGIC + json.dumps(header, sort_keys=True).encode() + b"\n" + payload)
+
+
+@dataclass(frozen=True)
+class CachedSource:
+    """A :class:`~provisioner.synth.shards.RowSource` of the rows a cache file holds: each table's COPY text."""
+
+    order: LoadOrder
+    tables: Mapping[str, CopyText]
+    ordered: tuple[str, ...]
+    counts: Mapping[str, int]
+    remarks: tuple[str, ...]
+    path: Path
+
+    def keys(self) -> list[str]:
+        return list(self.ordered)
+
+    def frames(self, key: str) -> Iterator[Any]:
+        if key in self.tables and self.tables[key].rows:
+            yield self.tables[key]
+
+    def deferred(self) -> Mapping[str, Any]:
+        return {key: self.tables[key] for key, _ in self.order.deferred if key in self.tables}
+
+    @property
+    def rows(self) -> Mapping[str, int]:
+        return dict(self.counts)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.remarks
+
+
+class RowCache:
+    """``DIR/<key>.rows`` files (see the module docstring)."""
+
+    def __init__(self, folder: str | Path, key: bytes | None = None) -> None:
+        self.folder, self.key = Path(folder), key
+
+    def path(self, entry: str) -> Path:
+        if not _KEY.fullmatch(entry):
+            raise ValueError(f"not a cache key: {entry!r}")
+        return self.folder / f"{entry}.rows"
+
+    def recorder(self, entry: str) -> Recorder:
+        return Recorder(self.path(entry), entry, self.key)
+
+    def lookup(self, entry: str, order: LoadOrder, progress: Progress = silent) -> CachedSource | None:
+        """The rows kept for ``entry``, or None (no file, or one that fails a check: said on ``progress``)."""
+        path = self.path(entry)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            progress.info(f"rows cache {path}: cannot read it ({exc.strerror}); sampling instead")
+            return None
+        try:
+            return self._parse(raw, entry, order, path)
+        except (ValueError, KeyError, TypeError) as exc:
+            progress.info(f"rows cache {path}: not used ({exc}); sampling instead, and writing it afresh")
+            return None
+
+    def _parse(self, raw: bytes, entry: str, order: LoadOrder, path: Path) -> CachedSource:
+        if not raw.startswith(MAGIC):
+            raise ValueError("not a provisioner rows file")
+        head, newline, payload = raw[len(MAGIC):].partition(b"\n")
+        if not newline or len(head) > _HEADER_LIMIT:
+            raise ValueError("damaged header")
+        header = json.loads(head)
+        if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("entry") != entry:
+            raise ValueError("written for another key or by another version")
+        if bool(header.get("signed")) != (self.key is not None):
+            raise ValueError("signed with a key" if header.get("signed") else "not signed, and the bundle is")
+        if not hmac.compare_digest(str(header.get("digest")), _digest(header, payload, self.key)):
+            raise ValueError("its checksum does not match: damaged or edited")
+        tables, ordered, at = {}, [], 0
+        for part in header["parts"]:
+            table, length = str(part["table"]), int(part["length"])
+            blob = payload[at:at + length]
+            if length < 0 or len(blob) != length or hashlib.sha256(blob).hexdigest() != part["sha256"]:
+                raise ValueError(f"table {table}: its rows are damaged")
+            columns = tuple(str(c) for c in part["columns"])
+            tables[table], at = CopyText(columns, int(part["rows"]), blob), at + length
+            ordered.append(table)
+        if at != len(payload) or set(ordered) != set(order.tables):
+            raise ValueError("its tables are not the bundle's")
+        rows = {str(k): int(v) for k, v in dict(header["rows"]).items()}
+        return CachedSource(order, tables, tuple(ordered), rows, tuple(str(n) for n in header["notes"]), path)
+
+
+def open_for(
+    bundle_path: str | Path, config: Config, key: bytes | None, folder: str | Path | None, streamed: bool,
+) -> tuple[RowCache, str] | None:
+    """The rows cache in ``folder`` and this load's key in it; None without a folder, or for a streamed load."""
+    if not folder or streamed:
+        return None
+    digest = str(bundle_io.read_header(bundle_path)[0].get("digest"))
+    return RowCache(folder, key), entry_key(digest, config)
+
+
+def through(
+    cache: tuple[RowCache, str] | None, order: LoadOrder, fresh: Any, run: Callable[[Any, Recorder | None], T],
+    progress: Progress = silent, read: bool = True,
+) -> T:
+    """``run(rows, recorder)`` with the cached rows when there are some (and ``read``), else with ``fresh``
+    (a sampling row source) and a recorder whose file is written once the load is done. Cached rows that
+    fail to load (the load was rolled back) are replaced by freshly sampled ones."""
+    cached = cache[0].lookup(cache[1], order, progress) if cache is not None and read else None
+    if cached is not None:
+        try:
+            progress.info(f"load: the rows come from the cache {cached.path} (sampling skipped)")
+            return run(cached, None)
+        except LoadError as exc:
+            progress.info(f"the cached rows did not load ({exc}); sampling afresh")
+    recorder = cache[0].recorder(cache[1]) if cache is not None else None
+    loaded = run(fresh, recorder)
+    if recorder is not None:
+        try:
+            progress.info(f"load: rows kept in the cache {recorder.save(fresh.keys(), fresh.rows, fresh.notes)}")
+        except (OSError, ValueError) as exc:
+            progress.info(f"the rows cache {recorder.path} was not written ({exc}); the load itself is done")
+    return loaded
