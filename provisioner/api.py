@@ -357,7 +357,7 @@ def load_bundle(
     sizing.check(model, config, stream_plan.streamed, what="the load")
     keeping = shards.Keeping(shards.StreamSource(model, config, stream_plan), stream_plan.estimated_rows, CHART_ROWS, config.seed)
     cache = rowcache.open_for(path, config, key, cache_dir, bool(stream_plan.streamed))
-    loaded = rowcache.through(cache, model.order, keeping, lambda rows, recorder: _load(
+    loaded = rowcache.through(cache, model.snapshot, model.order, keeping, lambda rows, recorder: _load(
         target_url, model, rows, seconds, progress, tuple(sorted(stream_plan.streamed)), replace, recorder), progress, read=not html_path)
     warnings = tuple(model.settings.get("warnings", ()))
     report = build_report(model, loaded.tables, loaded.notes + warnings, verdict, loaded, seconds, config.seed)

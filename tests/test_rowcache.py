@@ -104,8 +104,9 @@ def test_second_load_copies_the_kept_rows_and_they_are_the_sampled_ones(bundle: 
     assert "rows kept in the cache" in first.output and kept == plain
     (entry,) = _entries(tmp_path / "cache")
     assert stat.S_IMODE(entry.stat().st_mode) == 0o600
-    second, again = _reload(bundle, target, tmp_path / "cache")
+    second, again = _reload(bundle, target, tmp_path / "cache", "--report", str(tmp_path / "r.json"))
     assert "the rows come from the cache" in second.output and "rows kept" not in second.output
+    assert any(n.startswith("rows copied from the cache") for n in json.loads((tmp_path / "r.json").read_text())["notes"])
     assert again == plain and dbcheck.counts(target)["shift"] > 0
     assert dbcheck.scalar(target, "SELECT count(*) FROM dept d LEFT JOIN staff s ON s.id = d.head_id WHERE s.id IS NULL") == 0
 
@@ -117,7 +118,7 @@ def test_another_seed_or_scale_is_another_entry(bundle: Path, target: str, tmp_p
     assert "from the cache" not in changed.output and len(_entries(tmp_path)) == 3
 
 
-@pytest.mark.parametrize("damage", ["flip", "truncate", "garbage", "header", "traversal", "other-tables"])
+@pytest.mark.parametrize("damage", ["flip", "truncate", "garbage", "header", "traversal", "other-tables", "columns"])
 def test_a_damaged_or_edited_file_is_a_miss_and_is_written_afresh(bundle: Path, target: str, tmp_path: Path, damage: str) -> None:
     plain = _reload(bundle, target, tmp_path)[1]
     (entry,) = _entries(tmp_path)
@@ -132,8 +133,10 @@ def test_a_damaged_or_edited_file_is_a_miss_and_is_written_afresh(bundle: Path, 
         _rewrite(entry, lambda header, payload: (header.update(parts="nope"), payload)[1])
     elif damage == "traversal":
         _rewrite(entry, lambda header, payload: (header["parts"][0].update(table="../../etc/passwd", length=-5), payload)[1])
-    else:
+    elif damage == "other-tables":
         _rewrite(entry, lambda header, payload: (header["parts"].pop(), payload)[1])
+    else:  # a column the table does not store (COPY would name it)
+        _rewrite(entry, lambda header, payload: (header["parts"][0]["columns"].append('x"); DROP TABLE staff; --'), payload)[1])
     result, rows = _reload(bundle, target, tmp_path)
     assert "not used" in result.output and "rows kept in the cache" in result.output, result.output
     assert rows == plain

@@ -19,6 +19,7 @@ kept: a cache is for fixtures, not for millions of rows.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from provisioner import files
 from provisioner.config import Config
@@ -36,13 +37,16 @@ from provisioner.errors import LoadError
 from provisioner.model import bundle as bundle_io
 from provisioner.progress import Progress, silent
 from provisioner.schema.graph import LoadOrder
+from provisioner.schema.snapshot import SchemaSnapshot
+
+if TYPE_CHECKING:
+    from provisioner.load.loader import LoadResult
 
 FORMAT = 1
 MAGIC = b"PROVISIONER-ROWS\n"
 _LIBRARIES = ("numpy", "pandas", "scipy", "faker", "psycopg")  # what shapes the rows or their COPY text
 _KEY = re.compile(r"[0-9a-f]{32}")
 _HEADER_LIMIT = 16 << 20
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -157,8 +161,11 @@ class RowCache:
     def recorder(self, entry: str) -> Recorder:
         return Recorder(self.path(entry), entry, self.key)
 
-    def lookup(self, entry: str, order: LoadOrder, progress: Progress = silent) -> CachedSource | None:
-        """The rows kept for ``entry``, or None (no file, or one that fails a check: said on ``progress``)."""
+    def lookup(
+        self, entry: str, order: LoadOrder, stored: Mapping[str, frozenset[str]], progress: Progress = silent,
+    ) -> CachedSource | None:
+        """The rows kept for ``entry``, or None (no file, or one that fails a check: said on ``progress``);
+        ``stored``: each table's stored columns, the only ones a kept table may name."""
         path = self.path(entry)
         try:
             raw = path.read_bytes()
@@ -168,12 +175,12 @@ class RowCache:
             progress.info(f"rows cache {path}: cannot read it ({exc.strerror}); sampling instead")
             return None
         try:
-            return self._parse(raw, entry, order, path)
+            return self._parse(raw, entry, order, stored, path)
         except (ValueError, KeyError, TypeError) as exc:
             progress.info(f"rows cache {path}: not used ({exc}); sampling instead, and writing it afresh")
             return None
 
-    def _parse(self, raw: bytes, entry: str, order: LoadOrder, path: Path) -> CachedSource:
+    def _parse(self, raw: bytes, entry: str, order: LoadOrder, stored: Mapping[str, frozenset[str]], path: Path) -> CachedSource:
         if not raw.startswith(MAGIC):
             raise ValueError("not a provisioner rows file")
         head, newline, payload = raw[len(MAGIC):].partition(b"\n")
@@ -193,6 +200,8 @@ class RowCache:
             if length < 0 or len(blob) != length or hashlib.sha256(blob).hexdigest() != part["sha256"]:
                 raise ValueError(f"table {table}: its rows are damaged")
             columns = tuple(str(c) for c in part["columns"])
+            if not set(columns) <= stored.get(table, frozenset()):
+                raise ValueError(f"table {table}: names columns it does not store")
             tables[table], at = CopyText(columns, int(part["rows"]), blob), at + length
             ordered.append(table)
         if at != len(payload) or set(ordered) != set(order.tables):
@@ -212,24 +221,31 @@ def open_for(
 
 
 def through(
-    cache: tuple[RowCache, str] | None, order: LoadOrder, fresh: Any, run: Callable[[Any, Recorder | None], T],
-    progress: Progress = silent, read: bool = True,
-) -> T:
+    cache: tuple[RowCache, str] | None, snapshot: SchemaSnapshot, order: LoadOrder, fresh: Any,
+    run: Callable[[Any, Recorder | None], LoadResult], progress: Progress = silent, read: bool = True,
+) -> LoadResult:
     """``run(rows, recorder)`` with the cached rows when there are some (and ``read``), else with ``fresh``
     (a sampling row source) and a recorder whose file is written once the load is done. Cached rows that
-    fail to load (the load was rolled back) are replaced by freshly sampled ones."""
-    cached = cache[0].lookup(cache[1], order, progress) if cache is not None and read else None
+    fail to load (the load was rolled back) are replaced by freshly sampled ones. What happened is a note."""
+    stored = {t.key: frozenset(c.name for c in t.stored_columns) for t in snapshot.tables}
+    cached = cache[0].lookup(cache[1], order, stored, progress) if cache is not None and read else None
     if cached is not None:
         try:
             progress.info(f"load: the rows come from the cache {cached.path} (sampling skipped)")
-            return run(cached, None)
+            return _noted(run(cached, None), f"rows copied from the cache {cached.path}, not sampled")
         except LoadError as exc:
             progress.info(f"the cached rows did not load ({exc}); sampling afresh")
     recorder = cache[0].recorder(cache[1]) if cache is not None else None
     loaded = run(fresh, recorder)
     if recorder is not None:
         try:
-            progress.info(f"load: rows kept in the cache {recorder.save(fresh.keys(), fresh.rows, fresh.notes)}")
+            note = f"rows kept in the cache {recorder.save(fresh.keys(), fresh.rows, fresh.notes)}"
         except (OSError, ValueError) as exc:
-            progress.info(f"the rows cache {recorder.path} was not written ({exc}); the load itself is done")
+            note = f"the rows cache {recorder.path} was not written ({exc}); the load itself is done"
+        progress.info(f"load: {note}")
+        loaded = _noted(loaded, note)
     return loaded
+
+
+def _noted(loaded: LoadResult, note: str) -> LoadResult:
+    return dataclasses.replace(loaded, notes=(*loaded.notes, note))
