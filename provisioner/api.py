@@ -337,8 +337,8 @@ def load_bundle(
     """Provision from a bundle alone (no source): sample while loading, in one transaction.
 
     ``cache_dir``: keep the rows sent there, and send the kept ones instead of sampling when the
-    bundle, seed, sizes and code are the same (:mod:`provisioner.load.rowcache`; not with ``html_path``,
-    whose charts need the frames, nor for streamed loads).
+    bundle, seed, sizes and code are the same (:mod:`provisioner.load.rowcache`; not for streamed loads);
+    the HTML report then charts a seeded sample of the rows read back from the target.
 
     Tables of ``shards.STREAM_MIN_ROWS`` rows or more are sampled and COPYed shard by shard, so
     memory stays flat however many rows are asked for; ``stream`` True streams every table
@@ -358,11 +358,12 @@ def load_bundle(
     keeping = shards.Keeping(shards.StreamSource(model, config, stream_plan), stream_plan.estimated_rows, CHART_ROWS, config.seed)
     cache = rowcache.open_for(path, config, key, cache_dir, bool(stream_plan.streamed))
     loaded = rowcache.through(cache, model.snapshot, model.order, keeping, lambda rows, recorder: _load(
-        target_url, model, rows, seconds, progress, tuple(sorted(stream_plan.streamed)), replace, recorder), progress, read=not html_path)
+        target_url, model, rows, seconds, progress, tuple(sorted(stream_plan.streamed)), replace, recorder), progress)
     warnings = tuple(model.settings.get("warnings", ()))
     report = build_report(model, loaded.tables, loaded.notes + warnings, verdict, loaded, seconds, config.seed)
     write_json(report_path, report)
-    _write_html(html_path, model, keeping.synthetic(), verdict, None, seconds, loaded.tables)
+    charted = keeping.synthetic() if keeping.kept or not html_path else rowcache.read_back(target_url, model, loaded.tables, CHART_ROWS, config.seed)
+    _write_html(html_path, model, charted, verdict, None, seconds, loaded.tables)
     return ProvisionResult(model.snapshot, loaded.tables, verdict, loaded, seconds, report)
 
 

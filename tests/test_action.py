@@ -77,7 +77,7 @@ def test_action_keeps_the_rows_in_its_cache_dir_and_copies_them_the_next_time(
     spec = yaml.safe_load(ACTION.read_text())
     cache_step = next(step for step in spec["runs"]["steps"] if step.get("uses", "").startswith("actions/cache"))
     assert cache_step["with"]["path"] == "${{ inputs.cache-dir }}" and "hashFiles(inputs.bundle)" in cache_step["with"]["key"]
-    env = {"PROVISIONER_ACTION_BUNDLE": str(checked_bundle), "PROVISIONER_ACTION_SEED": "3", "PROVISIONER_ACTION_REPORT_HTML": "",
+    env = {"PROVISIONER_ACTION_BUNDLE": str(checked_bundle), "PROVISIONER_ACTION_SEED": "3", "PROVISIONER_ACTION_REPORT_HTML": "r.html",
            "PROVISIONER_ACTION_CACHE_DIR": str(tmp_path / "rows")}
     first, second = fresh_db("action_c1"), fresh_db("action_c2")
     run = _step({**env, "PROVISIONER_ACTION_TARGET": first}, tmp_path)[0]
@@ -88,3 +88,4 @@ def test_action_keeps_the_rows_in_its_cache_dir_and_copies_them_the_next_time(
     assert run.returncode == 0, run.stderr
     assert kept.stat().st_mtime_ns == written  # read, not sampled and written again
     assert dbcheck.digests(first) == dbcheck.digests(second)
+    assert "<svg" in (tmp_path / "r.html").read_text()  # charts of the rows read back from the target

@@ -104,10 +104,12 @@ def test_second_load_copies_the_kept_rows_and_they_are_the_sampled_ones(bundle: 
     assert "rows kept in the cache" in first.output and kept == plain
     (entry,) = _entries(tmp_path / "cache")
     assert stat.S_IMODE(entry.stat().st_mode) == 0o600
-    second, again = _reload(bundle, target, tmp_path / "cache", "--report", str(tmp_path / "r.json"))
+    second, again = _reload(bundle, target, tmp_path / "cache", "--report", str(tmp_path / "r.json"),
+                            "--report-html", str(tmp_path / "r.html"))
     assert "the rows come from the cache" in second.output and "rows kept" not in second.output
     assert any(n.startswith("rows copied from the cache") for n in json.loads((tmp_path / "r.json").read_text())["notes"])
     assert again == plain and dbcheck.counts(target)["shift"] > 0
+    assert (tmp_path / "r.html").read_text().count("<svg") >= 3  # charted from the rows read back from the target
     assert dbcheck.scalar(target, "SELECT count(*) FROM dept d LEFT JOIN staff s ON s.id = d.head_id WHERE s.id IS NULL") == 0
 
 

@@ -29,24 +29,29 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
+
+from sqlalchemy.engine import URL
 
 from provisioner import files
 from provisioner.config import Config
 from provisioner.errors import LoadError
 from provisioner.model import bundle as bundle_io
+from provisioner.model.bundle import ModelBundle
+from provisioner.model.profile import read_rows
+from provisioner.model.train import table_seed
+from provisioner.pg.connect import connect, target_engine
 from provisioner.progress import Progress, silent
 from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import SchemaSnapshot
-
-if TYPE_CHECKING:
-    from provisioner.load.loader import LoadResult
+from provisioner.synth.sample import SyntheticTables
 
 FORMAT = 1
 MAGIC = b"PROVISIONER-ROWS\n"
 _LIBRARIES = ("numpy", "pandas", "scipy", "faker", "psycopg")  # what shapes the rows or their COPY text
 _KEY = re.compile(r"[0-9a-f]{32}")
 _HEADER_LIMIT = 16 << 20
+R = TypeVar("R")  # the loader's LoadResult (it imports this module)
 
 
 @dataclass(frozen=True)
@@ -222,13 +227,13 @@ def open_for(
 
 def through(
     cache: tuple[RowCache, str] | None, snapshot: SchemaSnapshot, order: LoadOrder, fresh: Any,
-    run: Callable[[Any, Recorder | None], LoadResult], progress: Progress = silent, read: bool = True,
-) -> LoadResult:
-    """``run(rows, recorder)`` with the cached rows when there are some (and ``read``), else with ``fresh``
+    run: Callable[[Any, Recorder | None], R], progress: Progress = silent,
+) -> R:
+    """``run(rows, recorder)`` with the cached rows when there are some, else with ``fresh``
     (a sampling row source) and a recorder whose file is written once the load is done. Cached rows that
     fail to load (the load was rolled back) are replaced by freshly sampled ones. What happened is a note."""
     stored = {t.key: frozenset(c.name for c in t.stored_columns) for t in snapshot.tables}
-    cached = cache[0].lookup(cache[1], order, stored, progress) if cache is not None and read else None
+    cached = cache[0].lookup(cache[1], order, stored, progress) if cache is not None else None
     if cached is not None:
         try:
             progress.info(f"load: the rows come from the cache {cached.path} (sampling skipped)")
@@ -247,5 +252,18 @@ def through(
     return loaded
 
 
-def _noted(loaded: LoadResult, note: str) -> LoadResult:
-    return dataclasses.replace(loaded, notes=(*loaded.notes, note))
+def _noted(loaded: R, note: str) -> R:
+    return dataclasses.replace(loaded, notes=(*loaded.notes, note))  # type: ignore[type-var,attr-defined]
+
+
+def read_back(target: URL, bundle: ModelBundle, rows: Mapping[str, int], cap: int, seed: int) -> SyntheticTables:
+    """A seeded sample of up to ``cap`` rows of every table, read from the loaded target: what the HTML report
+    charts when the rows came from the cache (nothing was sampled to keep a share of)."""
+    engine = target_engine(target)
+    try:
+        with connect(engine) as conn:
+            tables = {key: read_rows(conn, dataclasses.replace(bundle.snapshot.table(key), row_count=int(n)), cap,
+                                     table_seed(seed, key, "keep")) for key, n in rows.items()}
+    finally:
+        engine.dispose()
+    return SyntheticTables(tables, bundle.order, seed, (), 0.0)
