@@ -99,14 +99,19 @@ class Recorder:
     entry: str
     key: bytes | None
     sent: dict[str, tuple[tuple[str, ...], int, list[bytes]]] = field(default_factory=dict)
+    broken: str = ""  # why the rows sent cannot be kept
 
     def add(self, table: str, columns: tuple[str, ...], rows: int, data: bytes) -> None:
+        """Keep one COPY's text; never raises (it runs inside the load): a table COPYed twice with other
+        columns makes the file unsavable instead."""
         known = self.sent.setdefault(table, (columns, 0, []))
         if known[0] != columns:
-            raise ValueError(f"table {table}: two COPYs with different columns cannot be cached")
-        self.sent[table] = (columns, known[1] + rows, [*known[2], data])
+            self.broken = f"table {table} was sent twice with different columns"
+        self.sent[table] = (known[0], known[1] + rows, [*known[2], data])
 
     def save(self, keys: list[str], rows: Mapping[str, int], notes: tuple[str, ...]) -> Path:
+        if self.broken:
+            raise ValueError(self.broken)
         parts, chunks = [], []
         for table in keys:
             columns, count, data = self.sent.get(table, ((), 0, []))
