@@ -39,7 +39,7 @@ from provisioner import columns
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.executor import Executor, LocalExecutor
-from provisioner.model.relations import current, hierarchy
+from provisioner.model.relations import current, hierarchy, inclusion
 from provisioner.model.train import table_seed
 from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import INTEGER_KINDS
@@ -277,6 +277,7 @@ class StreamSource:
         rng = np.random.default_rng(table_seed(self.config.seed, key, "rows"))
         plan = plan_rows(ctx.table, ctx.model, self.held, self.counts, self.config, ctx.order, rng)
         parents = {m.fk.ref_table: self.held[m.fk.ref_table] for m in ctx.model.foreign_keys if m.fk.ref_table in self.held}
+        parents.update({r.parent: self.held[r.parent] for r in inclusion.rules_of(ctx.model.rules) if r.parent in self.held})
         jobs = [ShardJob(ctx, parents, plan, k, start, min(self.chunk_rows, plan.rows - start), self.config.seed)
                 for k, start in enumerate(range(0, plan.rows, self.chunk_rows))]
         if isinstance(self.executor, LocalExecutor):  # the pool makes the next shards while this one loads
