@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
+
+from provisioner.cli import main
 
 from . import dbcheck
 from .conftest import FORMULA_ROWS_PRIVACY, provisioned_script
@@ -80,3 +83,16 @@ def test_no_real_account_is_copied(tenant: dict[str, Any]) -> None:
     assert not real & {v for row in dbcheck._rows(tenant["target"], query) for v in row[:2]}
     shaped = "SELECT count(*) FROM auth.users WHERE encrypted_password !~ '^\\$2a\\$10\\$[./A-Za-z0-9]{53}$'"
     assert dbcheck.both(tenant, shaped) == (0, 0)
+
+
+def test_init_lists_the_undeclared_tenant_rules(tenant: dict[str, Any]) -> None:
+    out = tenant["work"] / "init.yaml"
+    settings = tenant["work"] / "schemas.yaml"
+    settings.write_text("schemas: [auth, app]\n")
+    result = CliRunner().invoke(main, ["init", "--source", tenant["source"], "--config", str(settings), "--out", str(out), "--quiet"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "app.tasks.(org_id, assignee_id) is always a row of app.memberships.(org_id, user_id)" in text
+    assert "app.events.(org_id, actor_id) is always a row of app.memberships.(org_id, user_id)" in text
+    assert "re-picked: assignee_id" in text
