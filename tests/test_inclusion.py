@@ -17,7 +17,7 @@ from provisioner.model.relations.relational import Degree, ForeignKeyModel
 from provisioner.pg import connect as db
 from provisioner.pg import script as sqlscript
 from provisioner.schema.reflect import reflect
-from provisioner.schema.snapshot import SchemaSnapshot
+from provisioner.schema.snapshot import Column, SchemaSnapshot, Table
 
 SCHEMA = """
 CREATE TABLE orgs (id int PRIMARY KEY);
@@ -34,6 +34,7 @@ INSERT INTO projects SELECT p, 1 + p % 20 FROM generate_series(1, 60) p;
 TASKS = """INSERT INTO tasks SELECT t, pr.org_id, pr.id, m.person_id FROM generate_series(1, {n}) t
   JOIN projects pr ON pr.id = 1 + (t * 7) % 60
   JOIN LATERAL (SELECT person_id FROM members WHERE org_id = pr.org_id ORDER BY person_id OFFSET t % 5 LIMIT 1) m ON true"""
+TASKS_TABLE = Table(schema="public", name="tasks", columns=(Column("org_id", "integer", "integer"), Column("person_id", "integer", "integer")))
 
 
 @pytest.fixture
@@ -88,10 +89,29 @@ def test_apply_repicks_the_moved_key_within_the_rest_of_the_combination() -> Non
     rule = inclusion.Inclusion(("org_id", "person_id"), "members", ("org_id", "person_id"), ("person_id",), True, 100, 50)
     members = pd.DataFrame({"org_id": [1, 1, 2, 2, 2], "person_id": [10, 11, 20, 21, 22]})
     frame = pd.DataFrame({"org_id": [1, 1, 2, 2, 3, 1], "person_id": [10, 20, 10, 22, 10, None]})
-    inclusion.apply(frame, rule, members, np.random.default_rng(0))
+    inclusion.apply(frame, rule, TASKS_TABLE, {"members": members}, {}, np.random.default_rng(0))
     assert frame["person_id"].iloc[0] == 10 and frame["person_id"].iloc[3] == 22  # rows that obey stay
     assert frame["person_id"].iloc[1] in (10, 11) and frame["person_id"].iloc[2] in (20, 21, 22)
     assert pd.isna(frame["person_id"].iloc[4]) and pd.isna(frame["person_id"].iloc[5])  # no member of org 3: NULL; NULL stays
     kept = dataclasses.replace(rule, nullable=False)
     again = pd.DataFrame({"org_id": [3], "person_id": [10]})
-    assert inclusion.apply(again, kept, members, np.random.default_rng(0)) == 1 and again["person_id"].iloc[0] == 10
+    assert inclusion.apply(again, kept, TASKS_TABLE, {"members": members}, {}, np.random.default_rng(0)) == 1 and again["person_id"].iloc[0] == 10
+
+
+NOTES = """; CREATE TABLE notes (id int PRIMARY KEY, task_id int NOT NULL REFERENCES tasks, person_id int NOT NULL REFERENCES people);
+INSERT INTO notes SELECT n, t.id, m.person_id FROM generate_series(1, 300) n JOIN tasks t ON t.id = 1 + (n * 13) % 400
+  JOIN LATERAL (SELECT person_id FROM members WHERE org_id = t.org_id ORDER BY person_id OFFSET n % 3 LIMIT 1) m ON true"""
+
+
+def test_a_key_in_the_organization_of_the_parent_row_is_learnt_through_the_join(source) -> None:  # type: ignore[no-untyped-def]
+    snapshot, found = source(TASKS.format(n=400) + NOTES)
+    rule = found["notes"]
+    assert rule.refs() == (("notes_task_id_fkey", "org_id"), ("", "person_id")) and rule.moved == ("person_id",)
+    stranger = TASKS.format(n=400) + NOTES + "; UPDATE notes SET person_id = 1 + (id * 37) % 200"
+    assert "notes" not in source(stranger)[1]
+    tasks = pd.DataFrame({"id": [1, 2], "org_id": [1, 2]})
+    members = pd.DataFrame({"org_id": [1, 2, 2], "person_id": [10, 20, 21]})
+    notes = pd.DataFrame({"task_id": [1, 2, 2, 1], "person_id": [20, 20, 10, 10]})
+    fks = {fk.name: fk for fk in snapshot.table("notes").foreign_keys}
+    inclusion.apply(notes, rule, snapshot.table("notes"), {"tasks": tasks, "members": members}, fks, np.random.default_rng(0))
+    assert notes["person_id"].tolist()[:2] == [10, 20] and notes["person_id"].iloc[2] in (20, 21) and notes["person_id"].iloc[3] == 10

@@ -7,7 +7,8 @@ Regressions it found:
 
 * a task's (org_id, assignee_id) is a membership in every source row, but no constraint says so (the assignee is a
   plain key into auth.users): the assignee was drawn from all users, so most synthetic tasks were assigned to
-  someone outside the task's organization; the same for an event's (org_id, actor_id) (relations/inclusion.py).
+  someone outside the task's organization; the same for an event's (org_id, actor_id) (relations/inclusion.py);
+* through a join: a comment's author is a member of the organization of the comment's task (inclusion.py's ``through``).
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ def test_an_event_is_made_by_a_member_of_its_organization(tenant: dict[str, Any]
     assert dbcheck.scalar(tenant["target"], ACTOR_OUTSIDE) == 0
 
 
+def test_a_comment_is_written_by_a_member_of_its_tasks_organization(tenant: dict[str, Any]) -> None:
+    assert dbcheck.scalar(tenant["source"], AUTHOR_OUTSIDE) == 0
+    assert dbcheck.scalar(tenant["target"], AUTHOR_OUTSIDE) == 0
+
+
 def test_a_task_belongs_to_its_projects_organization(tenant: dict[str, Any]) -> None:
     wrong = "SELECT count(*) FROM app.tasks t JOIN app.projects p ON p.id = t.project_id WHERE p.org_id <> t.org_id"
     assert dbcheck.both(tenant, wrong) == (0, 0)
@@ -96,3 +102,4 @@ def test_init_lists_the_undeclared_tenant_rules(tenant: dict[str, Any]) -> None:
     assert "app.tasks.(org_id, assignee_id) is always a row of app.memberships.(org_id, user_id)" in text
     assert "app.events.(org_id, actor_id) is always a row of app.memberships.(org_id, user_id)" in text
     assert "re-picked: assignee_id" in text
+    assert "app.comments.(task_id -> app.tasks.org_id, author_id) is always a row of app.memberships.(org_id, user_id)" in text

@@ -123,8 +123,13 @@ def inclusion_lines(models: Mapping[str, TableModel]) -> list[str]:
         return []
     lines = ["# Kept without a declaration: key columns whose values, together, are a row of another table's key in",
              "# every source row (checked on all rows). Synthetic rows keep it: the named columns are re-picked to agree."]
-    return lines + [f"#   {key}.({', '.join(r.columns)}) is always a row of {r.parent}.({', '.join(r.sources)}); "
-                    f"{r.rows} rows, {r.combos} combinations; re-picked: {', '.join(r.moved)}" for key, r in found]
+    out = []
+    for key, rule in found:
+        fks = {m.fk.name: m.fk for m in models[key].foreign_keys}
+        named = [c if f not in fks else f"{', '.join(fks[f].columns)} -> {fks[f].ref_table}.{c}" for f, c in rule.refs()]
+        out.append(f"#   {key}.({', '.join(named)}) is always a row of {rule.parent}.({', '.join(rule.sources)}); "
+                   f"{rule.rows} rows, {rule.combos} combinations; re-picked: {', '.join(rule.moved)}")
+    return lines + out
 
 
 def _table_lines(models: Mapping[str, TableModel], config: Config) -> list[str]:

@@ -352,8 +352,8 @@ def _distinct(
     for rule in model.rules:
         if isinstance(rule, distinct.DistinctKeys) and rule.moved in fks and fks[rule.moved].ref_table in parents:
             distinct.apply(frame, rule, fks, parents[fks[rule.moved].ref_table], rng)
-        elif isinstance(rule, inclusion.Inclusion) and rule.parent in parents and set(rule.moved) <= settable:
-            inclusion.apply(frame, rule, parents[rule.parent], rng)
+        elif isinstance(rule, inclusion.Inclusion) and set(rule.moved) <= settable:
+            inclusion.apply(frame, rule, table, parents, fks, rng)
 
 
 def _line_numbers(

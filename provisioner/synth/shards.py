@@ -179,6 +179,8 @@ def _kept(bundle: ModelBundle, key: str) -> tuple[str, ...]:
             used.update(c.name[len(hierarchy.CONDITION):] for c in model.conditions)
         used.update(i.parent_column for i in model.inherited if i.parent == key)
         used.update(s for r in model.rules if getattr(r, "parent", None) == key for s in getattr(r, "sources", ()))
+        through = {fk.name: fk.ref_table for fk in child.foreign_keys}  # columns a rule reads from the parent (inclusion.py)
+        used.update(c for r in inclusion.rules_of(model.rules) for f, c in r.refs() if through.get(f) == key)
     return tuple(sorted(used))
 
 
