@@ -115,3 +115,11 @@ def test_a_key_in_the_organization_of_the_parent_row_is_learnt_through_the_join(
     fks = {fk.name: fk for fk in snapshot.table("notes").foreign_keys}
     inclusion.apply(notes, rule, snapshot.table("notes"), {"tasks": tasks, "members": members}, fks, np.random.default_rng(0))
     assert notes["person_id"].tolist()[:2] == [10, 20] and notes["person_id"].iloc[2] in (20, 21) and notes["person_id"].iloc[3] == 10
+
+
+def test_apply_leaves_keys_alone_when_the_other_table_has_no_rows() -> None:
+    rule = inclusion.Inclusion(("org_id", "person_id"), "members", ("org_id", "person_id"), ("person_id",), True, 100, 50)
+    frame = pd.DataFrame({"org_id": [1, 2], "person_id": [10, 20]})
+    empty = pd.DataFrame({"org_id": pd.Series([], dtype=object), "person_id": pd.Series([], dtype=object)})
+    assert inclusion.apply(frame, rule, TASKS_TABLE, {"members": empty}, {}, np.random.default_rng(0)) == 0
+    assert frame["person_id"].tolist() == [10, 20]  # a skipped table wipes no key

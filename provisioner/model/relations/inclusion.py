@@ -217,9 +217,11 @@ def apply(
     ``parents``: made tables by key; ``fks``: the table's foreign keys that are set, by name."""
     parent = parents.get(rule.parent)
     view = _view({**parents, table.key: frame}, table, rule.refs(), fks)
-    if parent is None or view is None or not set(rule.sources) <= set(parent.columns) or frame.empty:
+    if parent is None or parent.empty or view is None or not set(rule.sources) <= set(parent.columns) or frame.empty:
         return 0
     rows = parent[list(rule.sources)].dropna().set_axis(list(view.columns), axis=1).reset_index(drop=True)
+    if rows.empty:
+        return 0  # no synthetic row to agree with (the table was skipped): the keys stay as drawn
     combos = key_text(view, list(view.columns))
     bad = np.flatnonzero((combos.notna() & ~combos.isin(set(key_text(rows, list(rows.columns))))).to_numpy())
     if not len(bad):
