@@ -109,7 +109,9 @@ def _pool(snapshot: SchemaSnapshot, table: Table, lead: Mapping[tuple[str, str],
     return pool
 
 
-def _candidates(snapshot: SchemaSnapshot, table: Table, lead: Mapping[tuple[str, str], tuple[str, str]]) -> list[tuple[Table, tuple[Ref, ...], tuple[str, ...]]]:
+def _candidates(
+    snapshot: SchemaSnapshot, table: Table, lead: Mapping[tuple[str, str], tuple[str, str]],
+) -> list[tuple[Table, tuple[Ref, ...], tuple[str, ...]]]:
     """(other table, columns, its key's columns): columns that lead where the key's do, at least one of them the table's."""
     pool = _pool(snapshot, table, lead)
     declared = {(fk.ref_table, tuple(zip(fk.columns, fk.ref_columns))) for fk in table.foreign_keys}
@@ -160,17 +162,24 @@ def _view(frames: Mapping[str, pd.DataFrame], table: Table, refs: Sequence[Ref],
     out = pd.DataFrame(index=range(len(frame)))
     for i, (through, col) in enumerate(refs):
         fk = fks.get(through)
-        parent = frames.get(fk.ref_table) if fk is not None else None
-        if through == OWN and col in frame:
-            out[str(i)] = frame[col].to_numpy(dtype=object)
-        elif fk is not None and parent is not None and col in parent and set(fk.columns) <= set(frame.columns) and set(fk.ref_columns) <= set(parent.columns):
-            index = pd.Series(np.arange(len(parent)), index=key_text(parent, fk.ref_columns).to_numpy())
-            at = key_text(frame, fk.columns).map(index[~index.index.duplicated()]).to_numpy(dtype=float)
-            values = parent[col].to_numpy(dtype=object)[np.nan_to_num(at, nan=0).astype(np.int64)] if len(parent) else np.full(len(frame), None)
-            out[str(i)] = np.where(np.isnan(at), None, values)
-        else:
+        values = frame[col].to_numpy(dtype=object) if through == OWN and col in frame else (
+            _through(frame, fk, frames.get(fk.ref_table), col) if fk is not None else None)
+        if values is None:
             return None
+        out[str(i)] = values
     return out
+
+
+def _through(frame: pd.DataFrame, fk: ForeignKey, parent: pd.DataFrame | None, col: str) -> np.ndarray | None:
+    """``col`` of the ``parent`` row each row's ``fk`` points at (None where it points at no row)."""
+    if parent is None or col not in parent or not set(fk.columns) <= set(frame.columns) or not set(fk.ref_columns) <= set(parent.columns):
+        return None
+    if parent.empty:
+        return np.full(len(frame), None, dtype=object)
+    index = pd.Series(np.arange(len(parent)), index=key_text(parent, fk.ref_columns).to_numpy())
+    at = key_text(frame, fk.columns).map(index[~index.index.duplicated()]).to_numpy(dtype=float)
+    values = parent[col].to_numpy(dtype=object)[np.nan_to_num(at, nan=0).astype(np.int64)]
+    return np.where(np.isnan(at), None, values)
 
 
 def _moved(table: Table, models: tuple[ForeignKeyModel, ...], parent: Table, pairs: Mapping[str, str]) -> tuple[str, ...]:
