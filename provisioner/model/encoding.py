@@ -40,6 +40,7 @@ from provisioner.model.relations.aggregate import Aggregate
 from provisioner.model.relations.current import OnePerParent
 from provisioner.model.relations.distinct import DistinctKeys
 from provisioner.model.relations.hierarchy import CopiedCounts
+from provisioner.model.relations.inclusion import Inclusion
 from provisioner.model.relations.inherit import Inherit
 from provisioner.model.relations.levels import Levels
 from provisioner.model.relations.matching import Reference
@@ -56,7 +57,7 @@ CLASSES: dict[str, type] = {
     for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency,
                 ValueShape, ArrayShape, ObjectShape, RangeShape,
                 Aggregate, Reference, CopiedCounts, EmailFromName, NullsByCountry, TextShape, LetterCase, Levels, OnePerParent,
-                DistinctKeys, Choice, XmlShape, Leaf, TokenShape, Segment, Polymorphic)
+                DistinctKeys, Choice, XmlShape, Leaf, TokenShape, Segment, Polymorphic, Inclusion)
 }
 
 

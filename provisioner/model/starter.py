@@ -23,7 +23,7 @@ from provisioner.errors import ConfigError
 from provisioner.model import choose, pii, proposals
 from provisioner.model.bundle import TableModel
 from provisioner.model.profile import is_external
-from provisioner.model.relations import polymorphic
+from provisioner.model.relations import inclusion, polymorphic
 from provisioner.model.train import train
 from provisioner.pg import connect as db
 from provisioner.pg import urls
@@ -79,6 +79,7 @@ def render(
     ]
     lines += proposals.yaml_lines(found or [])
     lines += external_lines(snapshot, {p.child for p in found or []}, _associations(snapshot, frames))
+    lines += inclusion_lines(models or {})
     lines += ["tables:"]
     lines += _table_lines(models or {}, config)
     return "\n".join(lines) + "\n"
@@ -113,6 +114,22 @@ def external_lines(
         "# created in the target), e.g.  - {child: customer.support_rep_id, parent: employee.employee_id}",
     ]
     return lines + [_external(name, associations or {}) for name in found]
+
+
+def inclusion_lines(models: Mapping[str, TableModel]) -> list[str]:
+    """Key columns that every source row has, together, as a row of another table's key (relations/inclusion.py)."""
+    found = [(key, r) for key, m in models.items() for r in inclusion.rules_of(m.rules)]
+    if not found:
+        return []
+    lines = ["# Kept without a declaration: key columns whose values, together, are a row of another table's key in",
+             "# every source row (checked on all rows). Synthetic rows keep it: the named columns are re-picked to agree."]
+    out = []
+    for key, rule in found:
+        fks = {m.fk.name: m.fk for m in models[key].foreign_keys}
+        named = [c if f not in fks else f"{', '.join(fks[f].columns)} -> {fks[f].ref_table}.{c}" for f, c in rule.refs()]
+        out.append(f"#   {key}.({', '.join(named)}) is always a row of {rule.parent}.({', '.join(rule.sources)}); "
+                   f"{rule.rows} rows, {rule.combos} combinations; re-picked: {', '.join(rule.moved)}")
+    return lines + out
 
 
 def _table_lines(models: Mapping[str, TableModel], config: Config) -> list[str]:

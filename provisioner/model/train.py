@@ -45,7 +45,7 @@ from provisioner.model.executor import (
 )
 from provisioner.model.learnt import learnt_columns, model_column, ratio_column  # noqa: F401 - imported from here by synth and privacy
 from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
-from provisioner.model.relations import current, distinct, hierarchy, levels
+from provisioner.model.relations import current, distinct, hierarchy, inclusion, levels
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     choose_driving,
@@ -116,6 +116,8 @@ def train(
     lookups = _planned_copies(snapshot, order.tables, by_table, config)
     with connect(engine) as conn:
         fk_models = {t.key: _fk_models(conn, snapshot, t, lookup_columns(t, lookups)) for t in snapshot.tables}
+        included = inclusion.learn(conn, snapshot, frames, fk_models)
+        order = load_order(snapshot, inclusion.edges(included))  # a rule's other table is made first
         for key in progress.iter(order.tables, "train", unit="table"):
             table = snapshot.table(key)
             counts = _child_counts(conn, snapshot, key, frames[key], fk_models)
@@ -136,6 +138,8 @@ def train(
                 found = (levels.learn(table, frames[key], model.roles) + current.learn(table, frames[key], model.roles, driving)
                          + distinct.learn(frames[key], model.foreign_keys))
                 model = dataclasses.replace(model, rules=model.rules + found)
+            if model.method not in ("copy", "skip") and included.get(key):
+                model = dataclasses.replace(model, rules=model.rules + included[key])
             if model.method == "copy":
                 copied.add(key)
             models[key] = model

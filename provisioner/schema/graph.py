@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from provisioner.errors import SchemaError
@@ -23,8 +24,9 @@ def parents(table: Table) -> list[tuple[ForeignKey, str]]:
     return [(fk, fk.ref_table) for fk in table.foreign_keys if fk.ref_table != table.key]
 
 
-def load_order(snapshot: SchemaSnapshot) -> LoadOrder:
-    """Kahn's algorithm; when only cycles remain, defer a foreign key inside one (:func:`_breakable`)."""
+def load_order(snapshot: SchemaSnapshot, after: Mapping[str, Collection[str]] | None = None) -> LoadOrder:
+    """Kahn's algorithm; when only cycles remain, defer a foreign key inside one (:func:`_breakable`).
+    ``after``: tables to make before a table though it has no foreign key to them, where that closes no cycle."""
     for table in snapshot.tables:
         for fk in table.foreign_keys:
             if not snapshot.has_table(fk.ref_table):
@@ -33,6 +35,10 @@ def load_order(snapshot: SchemaSnapshot) -> LoadOrder:
                     "add its schema with --schema"
                 )
     edges = {t.key: {p for fk, p in parents(t)} for t in snapshot.tables}
+    for key, tables in sorted((after or {}).items()):
+        for table in sorted(tables):
+            if key in edges and table in edges and table != key and not _reaches(edges, table, key):
+                edges[key].add(table)
     deferred: set[tuple[str, str]] = set()
     order: list[str] = []
     remaining = dict(edges)

@@ -22,7 +22,7 @@ from provisioner.columns import table as column_models
 from provisioner.columns.codec import to_numbers
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.relations import aggregate, current, distinct, hierarchy, inherit, levels, matching, polymorphic
+from provisioner.model.relations import aggregate, current, distinct, hierarchy, inclusion, inherit, levels, matching, polymorphic
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     assign,
@@ -345,11 +345,15 @@ def _keys(table: Table, model: TableModel, frame: pd.DataFrame, rng: np.random.G
 def _distinct(
     table: Table, model: TableModel, frame: pd.DataFrame, parents: Mapping[str, pd.DataFrame], order: LoadOrder, rng: np.random.Generator,
 ) -> None:
-    """Two keys into one table that never meet in the source (departure and arrival airport) do not here."""
+    """Two keys into one table that never meet in the source (departure and arrival airport) do not here; key columns
+    that are together a row of another table in the source (an assignee in the task's organization) are (inclusion.py)."""
     fks = {m.fk.name: m.fk for m in model.foreign_keys if not order.is_deferred(table.key, m.fk)}
+    settable = {c for fk in fks.values() for c in fk.columns}
     for rule in model.rules:
         if isinstance(rule, distinct.DistinctKeys) and rule.moved in fks and fks[rule.moved].ref_table in parents:
             distinct.apply(frame, rule, fks, parents[fks[rule.moved].ref_table], rng)
+        elif isinstance(rule, inclusion.Inclusion) and set(rule.moved) <= settable:
+            inclusion.apply(frame, rule, table, parents, fks, rng)
 
 
 def _line_numbers(

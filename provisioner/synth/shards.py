@@ -39,7 +39,7 @@ from provisioner import columns
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
 from provisioner.model.executor import Executor, LocalExecutor
-from provisioner.model.relations import current, hierarchy
+from provisioner.model.relations import current, hierarchy, inclusion
 from provisioner.model.train import table_seed
 from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import INTEGER_KINDS
@@ -179,6 +179,8 @@ def _kept(bundle: ModelBundle, key: str) -> tuple[str, ...]:
             used.update(c.name[len(hierarchy.CONDITION):] for c in model.conditions)
         used.update(i.parent_column for i in model.inherited if i.parent == key)
         used.update(s for r in model.rules if getattr(r, "parent", None) == key for s in getattr(r, "sources", ()))
+        through = {fk.name: fk.ref_table for fk in child.foreign_keys}  # columns a rule reads from the parent (inclusion.py)
+        used.update(c for r in inclusion.rules_of(model.rules) for f, c in r.refs() if through.get(f) == key)
     return tuple(sorted(used))
 
 
@@ -277,6 +279,7 @@ class StreamSource:
         rng = np.random.default_rng(table_seed(self.config.seed, key, "rows"))
         plan = plan_rows(ctx.table, ctx.model, self.held, self.counts, self.config, ctx.order, rng)
         parents = {m.fk.ref_table: self.held[m.fk.ref_table] for m in ctx.model.foreign_keys if m.fk.ref_table in self.held}
+        parents.update({r.parent: self.held[r.parent] for r in inclusion.rules_of(ctx.model.rules) if r.parent in self.held})
         jobs = [ShardJob(ctx, parents, plan, k, start, min(self.chunk_rows, plan.rows - start), self.config.seed)
                 for k, start in enumerate(range(0, plan.rows, self.chunk_rows))]
         if isinstance(self.executor, LocalExecutor):  # the pool makes the next shards while this one loads
