@@ -22,7 +22,7 @@ from provisioner.columns import table as column_models
 from provisioner.columns.codec import to_numbers
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.relations import aggregate, current, distinct, hierarchy, inherit, levels, matching, polymorphic
+from provisioner.model.relations import aggregate, current, distinct, hierarchy, inherit, levels, matching, polymorphic, ranks
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     assign,
@@ -257,6 +257,8 @@ def make_rows(
         names = tuple(c.name[len(hierarchy.CONDITION):] for c in model.conditions)
         given = hierarchy.given_for(picks, parents[driving.fk.ref_table], names)
     sampled, wanted = _columns(table, model, frame, seeds, rng, given)
+    for rule in (r for r in model.rules if isinstance(r, ranks.KeyOrder)):  # a rank orders its column
+        ranks.apply(frame, rule)
     _match(table, model, frame, parents, wanted, np.random.default_rng(seeds.of("match")))
     for rule in model.rules:
         if isinstance(rule, levels.Levels) and not any(order.is_deferred(table.key, m.fk) for m in model.foreign_keys if m.fk.name == rule.fk_name):
@@ -336,9 +338,9 @@ def _redraw_keys(ctx: TableContext, frame: pd.DataFrame, parents: Mapping[str, p
 
 
 def _keys(table: Table, model: TableModel, frame: pd.DataFrame, rng: np.random.Generator, start: int = 0) -> None:
-    """New key values; integer keys count from the shape's start plus ``start`` (shards never clash)."""
+    """New key values; integer and counter keys count from the shape's start plus ``start`` (shards never clash)."""
     for name, shape in model.key_shapes.items():
-        shifted = dataclasses.replace(shape, start=shape.start + start) if start and shape.kind in INTEGER_KINDS else shape
+        shifted = dataclasses.replace(shape, start=shape.start + start) if start and (shape.kind in INTEGER_KINDS or shape.counter) else shape
         frame[name] = make_keys(shifted, table.column(name), len(frame), rng).to_numpy()
 
 
