@@ -257,8 +257,6 @@ def make_rows(
         names = tuple(c.name[len(hierarchy.CONDITION):] for c in model.conditions)
         given = hierarchy.given_for(picks, parents[driving.fk.ref_table], names)
     sampled, wanted = _columns(table, model, frame, seeds, rng, given)
-    for rule in (r for r in model.rules if isinstance(r, ranks.KeyOrder)):  # a rank orders its column
-        ranks.apply(frame, rule)
     _match(table, model, frame, parents, wanted, np.random.default_rng(seeds.of("match")))
     for rule in model.rules:
         if isinstance(rule, levels.Levels) and not any(order.is_deferred(table.key, m.fk) for m in model.foreign_keys if m.fk.name == rule.fk_name):
@@ -283,6 +281,8 @@ def make_rows(
             current.apply(frame, rule, np.random.default_rng(seeds.of(f"current-{rule.column}")), later)
     if model.synthesizer is not None:  # a date moved (unique per parent, a current row's) keeps the source's order
         column_rules.reorder(frame, getattr(model.synthesizer, "rules", ()), learnt_columns(table, model), rng)
+    for rule in (r for r in model.rules if isinstance(r, ranks.KeyOrder)):  # a rank orders its column, last: an order swaps no more
+        ranks.apply(frame, rule)
     frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
     if not seeds.part:
