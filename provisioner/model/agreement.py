@@ -99,7 +99,8 @@ def learn(frame: pd.DataFrame, fills: Sequence[PiiColumn]) -> tuple[Rule, ...]:
     for pii in fills:
         if pii.column not in frame:
             continue
-        form = textforms.learn(frame, pii.column, others) if pii.category == "text" else None
+        named = pii.category == "text" and _text_shape(frame[pii.column], pii.column).provider == "name"
+        form = textforms.learn(frame, pii.column, others, lists=not named) if pii.category == "text" else None
         if form is not None:  # a number with a unit, or a vocabulary list: its form, not words
             out.append(form)
             continue

@@ -72,14 +72,15 @@ class ListText:
     by_weights: Mapping[str, tuple[float, ...]] | None = None
 
 
-def learn(frame: pd.DataFrame, column: str, others: Sequence[str]) -> UnitText | ListText | None:
-    """The form of text ``column`` (``others``: columns a category may be taken from), if it has one."""
+def learn(frame: pd.DataFrame, column: str, others: Sequence[str], lists: bool = True) -> UnitText | ListText | None:
+    """The form of text ``column`` (``others``: columns a category may be taken from), if it has one;
+    ``lists`` False: not a list (a list of people's names is personal, never a vocabulary)."""
     values = frame[column].dropna()
     values = values[values.map(lambda v: isinstance(v, str))].astype(str)
     values = values[values.str.strip() != ""]
     if len(values) < MIN_VALUES:
         return None
-    return _units(frame, values, column, others) or _list(frame, values, column, others)
+    return _units(frame, values, column, others) or (_list(frame, values, column, others) if lists else None)
 
 
 def _categories(frame: pd.DataFrame, others: Sequence[str], index: pd.Index) -> dict[str, pd.Series]:
