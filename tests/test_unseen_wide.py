@@ -7,6 +7,7 @@ Regressions it found:
 * a runtime that is a number with a unit ('93 min', '1 Season', '3 Seasons'), too many distinct values for a
   category, was free text: every row got English words ('Frequent Steak'), no number, no unit; on a real
   catalogue 77 of 77 rows, whose unit must agree with the row's kind (a film in minutes, a series in seasons);
+* a date written as text ('September 25, 2021') was three English words;
 * a comma-separated list from a small vocabulary (genres, tags) was free text: words, not one element of
   the vocabulary, where a film's tags are film tags and a series' are series tags;
 * a text key that is a prefix and a counter ('s1' ... 's8807') got random characters ('961', '72s', '9ss');
@@ -98,3 +99,13 @@ def test_exactly_one_flag_of_the_group_is_set(wide: dict[str, Any]) -> None:
     assert dbcheck.scalar(wide["source"], wrong) == 0
     assert dbcheck.scalar(wide["target"], wrong) == 0
     assert dbcheck.scalar(wide["target"], "SELECT count(*) FROM particle WHERE metalloid") > 0
+
+
+def test_a_date_written_as_text_stays_a_date_in_its_format(wide: dict[str, Any]) -> None:
+    wrong = """SELECT count(*) FROM catalogue WHERE added_on !~ '^(January|February|March|April|May|June|July|August|September|October|November|December) [1-9][0-9]?, [0-9]{4}$'
+                 OR to_char(to_date(added_on, 'FMMonth FMDD, YYYY'), 'FMMonth FMDD, YYYY') <> added_on"""
+    assert dbcheck.scalar(wide["source"], wrong) == 0
+    assert dbcheck.scalar(wide["target"], wrong) == 0
+    span = "SELECT min(to_date(added_on, 'FMMonth FMDD, YYYY')), max(to_date(added_on, 'FMMonth FMDD, YYYY')) FROM catalogue"
+    (real,), (synthetic,) = dbcheck._rows(wide["source"], span), dbcheck._rows(wide["target"], span)
+    assert real[0] <= synthetic[0] < synthetic[1] <= real[1]

@@ -76,7 +76,7 @@ class TextShape:
     parts: tuple[float, ...] = ()  # provider "name": share of values naming 1, 2, ... people
 
 
-Rule = EmailFromName | NullsByCountry | TextShape | tokens.TokenShape | LetterCase | textforms.UnitText | textforms.ListText
+Rule = EmailFromName | NullsByCountry | TextShape | tokens.TokenShape | LetterCase | textforms.UnitText | textforms.ListText | textforms.DateText
 
 
 def ascii_lower(value: object) -> str:

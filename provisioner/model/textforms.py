@@ -19,6 +19,10 @@ reads what every source value obeys:
     (a show's genres are TV genres). Only elements on ``MIN_ELEMENT_ROWS`` rows or more are kept: a
     vocabulary word, like a category's value, not a record.
 
+:class:`DateText`
+    every value is a date written in one format (``'September 25, 2021'``, ``'25/09/2021'``), zero-padded or
+    not: synthetic dates are drawn from the quantiles of the source's days and written the same way.
+
 Only quantiles, shares and the vocabulary are kept, never a row.
 """
 
@@ -72,7 +76,31 @@ class ListText:
     by_weights: Mapping[str, tuple[float, ...]] | None = None
 
 
-def learn(frame: pd.DataFrame, column: str, others: Sequence[str], lists: bool = True) -> UnitText | ListText | None:
+@dataclass(frozen=True)
+class DateText:
+    column: str
+    format: str  # strftime-like: %B %b %d %m %Y, and the literal text between them
+    padded: bool  # day and month numbers written with two digits
+    quantiles: tuple[float, ...]  # of the dates as days since 1970-01-01
+
+
+DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d")
+
+
+def _dates(values: pd.Series, column: str) -> DateText | None:
+    text = values.str.strip()
+    if not text.str.contains(r"\d", regex=True).all():
+        return None
+    for fmt in DATE_FORMATS:
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        if parsed.notna().all():
+            padded = bool(text.equals(parsed.dt.strftime(fmt)))
+            days = (parsed - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float)
+            return DateText(column, fmt, padded, tuple(float(q) for q in np.quantile(days, np.linspace(0, 1, QUANTILES))))
+    return None
+
+
+def learn(frame: pd.DataFrame, column: str, others: Sequence[str], lists: bool = True) -> UnitText | ListText | DateText | None:
     """The form of text ``column`` (``others``: columns a category may be taken from), if it has one;
     ``lists`` False: not a list (a list of people's names is personal, never a vocabulary)."""
     values = frame[column].dropna()
@@ -80,7 +108,7 @@ def learn(frame: pd.DataFrame, column: str, others: Sequence[str], lists: bool =
     values = values[values.str.strip() != ""]
     if len(values) < MIN_VALUES:
         return None
-    return _units(frame, values, column, others) or (_list(frame, values, column, others) if lists else None)
+    return _dates(values, column) or _units(frame, values, column, others) or (_list(frame, values, column, others) if lists else None)
 
 
 def _categories(frame: pd.DataFrame, others: Sequence[str], index: pd.Index) -> dict[str, pd.Series]:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from provisioner.model.bundle import ModelBundle
 from provisioner.model.relations.inherit import Inherit
-from provisioner.model.textforms import ListText, UnitText
+from provisioner.model.textforms import DateText, ListText, UnitText
 from provisioner.model.train import RealRows, table_seed
 from provisioner.privacy import audit
 from provisioner.synth import fake, repair
@@ -78,7 +78,7 @@ def _vocabulary_columns(model: object) -> frozenset[str]:
     """Text columns made from a learnt form (a number with its unit, a list from a vocabulary of elements
     on several rows each, :mod:`provisioner.model.textforms`): like a category's, their values are public
     aggregates, so one equal to a source value ('90 min', 'Dramas') is not a leak to draw again."""
-    return frozenset(r.column for r in model.rules if isinstance(r, (UnitText, ListText)))  # type: ignore[attr-defined]
+    return frozenset(r.column for r in model.rules if isinstance(r, (UnitText, ListText, DateText)))  # type: ignore[attr-defined]
 
 
 def _full_names(model: object, rows: RealRows) -> set[str]:

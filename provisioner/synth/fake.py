@@ -24,7 +24,7 @@ from faker.config import AVAILABLE_LOCALES
 from provisioner.model import agreement
 from provisioner.model.agreement import EmailFromName, LetterCase, NullsByCountry, TextShape
 from provisioner.model.pii import _DATE_KINDS, PiiColumn
-from provisioner.model.textforms import ListText, UnitText
+from provisioner.model.textforms import DateText, ListText, UnitText
 from provisioner.model.tokens import TokenShape
 from provisioner.model.xmlshape import XmlShape
 from provisioner.schema.snapshot import INTEGER_KINDS, TEXT_KINDS, Column, Table
@@ -113,7 +113,7 @@ def _fill_column(
         plain = category in {"free_text", "text"}  # English words, whatever the country (most lorem is Latin)
         locales = np.full(n, _DEFAULT_LOCALE, dtype=object) if plain else _row_locales(frame, col.name)
         token = next((r for r in rules if isinstance(r, TokenShape)), None)
-        form = next((r for r in rules if isinstance(r, (UnitText, ListText))), None)
+        form = next((r for r in rules if isinstance(r, (UnitText, ListText, DateText))), None)
         if form is not None and category == "text":  # a number with its unit, a list from a vocabulary
             values = textforms.generate(form, frame, n, rng)
         elif token is not None and category == "text":  # a hash, a key, a code: its format, fresh characters

@@ -1,4 +1,4 @@
-"""Values of a number-with-unit or a vocabulary-list text column (:mod:`provisioner.model.textforms`).
+"""Values of a date, number-with-unit or vocabulary-list text column (:mod:`provisioner.model.textforms`).
 
 Both read the row's category that decides them (a movie's duration is in minutes) from the frame the column
 model sampled, and draw everything else from the learnt quantiles, shares and vocabulary, vectorised.
@@ -6,18 +6,34 @@ model sampled, and draw everything else from the learnt quantiles, shares and vo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from provisioner.model.textforms import ListText, UnitText
+from provisioner.model.textforms import DateText, ListText, UnitText
 
 CHUNK = 20_000  # rows a list's random keys are drawn for at once (rows x vocabulary floats)
 
 
-def generate(rule: UnitText | ListText, frame: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
+def generate(rule: UnitText | ListText | DateText, frame: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
+    if isinstance(rule, DateText):
+        return _dates(rule, n, rng)
     return _units(rule, frame, n, rng) if isinstance(rule, UnitText) else _lists(rule, frame, n, rng)
+
+
+def _dates(rule: DateText, n: int, rng: np.random.Generator) -> np.ndarray:
+    quantiles = np.asarray(rule.quantiles, dtype=float)
+    days = np.round(np.interp(rng.random(n), np.linspace(0, 1, len(quantiles)), quantiles))
+    when = pd.Series(pd.Timestamp("1970-01-01") + pd.to_timedelta(days, unit="D"))
+    width = 2 if rule.padded else 1
+    parts = {"%B": when.dt.month_name(), "%b": when.dt.month_name().str[:3], "%Y": when.dt.year.astype(str),
+             "%d": when.dt.day.astype(str).str.zfill(width), "%m": when.dt.month.astype(str).str.zfill(width)}
+    out = pd.Series("", index=when.index, dtype=object)
+    for token in re.split(r"(%[BbdmY])", rule.format):
+        out = out + (parts[token] if token in parts else token)
+    return out.to_numpy(dtype=object)
 
 
 def _groups(by: str | None, table: Mapping[str, tuple[float, ...]] | None, overall: tuple[float, ...], frame: pd.DataFrame, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
