@@ -79,7 +79,8 @@ def run(name: str, url: str, seed: int, importance: bool) -> float | None:
     for what in ("baseline", "binned", "baseline_binned", "grouped", "baseline_grouped"):
         value = result.mean_auc(fidelity.LARGE_ROWS, what)
         emit(f"{tag}_mean_{'real_vs_real' if what == 'baseline' else what}_auc", round(value, 3) if value is not None else "none")
-    emit(f"{tag}_max_auc", round(max(t.detection.auc for t in result.tables.values() if t.detection and t.source_rows >= fidelity.LARGE_ROWS), 3))
+    large = [t.detection.auc for t in result.tables.values() if t.detection and t.source_rows >= fidelity.LARGE_ROWS]
+    emit(f"{tag}_max_auc", round(max(large), 3) if large else "none")
     emit(f"{tag}_train_sample_seconds", round(made, 1))
     emit(f"{tag}_detect_seconds", round(time.perf_counter() - started, 1))
     return mean

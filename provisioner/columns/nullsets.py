@@ -14,6 +14,12 @@ to NULL (NULLs the source has beside that value); a row no value fits that way (
 inheritance: neither subtype's columns filled) keeps its value, whose NULL columns are cleared and
 whose non-NULL ones take the value of another synthetic row. A row keeps its own value wherever
 that value is one that fits, so the category keeps its share.
+
+:class:`OneSet` is the same check without a category: a group of nullable columns exactly one of which is
+set on every source row (a periodic table's ``metal``/``nonmetal``/``metalloid`` flags, NULL where false;
+a payment's ``card_id``/``iban``/``voucher``). After sampling, a row with several set keeps one (drawn by
+how often each is the one in the source) and a row with none gets one, its value taken from another
+synthetic row.
 """
 
 from __future__ import annotations
@@ -50,6 +56,62 @@ class NullAgreement:
                    tuple(int(c) for c in data["counts"]))
 
 
+@dataclass(frozen=True)
+class OneSet:
+    columns: tuple[str, ...]  # exactly one of them is not NULL on every source row
+    counts: tuple[int, ...]  # per column: source rows where it is the one
+
+    def to_data(self) -> dict[str, Any]:
+        return {"one_of": list(self.columns), "counts": list(self.counts)}
+
+    def apply(self, rows: pd.DataFrame, rng: np.random.Generator) -> None:
+        cols = list(self.columns)
+        set_ = rows[cols].notna().to_numpy()
+        wrong = np.flatnonzero(set_.sum(axis=1) != 1)
+        if not len(wrong):
+            return
+        weights = np.asarray(self.counts, dtype=float)[None, :] * np.where(set_[wrong].any(axis=1)[:, None], set_[wrong], True)
+        keys = np.log(np.maximum(weights, 1e-300)) - np.log(-np.log(rng.random(weights.shape)))  # one drawn per row by weight
+        keep = np.argmax(np.where(weights > 0, keys, -np.inf), axis=1)
+        for j, name in enumerate(cols):
+            mine, donors = wrong[keep == j], rows[name].to_numpy()[set_[:, j]]
+            values = rows[name].to_numpy(dtype=object, copy=True)
+            values[wrong[keep != j]] = None
+            missing = mine[~set_[mine, j]]
+            if len(missing) and len(donors):
+                values[missing] = rng.choice(donors, size=len(missing))
+            rows[name] = pd.Series(values, index=rows.index).astype(rows[name].dtype, errors="ignore")
+
+
+def from_data(data: Mapping[str, Any]) -> NullAgreement | OneSet:
+    if "one_of" in data:
+        return OneSet(tuple(data["one_of"]), tuple(int(c) for c in data["counts"]))
+    return NullAgreement.from_data(data)
+
+
+MAX_GROUP_CANDIDATES = 64
+
+
+def one_sets(frame: pd.DataFrame, nullable: Sequence[str]) -> tuple[OneSet, ...]:
+    """Groups of nullable columns exactly one of which is set on every row (on ``MIN_ROWS`` rows or more)."""
+    candidates = [c for c in nullable if frame[c].isna().any() and frame[c].notna().any()][:MAX_GROUP_CANDIDATES]
+    if len(frame) < MIN_ROWS or len(candidates) < 2:
+        return ()
+    set_ = frame[candidates].notna().to_numpy()
+    out, used = [], set()
+    for i in range(len(candidates)):
+        if i in used:
+            continue
+        group = [i]
+        for j in range(i + 1, len(candidates)):
+            if j not in used and (set_[:, group + [j]].sum(axis=1) <= 1).all():
+                group.append(j)
+        if len(group) >= 2 and (set_[:, group].sum(axis=1) == 1).all():
+            used |= set(group)
+            out.append(OneSet(tuple(candidates[g] for g in group), tuple(int(set_[:, g].sum()) for g in group)))
+    return tuple(out)
+
+
 def learn(frame: pd.DataFrame, categories: Sequence[str], nullable: Sequence[str]) -> tuple[NullAgreement, ...]:
     """The agreements that hold on every row of ``frame`` (see the module docstring)."""
     if len(frame) < MIN_ROWS:
@@ -70,11 +132,14 @@ def learn(frame: pd.DataFrame, categories: Sequence[str], nullable: Sequence[str
     return tuple(out)
 
 
-def apply(rows: pd.DataFrame, agreements: Sequence[NullAgreement], rng: np.random.Generator) -> pd.DataFrame:
+def apply(rows: pd.DataFrame, agreements: Sequence[NullAgreement | OneSet], rng: np.random.Generator) -> pd.DataFrame:
     """``rows`` with every row's category in agreement with its NULLs (in place, and returned)."""
     for rule in agreements:
-        if rule.column in rows and set(rule.others) <= set(rows.columns):
+        if isinstance(rule, NullAgreement) and rule.column in rows and set(rule.others) <= set(rows.columns):
             _agree(rows, rule, rng)
+    for rule in agreements:
+        if isinstance(rule, OneSet) and set(rule.columns) <= set(rows.columns):
+            rule.apply(rows, rng)
     return rows
 
 

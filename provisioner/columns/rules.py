@@ -27,6 +27,9 @@ its rows afterwards (:func:`apply`), so what a person checks first still holds:
     (shipped on or after ordered, end after start) keep that order: a datetime that
     breaks it moves after the other one (by the smallest gap the source allows),
     numbers are swapped.
+:class:`Equal`
+    two columns of one type equal on every source row with both set (a count or a date kept twice):
+    the second is written from the first.
 
 Every rule is stored as plain data in the table's :class:`~provisioner.columns.table.Fitted`.
 """
@@ -151,7 +154,19 @@ class Ordered:
         rows[self.high] = hi
 
 
-Rule = ValueSet | Grid | Calendar | Ordered
+@dataclass(frozen=True)
+class Equal:
+    source: str
+    copy: str  # equal to ``source`` on every source row with both set (a count kept twice): written from it
+
+    def apply(self, rows: pd.DataFrame, rng: np.random.Generator) -> None:
+        a, b = rows[self.source].to_numpy(dtype=float), rows[self.copy].to_numpy(dtype=float)
+        both = ~np.isnan(a) & ~np.isnan(b)
+        b[both] = a[both]
+        rows[self.copy] = b
+
+
+Rule = ValueSet | Grid | Calendar | Ordered | Equal
 
 
 def learn(frame: pd.DataFrame, columns: Mapping[str, Column]) -> tuple[Rule, ...]:
@@ -173,7 +188,8 @@ def learn(frame: pd.DataFrame, columns: Mapping[str, Column]) -> tuple[Rule, ...
         elif (found := _value_set(name, values)) is not None or (found := _grid(name, values)) is not None:
             out.append(found)
     out += _orders(data, {**own, **given}) if len(frame) >= MIN_RULE_ROWS else []
-    return tuple(r for r in out if r is not None and not (isinstance(r, Ordered) and r.high in given))
+    return tuple(r for r in out if r is not None and not (isinstance(r, Ordered) and r.high in given)
+                 and not (isinstance(r, Equal) and {r.source, r.copy} & set(given)))
 
 
 def reorder(rows: pd.DataFrame, rules: tuple[Rule, ...], columns: Mapping[str, Column], rng: np.random.Generator) -> None:
@@ -258,9 +274,9 @@ def _calendar(name: str, seconds: np.ndarray) -> Calendar:
     return Calendar(name, unit, weekdays, hours)
 
 
-def _orders(data: pd.DataFrame, columns: Mapping[str, Column]) -> list[Ordered]:
+def _orders(data: pd.DataFrame, columns: Mapping[str, Column]) -> list[Ordered | Equal]:
     """Pairs where ``high >= low`` on every source row with both set, whose ranges overlap
-    (otherwise the order holds by itself), of the same family."""
+    (otherwise the order holds by itself), of the same family; pairs of one type equal on every such row."""
     out = []
     names = [c for c in data.columns if family(columns[c].kind) in ("numeric", "datetime")]
     names = [c for c in names if not c.startswith(CONDITION) or columns[c].kind in codec.DATETIMES]
@@ -270,6 +286,9 @@ def _orders(data: pd.DataFrame, columns: Mapping[str, Column]) -> list[Ordered]:
                 continue
             both = data[[a, b]].dropna()
             if len(both) < MIN_RULE_ROWS:
+                continue
+            if columns[a].kind == columns[b].kind and (both[a] == both[b]).all() and both[a].nunique() > 1:
+                out.append(Equal(a, b))  # both orders hold: one column is the other
                 continue
             for low, high in ((a, b), (b, a)):
                 diff = both[high] - both[low]
@@ -305,6 +324,8 @@ def apply(
         rule.apply(data, rng, np.fmax.reduce(lows) if lows else None)
     for rule in orders:
         rule.apply(data, rng)
+    for rule in (r for r in rules if isinstance(r, Equal) and r.source in data and r.copy in data):
+        rule.apply(data, rng)
     decoded = codec.decode(data[list(spec)], spec)
     out = rows.copy()
     for name in decoded.columns:
@@ -313,7 +334,7 @@ def apply(
 
 
 def _columns_of(rule: Rule) -> tuple[str, ...]:
-    return (rule.low, rule.high) if isinstance(rule, Ordered) else (rule.column,)
+    return (rule.low, rule.high) if isinstance(rule, Ordered) else (rule.source, rule.copy) if isinstance(rule, Equal) else (rule.column,)
 
 
 def _move_hours(seconds: np.ndarray, shares: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -370,6 +391,8 @@ def to_data(rules: tuple[Rule, ...]) -> list[dict[str, Any]]:
             out.append({"rule": "grid", "column": rule.column, "steps": rule.steps, "shares": rule.shares, "low": rule.low, "high": rule.high})
         elif isinstance(rule, Calendar):
             out.append({"rule": "calendar", "column": rule.column, "unit": rule.unit, "weekdays": rule.weekdays, "hours": rule.hours})
+        elif isinstance(rule, Equal):
+            out.append({"rule": "equal", "source": rule.source, "copy": rule.copy})
         else:
             out.append({"rule": "order", "low": rule.low, "high": rule.high, "gap": rule.gap, "kind": rule.kind})
     return out
@@ -386,6 +409,8 @@ def from_data(data: list[Mapping[str, Any]]) -> tuple[Rule, ...]:
         elif item["rule"] == "calendar":
             arrays = [None if item[k] is None else np.asarray(item[k], dtype=float) for k in ("weekdays", "hours")]
             out.append(Calendar(str(item["column"]), float(item["unit"]), arrays[0], arrays[1]))
+        elif item["rule"] == "equal":
+            out.append(Equal(str(item["source"]), str(item["copy"])))
         elif item["rule"] == "order":
             out.append(Ordered(str(item["low"]), str(item["high"]), float(item["gap"]), str(item["kind"])))
     return tuple(out)

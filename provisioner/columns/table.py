@@ -29,7 +29,7 @@ class Fitted:
     determined: Mapping[str, fd.Dependency] = field(default_factory=dict)  # column -> what fixes it (fd.py)
     seconds: float = 0.0
     rules: tuple[rules.Rule, ...] = ()  # what holds on every source row (rules.py)
-    nulls: tuple[nullsets.NullAgreement, ...] = ()  # categories that fix which columns are NULL (nullsets.py)
+    nulls: tuple[nullsets.NullAgreement | nullsets.OneSet, ...] = ()  # categories that fix which columns are NULL, groups with one set (nullsets.py)
 
     @property
     def epochs(self) -> int | None:
@@ -45,7 +45,7 @@ class Fitted:
         model = registry.get(str(data["method"])).from_data(data["model"])
         determined = {str(name): fd.Dependency.from_data(dep) for name, dep in data["determined"].items()}
         return cls(str(data["method"]), model, determined, float(data.get("seconds", 0.0)), rules.from_data(data.get("rules", [])),
-                   tuple(nullsets.NullAgreement.from_data(n) for n in data.get("nulls", [])))
+                   tuple(nullsets.from_data(n) for n in data.get("nulls", [])))
 
 
 def fit(method: str, frame: pd.DataFrame, columns: Mapping[str, Column], settings: FitSettings) -> Fitted:
@@ -71,13 +71,14 @@ def sample(fitted: Fitted, n: int, columns: Mapping[str, Column], seed: int, giv
     return nullsets.apply(rows, fitted.nulls, np.random.default_rng([seed % (2**32), 17])) if fitted.nulls else rows
 
 
-def _null_agreements(frame: pd.DataFrame, columns: Mapping[str, Column]) -> tuple[nullsets.NullAgreement, ...]:
+def _null_agreements(frame: pd.DataFrame, columns: Mapping[str, Column]) -> tuple[nullsets.NullAgreement | nullsets.OneSet, ...]:
     """Categories of the table (not a parent's) whose values fix which nullable columns are NULL (nullsets.py)."""
     own = {c: col for c, col in columns.items() if c in frame and not c.startswith(CONDITION)}
     categories = [c for c, col in own.items() if codec.is_categorical(col)]
     # an enum stored as an integer (Rails' status 0/1/2) is a category here too: 'published' has a published_at
     coded = [c for c, col in own.items() if col.kind in INTEGER_KINDS and 2 <= frame[c].nunique() <= nullsets.MAX_VALUES]
-    return nullsets.learn(frame, categories + coded, [c for c, col in own.items() if col.nullable])
+    nullable = [c for c, col in own.items() if col.nullable]
+    return nullsets.learn(frame, categories + coded, nullable) + nullsets.one_sets(frame, nullable)
 
 
 def _dependencies(frame: pd.DataFrame, columns: Mapping[str, Column]) -> dict[str, fd.Dependency]:

@@ -19,6 +19,9 @@ source rows, what :mod:`provisioner.synth.fake` then keeps:
     distribution of its word counts, whether words are capitalised, and which Faker
     provider fits it (person names for a composer column, words otherwise), so
     synthetic values look like the column, never like lorem ipsum, and are never real.
+:class:`~provisioner.model.textforms.UnitText`, :class:`~provisioner.model.textforms.ListText`
+    text that is a number with a unit (``'90 min'``) or a list from a vocabulary (``'Dramas, Thrillers'``):
+    its form, learnt by :mod:`provisioner.model.textforms`, instead of words.
 
 Only shares and histograms are kept: no value of any PII or text column.
 """
@@ -33,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from provisioner.model import tokens
+from provisioner.model import textforms, tokens
 from provisioner.model.pii import PiiColumn, _common_first_names
 
 MIN_COUNTRY_ROWS = 3
@@ -73,7 +76,7 @@ class TextShape:
     parts: tuple[float, ...] = ()  # provider "name": share of values naming 1, 2, ... people
 
 
-Rule = EmailFromName | NullsByCountry | TextShape | tokens.TokenShape | LetterCase
+Rule = EmailFromName | NullsByCountry | TextShape | tokens.TokenShape | LetterCase | textforms.UnitText | textforms.ListText | textforms.DateText
 
 
 def ascii_lower(value: object) -> str:
@@ -92,8 +95,14 @@ def learn(frame: pd.DataFrame, fills: Sequence[PiiColumn]) -> tuple[Rule, ...]:
     """The agreement rules of one table's source rows (``fills``: its PII and text columns)."""
     out: list[Rule] = []
     by_category = {f.category: f.column for f in fills}
+    others = [c for c in frame.columns if c not in {f.column for f in fills}]
     for pii in fills:
         if pii.column not in frame:
+            continue
+        named = pii.category == "text" and _text_shape(frame[pii.column], pii.column).provider == "name"
+        form = textforms.learn(frame, pii.column, others, lists=not named) if pii.category == "text" else None
+        if form is not None:  # a number with a unit, or a vocabulary list: its form, not words
+            out.append(form)
             continue
         if pii.category == "email":
             found = _email(frame, pii.column, by_category)

@@ -45,8 +45,10 @@ from provisioner.model.relations.inherit import Inherit
 from provisioner.model.relations.levels import Levels
 from provisioner.model.relations.matching import Reference
 from provisioner.model.relations.polymorphic import Polymorphic
+from provisioner.model.relations.ranks import KeyOrder
 from provisioner.model.relations.relational import Degree, ForeignKeyModel, KeyShape
 from provisioner.model.shapes import ArrayShape, ObjectShape, RangeShape, ValueShape
+from provisioner.model.textforms import DateText, ListText, UnitText
 from provisioner.model.tokens import Segment, TokenShape
 from provisioner.model.xmlshape import Leaf, XmlShape
 from provisioner.schema.graph import LoadOrder
@@ -57,7 +59,7 @@ CLASSES: dict[str, type] = {
     for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency,
                 ValueShape, ArrayShape, ObjectShape, RangeShape,
                 Aggregate, Reference, CopiedCounts, EmailFromName, NullsByCountry, TextShape, LetterCase, Levels, OnePerParent,
-                DistinctKeys, Choice, XmlShape, Leaf, TokenShape, Segment, Polymorphic, Inclusion)
+                DistinctKeys, Choice, XmlShape, Leaf, TokenShape, Segment, Polymorphic, UnitText, ListText, KeyOrder, DateText, Inclusion)
 }
 
 

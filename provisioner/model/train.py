@@ -45,7 +45,7 @@ from provisioner.model.executor import (
 )
 from provisioner.model.learnt import learnt_columns, model_column, ratio_column  # noqa: F401 - imported from here by synth and privacy
 from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
-from provisioner.model.relations import current, distinct, hierarchy, inclusion, levels
+from provisioner.model.relations import current, distinct, hierarchy, inclusion, levels, ranks
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     choose_driving,
@@ -326,7 +326,7 @@ def _train_table(
         histograms=histograms.learn(table, frame, tuple(c for c, r in roles.items() if r == "model")),
         method=method, reason=reason, synthesizer=job, train_rows=len(train_rows), holdout_rows=len(holdout),
         seconds=time.perf_counter() - started, count_columns=tuple(counts.columns),
-        conditions=conditions_of(method, job.columns), rules=references, **base,  # type: ignore[arg-type]
+        conditions=conditions_of(method, job.columns), rules=tuple(references) + ranks.learn(table, frame, roles), **base,  # type: ignore[arg-type]
     )
     return model, RealRows(train_rows, holdout)
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from provisioner.model.bundle import ModelBundle
 from provisioner.model.relations.inherit import Inherit
+from provisioner.model.textforms import DateText, ListText, UnitText
 from provisioner.model.train import RealRows, table_seed
 from provisioner.privacy import audit
 from provisioner.synth import fake, repair
@@ -41,7 +42,7 @@ def replace_real(bundle: ModelBundle, real: Mapping[str, RealRows], synthetic: S
         if key not in tables or model.method == "copy":
             continue
         for pii in model.fills:
-            if pii.source == "value":  # a constant the config sets is the user's, not a Faker draw
+            if pii.source == "value" or pii.column in _vocabulary_columns(model):  # a constant the config sets; a learnt form's values
                 continue
             own = _real_values(real[key], pii.column) if key in real else set()
             frame, mapping = _redraw(bundle, key, tables[key], pii, own, needles, synthetic.seed)
@@ -63,12 +64,21 @@ def _needles(bundle: ModelBundle, real: Mapping[str, RealRows]) -> frozenset[str
         if key not in real or model.method == "copy":
             continue
         for fill in model.fills:
+            if fill.column in _vocabulary_columns(model):
+                continue
             for value in _real_values(real[key], fill.column):
                 needle = audit.Needle(value, f"{key}.{fill.column}", fill.category)
                 if not audit.collision(needle, public):
                     out.add(value)
         out |= _full_names(model, real[key])
     return frozenset(out)
+
+
+def _vocabulary_columns(model: object) -> frozenset[str]:
+    """Text columns made from a learnt form (a number with its unit, a list from a vocabulary of elements
+    on several rows each, :mod:`provisioner.model.textforms`): like a category's, their values are public
+    aggregates, so one equal to a source value ('90 min', 'Dramas') is not a leak to draw again."""
+    return frozenset(r.column for r in model.rules if isinstance(r, (UnitText, ListText, DateText)))  # type: ignore[attr-defined]
 
 
 def _full_names(model: object, rows: RealRows) -> set[str]:

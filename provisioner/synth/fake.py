@@ -24,10 +24,11 @@ from faker.config import AVAILABLE_LOCALES
 from provisioner.model import agreement
 from provisioner.model.agreement import EmailFromName, LetterCase, NullsByCountry, TextShape
 from provisioner.model.pii import _DATE_KINDS, PiiColumn
+from provisioner.model.textforms import DateText, ListText, UnitText
 from provisioner.model.tokens import TokenShape
 from provisioner.model.xmlshape import XmlShape
 from provisioner.schema.snapshot import INTEGER_KINDS, TEXT_KINDS, Column, Table
-from provisioner.synth import texts, tokens, xmldocs
+from provisioner.synth import textforms, texts, tokens, xmldocs
 
 _COUNTRY_LOCALES: dict[str, str] = {
     country.replace("_", " "): locale for country, locale in (pair.split("=") for pair in """usa=en_US us=en_US
@@ -112,7 +113,10 @@ def _fill_column(
         plain = category in {"free_text", "text"}  # English words, whatever the country (most lorem is Latin)
         locales = np.full(n, _DEFAULT_LOCALE, dtype=object) if plain else _row_locales(frame, col.name)
         token = next((r for r in rules if isinstance(r, TokenShape)), None)
-        if token is not None and category == "text":  # a hash, a key, a code: its format, fresh characters
+        form = next((r for r in rules if isinstance(r, (UnitText, ListText, DateText))), None)
+        if form is not None and category == "text":  # a number with its unit, a list from a vocabulary
+            values = textforms.generate(form, frame, n, rng)
+        elif token is not None and category == "text":  # a hash, a key, a code: its format, fresh characters
             values = tokens.generate_unique(token, n, rng) if unique or keyed else tokens.generate(token, n, rng)
         elif shape is not None and category == "text":
             values = texts.shaped(_faker(_DEFAULT_LOCALE, seed), shape, n, rng)

@@ -22,7 +22,7 @@ from provisioner.columns import table as column_models
 from provisioner.columns.codec import to_numbers
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.relations import aggregate, current, distinct, hierarchy, inclusion, inherit, levels, matching, polymorphic
+from provisioner.model.relations import aggregate, current, distinct, hierarchy, inclusion, inherit, levels, matching, polymorphic, ranks
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     assign,
@@ -281,6 +281,8 @@ def make_rows(
             current.apply(frame, rule, np.random.default_rng(seeds.of(f"current-{rule.column}")), later)
     if model.synthesizer is not None:  # a date moved (unique per parent, a current row's) keeps the source's order
         column_rules.reorder(frame, getattr(model.synthesizer, "rules", ()), learnt_columns(table, model), rng)
+    for rule in (r for r in model.rules if isinstance(r, ranks.KeyOrder)):  # a rank orders its column, last: an order swaps no more
+        ranks.apply(frame, rule)
     frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
     if not seeds.part:
@@ -336,9 +338,9 @@ def _redraw_keys(ctx: TableContext, frame: pd.DataFrame, parents: Mapping[str, p
 
 
 def _keys(table: Table, model: TableModel, frame: pd.DataFrame, rng: np.random.Generator, start: int = 0) -> None:
-    """New key values; integer keys count from the shape's start plus ``start`` (shards never clash)."""
+    """New key values; integer and counter keys count from the shape's start plus ``start`` (shards never clash)."""
     for name, shape in model.key_shapes.items():
-        shifted = dataclasses.replace(shape, start=shape.start + start) if start and shape.kind in INTEGER_KINDS else shape
+        shifted = dataclasses.replace(shape, start=shape.start + start) if start and (shape.kind in INTEGER_KINDS or shape.counter) else shape
         frame[name] = make_keys(shifted, table.column(name), len(frame), rng).to_numpy()
 
 

@@ -26,6 +26,7 @@ from psycopg import sql
 from sqlalchemy import Connection
 
 from provisioner.columns.codec import to_numbers
+from provisioner.model.relations import counters
 from provisioner.pg.connect import run
 from provisioner.schema.snapshot import (
     INTEGER_KINDS,
@@ -89,6 +90,7 @@ class KeyShape:
     start: int = 1
     prefix: str = ""  # what every source key starts with ("cus_", "in_": Stripe-style ids), kept on every new key
     per_parent: bool = False  # a line number: start, start + 1, ... within each parent (the key's foreign key columns)
+    counter: bool = False  # text: prefix, then start, start + 1, ... zero-padded to ``length`` when it is not 0 (counters.py)
 
 
 def degree_of(conn: Connection, child: Table, fk: ForeignKey, parent: Table) -> tuple[Degree, float]:
@@ -131,6 +133,8 @@ def key_shape(col: Column, values: pd.Series, parents: pd.DataFrame | None = Non
     present = values.dropna()
     if col.kind in INTEGER_KINDS and parents is not None and (start := _line_start(values, parents)) is not None:
         return KeyShape(col.kind, start=start, per_parent=True)
+    if col.kind in TEXT_KINDS and (counted := counters.counter_of(present)) is not None:
+        return KeyShape("text", length=counted[2], prefix=counted[0], start=counted[1], counter=True)
     if col.kind in TEXT_KINDS:
         as_text = present.astype(str)
         prefix = _common_prefix(as_text)
@@ -205,7 +209,8 @@ def make_keys(shape: KeyShape, col: Column, n: int, rng: np.random.Generator) ->
         hexes = [r.tobytes().hex() for r in raw]
         return pd.Series([f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" for h in hexes], dtype=object)
     if shape.kind == "text":
-        return pd.Series(_unique_codes(shape, col, n, rng), dtype=object)
+        codes = counters.counter_keys(shape.prefix, shape.start, shape.length, n) if shape.counter else _unique_codes(shape, col, n, rng)
+        return pd.Series(codes, dtype=object)
     if shape.kind in ("date", "timestamp", "timestamptz"):
         return pd.Series(pd.Timestamp("2000-01-01") + pd.to_timedelta(np.arange(n), unit="D"))
     return pd.Series(np.arange(1, n + 1, dtype=np.int64))
