@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from provisioner.columns.codec import to_numbers
+from provisioner.model.relations import repeats
 from provisioner.schema.snapshot import INTEGER_KINDS, Table, family
 
 MIN_SHARE = 0.5
@@ -270,14 +271,9 @@ def _keep_unique(frame: pd.DataFrame, name: str, before: np.ndarray, chosen: np.
     """Rows copied into that now repeat a unique set holding ``name`` (a link table's company copied from its
     user: (company, user) twice) get their value back, all but one of a repeat (none where a row not copied
     into holds it); returns the rows still copied. The values before were unique (the repairs ran)."""
-    sets = [list(u) for u in (table.uniques if table is not None else ()) if name in u and set(u) <= set(frame.columns)]
+    sets = repeats.sets_holding(table, (name,), frame)
     while sets:  # each round reverts at least one copied row: a repeat among rows not copied into cannot be
-        first = np.argsort(chosen, kind="stable")  # a row not copied into keeps its set, one copied row of a repeat too
-        clash = np.zeros(len(frame), dtype=bool)
-        for cols in sets:
-            sub = frame[cols].iloc[first]
-            clash[first] |= (sub.duplicated(keep="first") & sub.notna().all(axis=1)).to_numpy()
-        back = clash & chosen
+        back = repeats.clashing(frame, sets, chosen)
         if not back.any():
             break
         chosen = chosen & ~back
