@@ -260,9 +260,16 @@ def choose_method(
 
 
 def _is_lookup(table: Table, has_pii: bool, copied: set[str], config: Config) -> bool:
-    parents_ok = all(fk.ref_table in copied for fk in table.foreign_keys)
+    """Small, no PII, and every parent copied too, but for optional keys into other tables (an ERP's
+    create_uid / write_uid on every table: its currencies and units are reference data all the same),
+    which point at synthetic rows (sample._redraw_keys)."""
+    parents_ok = all(fk.ref_table in copied or (_optional(table, fk.columns) and fk.ref_table != table.key) for fk in table.foreign_keys)
     small = 0 < table.row_count <= config.train.lookup_max_rows
     return (small or migration_log(table)) and not has_pii and parents_ok
+
+
+def _optional(table: Table, columns: tuple[str, ...]) -> bool:
+    return all(table.column(c).nullable for c in columns)
 
 
 MIGRATION_LOG = re.compile(r"migration|schema_?(version|history)|^databasechangelog$", re.IGNORECASE)
