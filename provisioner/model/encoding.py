@@ -43,6 +43,7 @@ from provisioner.model.relations.hierarchy import CopiedCounts
 from provisioner.model.relations.inherit import Inherit
 from provisioner.model.relations.levels import Levels
 from provisioner.model.relations.matching import Reference
+from provisioner.model.relations.paths import PathOf
 from provisioner.model.relations.polymorphic import Polymorphic
 from provisioner.model.relations.relational import Degree, ForeignKeyModel, KeyShape
 from provisioner.model.shapes import ArrayShape, ObjectShape, RangeShape, ValueShape
@@ -56,7 +57,7 @@ CLASSES: dict[str, type] = {
     for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency,
                 ValueShape, ArrayShape, ObjectShape, RangeShape,
                 Aggregate, Reference, CopiedCounts, EmailFromName, NullsByCountry, TextShape, LetterCase, Levels, OnePerParent,
-                DistinctKeys, Choice, XmlShape, Leaf, TokenShape, Segment, Polymorphic)
+                DistinctKeys, Choice, XmlShape, Leaf, TokenShape, Segment, Polymorphic, PathOf)
 }
 
 

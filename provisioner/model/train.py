@@ -45,7 +45,7 @@ from provisioner.model.executor import (
 )
 from provisioner.model.learnt import learnt_columns, model_column, ratio_column  # noqa: F401 - imported from here by synth and privacy
 from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
-from provisioner.model.relations import current, distinct, hierarchy, levels
+from provisioner.model.relations import current, distinct, hierarchy, levels, paths
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     choose_driving,
@@ -134,7 +134,7 @@ def train(
             if columns.is_model(model.method):
                 driving = tuple(m.fk for m in model.foreign_keys if m.driving)
                 found = (levels.learn(table, frames[key], model.roles) + current.learn(table, frames[key], model.roles, driving)
-                         + distinct.learn(frames[key], model.foreign_keys))
+                         + distinct.learn(frames[key], model.foreign_keys) + paths.learn(table, frames[key], model.foreign_keys))
                 model = dataclasses.replace(model, rules=model.rules + found)
             if model.method == "copy":
                 copied.add(key)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from provisioner.model.bundle import ModelBundle
+from provisioner.model.relations import paths
 from provisioner.model.relations.inherit import Inherit
 from provisioner.model.train import RealRows, table_seed
 from provisioner.privacy import audit
@@ -40,8 +41,9 @@ def replace_real(bundle: ModelBundle, real: Mapping[str, RealRows], synthetic: S
         model = bundle.tables[key]
         if key not in tables or model.method == "copy":
             continue
+        derived = {r.column: r for r in model.rules if isinstance(r, paths.PathOf)}  # made from other columns, not drawn
         for pii in model.fills:
-            if pii.source == "value":  # a constant the config sets is the user's, not a Faker draw
+            if pii.source == "value" or pii.column in derived:  # a constant the config sets is the user's, not a Faker draw
                 continue
             own = _real_values(real[key], pii.column) if key in real else set()
             frame, mapping = _redraw(bundle, key, tables[key], pii, own, needles, synthetic.seed)
@@ -49,6 +51,12 @@ def replace_real(bundle: ModelBundle, real: Mapping[str, RealRows], synthetic: S
                 tables[key] = frame
                 notes.append(f"{key}.{pii.column}: {len(mapping)} Faker values equal to or holding a source value were drawn again")
                 _follow(bundle, key, pii.column, mapping, tables)
+        if derived and key in tables:  # a path of names ('All / Desks') holds the names drawn again
+            tables[key] = tables[key].copy()
+            fks = {fk.name: fk for fk in bundle.snapshot.table(key).foreign_keys}
+            for rule in derived.values():
+                if rule.fk_name in fks:
+                    paths.apply(tables[key], rule, fks[rule.fk_name])
     return replace(synthetic, tables=tables, notes=synthetic.notes + tuple(notes)) if notes else synthetic
 
 

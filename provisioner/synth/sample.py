@@ -22,7 +22,7 @@ from provisioner.columns import table as column_models
 from provisioner.columns.codec import to_numbers
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.relations import aggregate, current, distinct, hierarchy, inherit, levels, matching, polymorphic
+from provisioner.model.relations import aggregate, current, distinct, hierarchy, inherit, levels, matching, paths, polymorphic
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     assign,
@@ -275,6 +275,7 @@ def make_rows(
     frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")), table, written)
     frame = _fill_uncopied(frame, table, model, seeds.of("pii"), {c: ~written.get(c, np.zeros(len(frame), dtype=bool)) for c in unseen})
     qualifiers.spread(frame, table, learnt, np.random.default_rng(seeds.of("qualifiers-inherited")))  # a copied value may clash
+    _paths(table, model, frame, order)
     for rule in model.rules:
         if isinstance(rule, current.OnePerParent):
             later = _later(rule, driving, parents, plan.picks, start + n)
@@ -350,6 +351,14 @@ def _distinct(
     for rule in model.rules:
         if isinstance(rule, distinct.DistinctKeys) and rule.moved in fks and fks[rule.moved].ref_table in parents:
             distinct.apply(frame, rule, fks, parents[fks[rule.moved].ref_table], rng)
+
+
+def _paths(table: Table, model: TableModel, frame: pd.DataFrame, order: LoadOrder) -> None:
+    """A path down the table's own hierarchy ('1/4/9/') agrees with the synthetic parent keys."""
+    fks = {m.fk.name: m.fk for m in model.foreign_keys if m.self_ref and not order.is_deferred(table.key, m.fk)}
+    for rule in model.rules:
+        if isinstance(rule, paths.PathOf) and rule.fk_name in fks:
+            paths.apply(frame, rule, fks[rule.fk_name])
 
 
 def _line_numbers(
