@@ -71,8 +71,9 @@ def _counter(values: pd.Series, column: str) -> TokenShape | None:
     name), at the same width while it holds them."""
     if len(values) < MIN_ROWS or not values.is_unique:
         return None
-    parts = values.str.extract(r"^(\D*)(\d{1,15})(\D*)$")
-    if parts.isna().any().any() or parts[0].nunique() != 1 or parts[2].nunique() != 1:
+    parts = values.str.extract(r"^(\S*?)(\d{1,15})(\S*)$")  # no whitespace: 'Some title 5' is a sentence
+    one_number = ~parts[0].str.contains(r"\d", na=True) & ~parts[2].str.contains(r"\d", na=True)
+    if not one_number.all() or parts[0].nunique() != 1 or parts[2].nunique() != 1:
         return None
     numbers = parts[1].astype(np.int64)
     widths = parts[1].str.len()
