@@ -104,3 +104,19 @@ def test_redrawn_child_rows_keep_their_parents_conditioning(trained: TrainResult
     lines = fixed.synthetic.tables["invoice_line"]
     sums = (lines["quantity"].astype(float) * lines["unit_price"].astype(float)).groupby(lines["invoice_id"].astype(int)).sum().round(2)
     assert np.allclose(invoices["total"].astype(float), invoices["invoice_id"].astype(int).map(sums).fillna(0.0), atol=0.005)
+
+
+def test_redrawn_rows_never_repeat_a_unique_set(trained: TrainResult) -> None:
+    """A redraw draws the learnt columns again, unique sets or not: a five-row currency table's code came
+    back as another row's and the load failed at UNIQUE (name) (tests/sql/unseen_erp.sql). Rows whose draws
+    repeat a set keep their values from before (the gate's next round draws them again)."""
+    from provisioner.privacy import resample
+
+    synthetic = sample(trained.bundle, Config(seed=3))
+    frame = synthetic.tables[TABLE].drop_duplicates("invoice_date").reset_index(drop=True)
+    snapshot = trained.bundle.snapshot
+    table = replace(snapshot.table(TABLE), primary_key=("invoice_date",))  # one invoice a day
+    bundle = replace(trained.bundle, snapshot=replace(snapshot, tables=tuple(table if t.key == TABLE else t for t in snapshot.tables)))
+    redrawn = resample.redraw(bundle, TABLE, frame, np.arange(len(frame)), 5, synthetic.tables)
+    assert len(frame) >= 100 and not redrawn["invoice_date"].duplicated().any()
+    assert (redrawn["invoice_date"] != frame["invoice_date"]).any()  # the rows that repeat nothing are redrawn

@@ -30,6 +30,9 @@ its rows afterwards (:func:`apply`), so what a person checks first still holds:
 :class:`Equal`
     two columns of one type equal on every source row with both set (a count or a date kept twice):
     the second is written from the first.
+:class:`~provisioner.columns.formulas.Formula`
+    a number that is the sum or the (discounted) product of two others on every source row
+    (a line's total, its subtotal) is computed from them (see ``formulas.py``).
 
 Every rule is stored as plain data in the table's :class:`~provisioner.columns.table.Fitted`.
 """
@@ -43,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from provisioner.columns import codec
+from provisioner.columns import codec, formulas
 from provisioner.columns.base import CONDITION
 from provisioner.schema.snapshot import Column, family
 
@@ -99,6 +102,7 @@ class Grid:
             rounded = np.round(v / step) * step
             rounded = np.where(rounded > self.high, np.floor(v / step) * step, rounded)  # inward, never outward:
             rounded = np.where(rounded < self.low, np.ceil(v / step) * step, rounded) + 0.0  # no -0.0 either
+            rounded = _snapped(rounded, step)
         x[present] = np.where(np.isfinite(rounded), rounded, v)  # a value beyond float range keeps itself
         rows[self.column] = x
 
@@ -108,6 +112,17 @@ class Grid:
         rounded = np.round(v / step) * step
         crosses = ((rounded > self.high) & (v <= self.high)) | ((rounded < self.low) & (v >= self.low))
         return (step > np.abs(v) / 2) | crosses
+
+
+def _snapped(values: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Multiples of a decimal step as the nearest float to their decimal text: 87543 * 0.01 is
+    875.4300000000001, which an unconstrained numeric column stores as such (the source's 875.43)."""
+    decimals = np.clip(1 - np.floor(np.log10(step)), 0, 15).astype(np.int64)
+    out = values.copy()
+    for places in np.unique(decimals):
+        at = decimals == places
+        out[at] = np.round(values[at], int(places))
+    return out
 
 
 @dataclass(frozen=True)
@@ -166,7 +181,7 @@ class Equal:
         rows[self.copy] = b
 
 
-Rule = ValueSet | Grid | Calendar | Ordered | Equal
+Rule = ValueSet | Grid | Calendar | Ordered | Equal | formulas.Formula
 
 
 def learn(frame: pd.DataFrame, columns: Mapping[str, Column]) -> tuple[Rule, ...]:
@@ -188,6 +203,7 @@ def learn(frame: pd.DataFrame, columns: Mapping[str, Column]) -> tuple[Rule, ...
         elif (found := _value_set(name, values)) is not None or (found := _grid(name, values)) is not None:
             out.append(found)
     out += _orders(data, {**own, **given}) if len(frame) >= MIN_RULE_ROWS else []
+    out += formulas.learn(data, own)
     return tuple(r for r in out if r is not None and not (isinstance(r, Ordered) and r.high in given)
                  and not (isinstance(r, Equal) and {r.source, r.copy} & set(given)))
 
@@ -253,7 +269,8 @@ def _grid(name: str, values: np.ndarray) -> Grid | None:
         return None
     with np.errstate(over="ignore", invalid="ignore"):  # 1e308 / 0.0001 is no step of the ladder
         off = np.abs(values[:, None] - np.round(values[:, None] / LADDER[None, :]) * LADDER[None, :])
-        on = (off <= 1e-6 * np.maximum(1.0, np.abs(values))[:, None]) & (np.abs(values)[:, None] >= LADDER[None, :])
+        near = np.minimum(1e-6 * np.maximum(1.0, np.abs(values))[:, None], 0.05 * LADDER[None, :])  # float error, never a step off
+        on = (off <= near) & (np.abs(values)[:, None] >= LADDER[None, :])
     if not on.any(axis=1).all():
         return None
     counts = np.bincount(on.argmax(axis=1), minlength=len(LADDER))
@@ -326,6 +343,8 @@ def apply(
         rule.apply(data, rng)
     for rule in (r for r in rules if isinstance(r, Equal) and r.source in data and r.copy in data):
         rule.apply(data, rng)
+    for formula in (r for r in rules if isinstance(r, formulas.Formula)):
+        formula.apply(data)
     decoded = codec.decode(data[list(spec)], spec)
     out = rows.copy()
     for name in decoded.columns:
@@ -334,6 +353,8 @@ def apply(
 
 
 def _columns_of(rule: Rule) -> tuple[str, ...]:
+    if isinstance(rule, formulas.Formula):
+        return rule.columns()
     return (rule.low, rule.high) if isinstance(rule, Ordered) else (rule.source, rule.copy) if isinstance(rule, Equal) else (rule.column,)
 
 
@@ -393,6 +414,8 @@ def to_data(rules: tuple[Rule, ...]) -> list[dict[str, Any]]:
             out.append({"rule": "calendar", "column": rule.column, "unit": rule.unit, "weekdays": rule.weekdays, "hours": rule.hours})
         elif isinstance(rule, Equal):
             out.append({"rule": "equal", "source": rule.source, "copy": rule.copy})
+        elif isinstance(rule, formulas.Formula):
+            out.append(formulas.to_data(rule))
         else:
             out.append({"rule": "order", "low": rule.low, "high": rule.high, "gap": rule.gap, "kind": rule.kind})
     return out
@@ -411,6 +434,8 @@ def from_data(data: list[Mapping[str, Any]]) -> tuple[Rule, ...]:
             out.append(Calendar(str(item["column"]), float(item["unit"]), arrays[0], arrays[1]))
         elif item["rule"] == "equal":
             out.append(Equal(str(item["source"]), str(item["copy"])))
+        elif item["rule"] == "formula":
+            out.append(formulas.from_data(item))
         elif item["rule"] == "order":
             out.append(Ordered(str(item["low"]), str(item["high"]), float(item["gap"]), str(item["kind"])))
     return tuple(out)

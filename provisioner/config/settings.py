@@ -129,7 +129,7 @@ class TrainConfig:
     row_cap: int = doc("Most source rows read per table (a seeded sample above it).", 20000)
     holdout: float = doc("Share of each table's rows held out from training, the privacy gate's baseline (at most 0.5).", 0.2)
     batch_size: int = doc("GAN batch size.", 500)
-    lookup_max_rows: int = doc("A table with at most this many rows, no PII and copied parents is copied as a lookup table.", 100)
+    lookup_max_rows: int = doc("A table with at most this many rows, no PII and copied parents (an optional key into a table most tables point into, such as audit columns into users, points at synthetic rows) is copied as a lookup table.", 100)
     gan_min_rows: int = doc("Below this many rows, auto picks the Gaussian copula rather than a GAN.", 5000)
     executor: str = doc("Where fits run: auto (a process pool for 2 or more GANs), serial, local or ray.", "auto")
     ray_address: str = doc("With executor ray: the cluster address (empty starts a local Ray).", "")

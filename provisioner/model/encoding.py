@@ -44,6 +44,7 @@ from provisioner.model.relations.inclusion import Inclusion
 from provisioner.model.relations.inherit import Inherit
 from provisioner.model.relations.levels import Levels
 from provisioner.model.relations.matching import Reference
+from provisioner.model.relations.paths import PathOf
 from provisioner.model.relations.polymorphic import Polymorphic
 from provisioner.model.relations.ranks import KeyOrder
 from provisioner.model.relations.relational import Degree, ForeignKeyModel, KeyShape
@@ -59,7 +60,7 @@ CLASSES: dict[str, type] = {
     for cls in (ColumnStats, PiiColumn, Inherit, Degree, ForeignKeyModel, KeyShape, LoadOrder, Column, ForeignKey, Dependency,
                 ValueShape, ArrayShape, ObjectShape, RangeShape,
                 Aggregate, Reference, CopiedCounts, EmailFromName, NullsByCountry, TextShape, LetterCase, Levels, OnePerParent,
-                DistinctKeys, Choice, XmlShape, Leaf, TokenShape, Segment, Polymorphic, UnitText, ListText, KeyOrder, DateText, Inclusion)
+                DistinctKeys, Choice, XmlShape, Leaf, TokenShape, Segment, Polymorphic, UnitText, ListText, KeyOrder, DateText, Inclusion, PathOf)
 }
 
 

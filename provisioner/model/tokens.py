@@ -35,6 +35,7 @@ class Segment:
     shares: tuple[float, ...] = ()
     prefix: str = ""
     suffix: str = ""
+    counter: int | None = None  # a running number: the first synthetic one (the source's last plus one)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ def learn(series: pd.Series, column: str) -> TokenShape | None:
     """The column's token format, or None when its values are not tokens (words, sentences, mixed formats)."""
     values = series.dropna().astype(str)
     values = values[values != ""]
+    counted = _counter(values, column)
+    if counted is not None:
+        return counted
     values = values.iloc[np.linspace(0, len(values) - 1, SAMPLE).astype(int)] if len(values) > SAMPLE else values  # across the key order
     if len(values) < MIN_ROWS or values.str.contains(r"\s").any():
         return None
@@ -59,6 +63,26 @@ def learn(series: pd.Series, column: str) -> TokenShape | None:
     if all(s.constant is not None for s in segments) or _space(segments) < SPACE_PER_ROW * len(values):
         return None  # no segment to draw, or too few codes to draw new ones that are not the source's ('h1'..'h250')
     return TokenShape(column, separators, segments)
+
+
+def _counter(values: pd.Series, column: str) -> TokenShape | None:
+    """A sequence's names ('SO00001' .. 'SO01400'): one prefix, a number, one suffix, each number once, the
+    numbers a run with few gaps. Synthetic names go on counting after the source's last one (never a real
+    name), at the same width while it holds them."""
+    if len(values) < MIN_ROWS or not values.is_unique:
+        return None
+    parts = values.str.extract(r"^(\S*?)(\d{1,15})(\S*)$")  # no whitespace: 'Some title 5' is a sentence
+    one_number = ~parts[0].str.contains(r"\d", na=True) & ~parts[2].str.contains(r"\d", na=True)
+    if not one_number.all() or parts[0].nunique() != 1 or parts[2].nunique() != 1:
+        return None
+    numbers = parts[1].astype(np.int64)
+    widths = parts[1].str.len()
+    padded = widths.nunique() == 1 and bool(parts[1].str.startswith("0").any())
+    start = int(numbers.max()) + 1
+    if int(numbers.max()) - int(numbers.min()) + 1 > 2 * len(values) or (padded and start + len(values) >= 10 ** int(widths.iloc[0])):
+        return None
+    segment = Segment(None, string.digits, (int(widths.iloc[0]) if padded else 0,), (1.0,), str(parts[0].iloc[0]), str(parts[2].iloc[0]), start)
+    return TokenShape(column, "", (segment,))
 
 
 def _space(segments: tuple[Segment, ...]) -> float:

@@ -45,7 +45,7 @@ from provisioner.model.executor import (
 )
 from provisioner.model.learnt import learnt_columns, model_column, ratio_column  # noqa: F401 - imported from here by synth and privacy
 from provisioner.model.profile import lookup_columns, read_rows, roles_of, split_holdout
-from provisioner.model.relations import current, distinct, hierarchy, inclusion, levels, ranks
+from provisioner.model.relations import current, distinct, hierarchy, inclusion, levels, paths, ranks
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     choose_driving,
@@ -114,6 +114,7 @@ def train(
     real: dict[str, RealRows] = {}
     copied: set[str] = set()
     lookups = _planned_copies(snapshot, order.tables, by_table, config)
+    shared = bookkeeping_parents(snapshot)
     with connect(engine) as conn:
         fk_models = {t.key: _fk_models(conn, snapshot, t, lookup_columns(t, lookups)) for t in snapshot.tables}
         included = inclusion.learn(conn, snapshot, frames, fk_models)
@@ -128,7 +129,7 @@ def train(
                 continue
             cond = _conditions(snapshot, table, frames, fk_models[key], models)
             refs = around.references(snapshot, table, frames, fk_models[key], models, order, lookup_columns(table, copied))
-            model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond, refs)
+            model, rows = _train_table(table, frames[key], by_table.get(key, []), fk_models[key], copied, config, counts, cond, refs, shared)
             model = around.with_inherited(snapshot, model, frames, models)
             if model.fills and model.method != "copy":
                 fills = [f for f in model.fills if not f.source]
@@ -136,7 +137,7 @@ def train(
             if columns.is_model(model.method):
                 driving = tuple(m.fk for m in model.foreign_keys if m.driving)
                 found = (levels.learn(table, frames[key], model.roles) + current.learn(table, frames[key], model.roles, driving)
-                         + distinct.learn(frames[key], model.foreign_keys))
+                         + distinct.learn(frames[key], model.foreign_keys) + paths.learn(table, frames[key], model.foreign_keys))
                 model = dataclasses.replace(model, rules=model.rules + found)
             if model.method not in ("copy", "skip") and included.get(key):
                 model = dataclasses.replace(model, rules=model.rules + included[key])
@@ -216,10 +217,11 @@ def _read_all(engine: Engine, snapshot: SchemaSnapshot, config: Config, progress
 def _planned_copies(snapshot: SchemaSnapshot, order: tuple[str, ...], pii_by_table: Mapping[str, list], config: Config) -> set[str]:
     """The lookup tables that will be copied (the same rule as choose_method, decided up front)."""
     copied: set[str] = set()
+    shared = bookkeeping_parents(snapshot)
     for key in order:
         table = snapshot.table(key)
         forced = config.table(key).model or (config.train.model if config.train.model != "auto" else None)
-        if forced == "copy" or (forced is None and _is_lookup(table, bool(pii_by_table.get(key)), copied, config)):
+        if forced == "copy" or (forced is None and _is_lookup(table, bool(pii_by_table.get(key)), copied, config, shared)):
             copied.add(key)
     return copied
 
@@ -240,10 +242,11 @@ def _fk_models(conn: Connection, snapshot: SchemaSnapshot, table: Table, lookups
 def choose_method(
     table: Table, frame: pd.DataFrame, roles: Mapping[str, str], has_pii: bool, copied: set[str], config: Config,
     has_counts: bool = False,
+    shared: frozenset[str] = frozenset(),
 ) -> tuple[str, str]:
     """The documented rule. Config ``tables.<name>.model`` / ``train.model`` win over it."""
     forced = config.table(table.key).model or (config.train.model if config.train.model != "auto" else None)
-    lookup = _is_lookup(table, has_pii, copied, config)
+    lookup = _is_lookup(table, has_pii, copied, config, shared)
     if forced in ("copy", "skip", "generate"):
         return forced, "set in the config"
     if table.row_count == 0 or frame.empty:
@@ -263,10 +266,30 @@ def choose_method(
     return columns.LARGE_TABLES, f"{len(frame)} rows"
 
 
-def _is_lookup(table: Table, has_pii: bool, copied: set[str], config: Config) -> bool:
-    parents_ok = all(fk.ref_table in copied for fk in table.foreign_keys)
+def _is_lookup(table: Table, has_pii: bool, copied: set[str], config: Config, shared: frozenset[str] = frozenset()) -> bool:
+    """Small, no PII, and every parent copied too, but for optional keys into a ``shared`` parent (an ERP's
+    create_uid / write_uid into its users on every table: its currencies and units are reference data all
+    the same), which point at synthetic rows (sample._redraw_keys)."""
+    parents_ok = all(fk.ref_table in copied or (fk.ref_table in shared and _optional(table, fk.columns) and fk.ref_table != table.key)
+                     for fk in table.foreign_keys)
     small = 0 < table.row_count <= config.train.lookup_max_rows
     return (small or migration_log(table)) and not has_pii and parents_ok
+
+
+def _optional(table: Table, columns: tuple[str, ...]) -> bool:
+    return all(table.column(c).nullable for c in columns)
+
+
+def bookkeeping_parents(snapshot: SchemaSnapshot) -> frozenset[str]:
+    """Tables that most other tables (half of them, at least 3) point into through optional keys: the users
+    an ERP's create_uid / write_uid name on every row. A key into one says who touched a row, not what it is."""
+    pointing: dict[str, set[str]] = {}
+    for table in snapshot.tables:
+        for fk in table.foreign_keys:
+            if fk.ref_table != table.key and _optional(table, fk.columns):
+                pointing.setdefault(fk.ref_table, set()).add(table.key)
+    least = max(3, (len(snapshot.tables) - 1) / 2)
+    return frozenset(p for p, tables in pointing.items() if len(tables) >= least)
 
 
 MIGRATION_LOG = re.compile(r"migration|schema_?(version|history)|^databasechangelog$", re.IGNORECASE)
@@ -291,12 +314,14 @@ def _train_table(
     counts: pd.DataFrame,
     cond: Conditions,
     refs: around.References | None = None,
+    shared: frozenset[str] = frozenset(),
 ) -> tuple[TableModel, RealRows | None]:
     started = time.perf_counter()
     references, ref_frame = refs if refs is not None else ((), pd.DataFrame(index=frame.index))
     roles, stats = roles_of(table, frame, frozenset(c.column for c in detected), lookup_columns(table, copied),
                             around.kept_columns(config, table.key))
-    method, reason = choose_method(table, frame, roles, bool(detected), copied, config, has_counts=not counts.columns.empty or bool(references))
+    method, reason = choose_method(table, frame, roles, bool(detected), copied, config, has_counts=not counts.columns.empty or bool(references),
+                                   shared=shared)
     fills = tuple(detected) + tuple(
         pii.text_column(table.key, name, stats[name].null_rate, stats[name].mean_length, pii.empty_share(frame[name]))
         for name, role in roles.items() if role == "text"

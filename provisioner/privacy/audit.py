@@ -42,7 +42,7 @@ from provisioner.model import bundle as bundle_io
 from provisioner.model import pii
 from provisioner.model.bundle import ModelBundle
 from provisioner.model.profile import read_rows, roles_of
-from provisioner.model.train import choose_method, table_seed
+from provisioner.model.train import bookkeeping_parents, choose_method, table_seed
 from provisioner.pg.connect import connect, run
 from provisioner.schema.graph import load_order
 from provisioner.schema.reflect import reflect
@@ -304,10 +304,11 @@ def columns_of_source(engine: Engine, config: Config) -> dict[str, Columns]:
     detected = pii.detect(snapshot, frames, add=config.pii_add, remove=config.pii_remove)
     out: dict[str, Columns] = {}
     copied: set[str] = set()
+    shared = bookkeeping_parents(snapshot)
     for key in load_order(snapshot).tables:
         table, found = snapshot.table(key), [d for d in detected if d.table == key]
         roles, _ = roles_of(table, frames[key], frozenset(d.column for d in found))
-        if choose_method(table, frames[key], roles, bool(found), copied, config)[0] == "copy":
+        if choose_method(table, frames[key], roles, bool(found), copied, config, shared=shared)[0] == "copy":
             copied.add(key)
             pii_cols = {d.column: d.category for d in found}  # masked in copied tables (synth/masking.py)
             out[key] = _columns(table, pii_cols, tuple(c.name for c in table.columns if c.kind in TEXT_KINDS and c.name not in pii_cols))

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from provisioner.model.bundle import ModelBundle
+from provisioner.model.relations import paths
 from provisioner.model.relations.inherit import Inherit
 from provisioner.model.textforms import DateText, ListText, UnitText
 from provisioner.model.train import RealRows, table_seed
@@ -41,8 +42,9 @@ def replace_real(bundle: ModelBundle, real: Mapping[str, RealRows], synthetic: S
         model = bundle.tables[key]
         if key not in tables or model.method == "copy":
             continue
+        derived = {r.column: r for r in model.rules if isinstance(r, paths.PathOf)}  # made from other columns, not drawn
         for pii in model.fills:
-            if pii.source == "value" or pii.column in _vocabulary_columns(model):  # a constant the config sets; a learnt form's values
+            if pii.source == "value" or pii.column in derived or pii.column in _vocabulary_columns(model):  # the config's constant; a learnt form's values; a rebuilt path
                 continue
             own = _real_values(real[key], pii.column) if key in real else set()
             frame, mapping = _redraw(bundle, key, tables[key], pii, own, needles, synthetic.seed)
@@ -50,6 +52,12 @@ def replace_real(bundle: ModelBundle, real: Mapping[str, RealRows], synthetic: S
                 tables[key] = frame
                 notes.append(f"{key}.{pii.column}: {len(mapping)} Faker values equal to or holding a source value were drawn again")
                 _follow(bundle, key, pii.column, mapping, tables)
+        if derived and key in tables:  # a path of names ('All / Desks') holds the names drawn again
+            tables[key] = tables[key].copy()
+            fks = {fk.name: fk for fk in bundle.snapshot.table(key).foreign_keys}
+            for rule in derived.values():
+                if rule.fk_name in fks:
+                    paths.apply(tables[key], rule, fks[rule.fk_name])
     return replace(synthetic, tables=tables, notes=synthetic.notes + tuple(notes)) if notes else synthetic
 
 

@@ -19,9 +19,10 @@ import pandas as pd
 
 from provisioner.columns import table as column_models
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.relations import aggregate, hierarchy, inherit
+from provisioner.model.relations import aggregate, hierarchy, inherit, repeats
 from provisioner.model.train import learnt_columns
 from provisioner.privacy.metrics import PrivacyReport
+from provisioner.schema.snapshot import Table
 
 
 def offending(bundle: ModelBundle, report: PrivacyReport) -> dict[str, np.ndarray]:
@@ -59,10 +60,29 @@ def redraw(
         column = out[name].astype(object)
         column.iloc[rows] = values
         out.isetitem(position, _as_dtype(column, frame[name].dtype))
+    _keep_unique(out, frame, table, learnt, rows)
     for rule in model.rules:  # a column that aggregates the children is theirs again, not the model's draw
         if isinstance(rule, aggregate.Aggregate) and rule.child in tables:
             aggregate.apply(out, tables[rule.child], rule, table.column(rule.column), tables)
     return out
+
+
+def _keep_unique(out: pd.DataFrame, before: pd.DataFrame, table: Table, learnt: Mapping[str, object], rows: np.ndarray) -> None:
+    """Redrawn rows whose draws repeat a unique set (a five-row currency table's code drawn again: the load
+    failed) keep their values from before, which were unique; the next round redraws them again."""
+    sets = repeats.sets_holding(table, learnt, out)
+    changed = np.zeros(len(out), dtype=bool)
+    changed[rows] = True
+    while sets:
+        back = np.flatnonzero(repeats.clashing(out, sets, changed))
+        if not len(back):
+            return
+        changed[back] = False
+        for name in learnt:
+            position = out.columns.get_loc(name)
+            column = out[name].astype(object)
+            column.iloc[back] = before[name].astype(object).iloc[back].to_numpy()
+            out.isetitem(position, _as_dtype(column, before[name].dtype))
 
 
 def _given(model: TableModel, picked: pd.DataFrame, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 import pandas as pd
@@ -442,3 +442,29 @@ def _format_range(kind: str, low: object, high: object) -> str:
         return f"[{low},{high})"
     fmt = "%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S"
     return f"[{low.strftime(fmt)},{high.strftime(fmt)})"  # type: ignore[attr-defined]
+
+
+def dedupe_values(frame: pd.DataFrame, table: Table, keys: Collection[str]) -> pd.DataFrame:
+    """Make unique sets without a column of ``keys`` (foreign keys, drawn keys) hold: bump numbers, suffix text."""
+    for unique in table.uniques:
+        if set(unique) & set(keys):
+            continue
+        dups = duplicates(frame, tuple(unique), table)
+        if not dups.any():
+            continue
+        if table.nulls_not_distinct(tuple(unique)):
+            bump(frame, dups, tuple(unique), table)
+            continue
+        name = unique[-1]
+        col = table.column(name)
+        if col.kind in INTEGER_KINDS or col.kind in NUMERIC_KINDS:
+            top = to_numbers(frame[name]).max()
+            frame.loc[dups, name] = np.arange(1, int(dups.sum()) + 1) + (0 if pd.isna(top) else int(top))
+        elif col.kind in ("date", "timestamp", "timestamptz"):
+            frame[name] = spread_times(frame, list(unique), name, col.kind).to_numpy()
+        elif col.kind in TEXT_KINDS:
+            suffix = pd.Series(np.arange(1, int(dups.sum()) + 1), index=frame.index[dups]).astype(str)
+            width = (col.max_length or 10_000) - suffix.str.len() - 1
+            base = frame.loc[dups, name].astype(str)
+            frame.loc[dups, name] = [b[: max(w, 0)] + "~" + s for b, w, s in zip(base, width, suffix)]
+    return frame

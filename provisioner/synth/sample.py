@@ -19,10 +19,10 @@ import pandas as pd
 
 from provisioner.columns import rules as column_rules
 from provisioner.columns import table as column_models
-from provisioner.columns.codec import to_numbers
 from provisioner.config import Config
 from provisioner.model.bundle import ModelBundle, TableModel
-from provisioner.model.relations import aggregate, current, distinct, hierarchy, inclusion, inherit, levels, matching, polymorphic, ranks
+from provisioner.model.relations import (aggregate, current, distinct, hierarchy, inclusion, inherit, levels, matching, paths,
+                                         polymorphic, ranks)
 from provisioner.model.relations.relational import (
     ForeignKeyModel,
     assign,
@@ -38,8 +38,6 @@ from provisioner.progress import Progress, silent
 from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import (
     INTEGER_KINDS,
-    NUMERIC_KINDS,
-    TEXT_KINDS,
     Domain,
     Table,
 )
@@ -275,6 +273,7 @@ def make_rows(
     frame = inherit.apply(frame, model.inherited, parents, np.random.default_rng(seeds.of("inherit")), table, written)
     frame = _fill_uncopied(frame, table, model, seeds.of("pii"), {c: ~written.get(c, np.zeros(len(frame), dtype=bool)) for c in unseen})
     qualifiers.spread(frame, table, learnt, np.random.default_rng(seeds.of("qualifiers-inherited")))  # a copied value may clash
+    _paths(table, model, frame, order)
     for rule in model.rules:
         if isinstance(rule, current.OnePerParent):
             later = _later(rule, driving, parents, plan.picks, start + n)
@@ -283,7 +282,7 @@ def make_rows(
         column_rules.reorder(frame, getattr(model.synthesizer, "rules", ()), learnt_columns(table, model), rng)
     for rule in (r for r in model.rules if isinstance(r, ranks.KeyOrder)):  # a rank orders its column, last: an order swaps no more
         ranks.apply(frame, rule)
-    frame = repair.dedupe_partial(_dedupe_values(frame, table, model), table)
+    frame = repair.dedupe_partial(repair.dedupe_values(frame, table, table.fk_columns | set(model.key_shapes)), table)
     notes = [f"{table.key}: {dropped} rows removed: no unused parent combination was left for a unique key"] if dropped else []
     if not seeds.part:
         notes += repair.shortfall(table, plan.wanted, len(frame))
@@ -356,6 +355,14 @@ def _distinct(
             distinct.apply(frame, rule, fks, parents[fks[rule.moved].ref_table], rng)
         elif isinstance(rule, inclusion.Inclusion) and set(rule.moved) <= settable:
             inclusion.apply(frame, rule, table, parents, fks, rng)
+
+
+def _paths(table: Table, model: TableModel, frame: pd.DataFrame, order: LoadOrder) -> None:
+    """A path down the table's own hierarchy ('1/4/9/') agrees with the synthetic parent keys."""
+    fks = {m.fk.name: m.fk for m in model.foreign_keys if m.self_ref and not order.is_deferred(table.key, m.fk)}
+    for rule in model.rules:
+        if isinstance(rule, paths.PathOf) and rule.fk_name in fks:
+            paths.apply(frame, rule, fks[rule.fk_name])
 
 
 def _line_numbers(
@@ -447,32 +454,6 @@ def _fill_missing(frame: pd.DataFrame, name: str, kind: str, rng: np.random.Gene
         frame.loc[missing, name] = present.sample(int(missing.sum()), replace=True, random_state=int(rng.integers(2**31))).to_numpy()
     else:
         frame.loc[missing, name] = generate.values_for(table, table.column(name), int(missing.sum()), None, rng).to_numpy()
-
-
-def _dedupe_values(frame: pd.DataFrame, table: Table, model: TableModel) -> pd.DataFrame:
-    """Make non-key unique sets hold: bump numbers, suffix text."""
-    for unique in table.uniques:
-        if set(unique) & (table.fk_columns | set(model.key_shapes)):
-            continue
-        dups = repair.duplicates(frame, tuple(unique), table)
-        if not dups.any():
-            continue
-        if table.nulls_not_distinct(tuple(unique)):
-            repair.bump(frame, dups, tuple(unique), table)
-            continue
-        name = unique[-1]
-        col = table.column(name)
-        if col.kind in INTEGER_KINDS or col.kind in NUMERIC_KINDS:
-            top = to_numbers(frame[name]).max()
-            frame.loc[dups, name] = np.arange(1, int(dups.sum()) + 1) + (0 if pd.isna(top) else int(top))
-        elif col.kind in ("date", "timestamp", "timestamptz"):
-            frame[name] = repair.spread_times(frame, list(unique), name, col.kind).to_numpy()
-        elif col.kind in TEXT_KINDS:
-            suffix = pd.Series(np.arange(1, int(dups.sum()) + 1), index=frame.index[dups]).astype(str)
-            width = (col.max_length or 10_000) - suffix.str.len() - 1
-            base = frame.loc[dups, name].astype(str)
-            frame.loc[dups, name] = [b[: max(w, 0)] + "~" + s for b, w, s in zip(base, width, suffix)]
-    return frame
 
 
 def finish_parents(bundle: ModelBundle, child: str, tables: Mapping[str, pd.DataFrame]) -> None:

@@ -34,6 +34,9 @@ def generate_unique(shape: TokenShape, n: int, rng: np.random.Generator, rounds:
 def _segment(segment: Segment, n: int, rng: np.random.Generator) -> np.ndarray:
     if segment.constant is not None:
         return np.full(n, segment.constant, dtype=object)
+    if segment.counter is not None:  # a sequence's names, counted on
+        numbers = pd.Series(np.arange(segment.counter, segment.counter + n)).astype(str).str.zfill(segment.lengths[0])
+        return segment.prefix + numbers.to_numpy(dtype=object) + segment.suffix
     lengths = draw_lengths(segment, n, rng)
     alphabet = np.array(list(segment.alphabet), dtype=object)
     width = int(lengths.max()) if n else 0

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from provisioner.columns.codec import to_numbers
+from provisioner.model.relations import repeats
 from provisioner.schema.snapshot import INTEGER_KINDS, Table, family
 
 MIN_SHARE = 0.5
@@ -229,7 +230,7 @@ def apply(
 ) -> pd.DataFrame:
     """Copy parents' synthetic values into a ``share`` of the rows, or multiply them by the sampled
     ratio (the FKs must be final); ``written`` collects, per column, the rows copied into."""
-    for inh in inherits:
+    for inh in _ordered(inherits):
         parent = done.get(inh.parent)
         if parent is None or inh.column not in frame:
             continue
@@ -243,13 +244,43 @@ def apply(
             frame[inh.column] = _rounded(pd.Series(product, index=frame.index), table, inh.column)
             continue
         chosen = (rng.random(len(frame)) < inh.share) & found
-        if written is not None:
-            written[inh.column] = written.get(inh.column, np.zeros(len(frame), dtype=bool)) | chosen
         if chosen.any():
-            column = frame[inh.column].astype(object).to_numpy(copy=True)
+            before = frame[inh.column].astype(object).to_numpy(copy=True)
+            column = before.copy()
             column[chosen] = values.astype(object).where(values.notna(), None).to_numpy(dtype=object)[chosen]
             frame[inh.column] = pd.Series(column, index=frame.index).infer_objects()
+            chosen = _keep_unique(frame, inh.column, before, chosen, table)
+        if written is not None:
+            written[inh.column] = written.get(inh.column, np.zeros(len(frame), dtype=bool)) | chosen
     return frame
+
+
+def _ordered(inherits: tuple[Inherit, ...]) -> list[Inherit]:
+    """Copies through a key that another copy writes come after it: a line's currency copied from its company
+    reads the company the line copied from its order, not the one it had before."""
+    left, out = list(inherits), []
+    while left:
+        written = {inh.column for inh in left}
+        ready = [inh for inh in left if not set(inh.fk_columns) & (written - {inh.column})] or left[:1]  # a loop: as listed
+        out += ready
+        left = [inh for inh in left if inh not in ready]
+    return out
+
+
+def _keep_unique(frame: pd.DataFrame, name: str, before: np.ndarray, chosen: np.ndarray, table: Table | None) -> np.ndarray:
+    """Rows copied into that now repeat a unique set holding ``name`` (a link table's company copied from its
+    user: (company, user) twice) get their value back, all but one of a repeat (none where a row not copied
+    into holds it); returns the rows still copied. The values before were unique (the repairs ran)."""
+    sets = repeats.sets_holding(table, (name,), frame)
+    while sets:  # each round reverts at least one copied row: a repeat among rows not copied into cannot be
+        back = repeats.clashing(frame, sets, chosen)
+        if not back.any():
+            break
+        chosen = chosen & ~back
+        column = frame[name].astype(object).to_numpy(copy=True)
+        column[back] = before[back]
+        frame[name] = pd.Series(column, index=frame.index).infer_objects()
+    return chosen
 
 
 def _rounded(values: pd.Series, table: Table | None, name: str) -> pd.Series:
