@@ -20,10 +20,14 @@ kept: a cache is for fixtures, not for millions of rows.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import hmac
 import json
+import os
+import platform
 import re
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -70,12 +74,20 @@ def code_fingerprint() -> str:
     root = Path(__file__).resolve().parents[1]
     for path in sorted(root.rglob("*.py")):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, version in sorted(versions().items()):
+        digest.update(f"{name}={version}\0".encode())
+    return digest.hexdigest()
+
+
+def versions() -> dict[str, str]:
+    """The Python (its ``unicodedata``, ``decimal``, ``datetime`` shape text) and library versions in the fingerprint."""
+    found = {"python": platform.python_version()}
     for name in _LIBRARIES:
         try:
-            digest.update(f"{name}={metadata.version(name)}\0".encode())
+            found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            digest.update(f"{name}=-\0".encode())
-    return digest.hexdigest()
+            found[name] = "-"
+    return found
 
 
 def entry_key(bundle_digest: str, config: Config) -> str:
@@ -178,7 +190,7 @@ class RowCache:
         ``stored``: each table's stored columns, the only ones a kept table may name."""
         path = self.path(entry)
         try:
-            raw = path.read_bytes()
+            raw = _read_file(path)
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -186,7 +198,7 @@ class RowCache:
             return None
         try:
             return self._parse(raw, entry, order, stored, path)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, ArithmeticError, RecursionError) as exc:  # a crafted header fails in these
             progress.info(f"rows cache {path}: not used ({exc}); sampling instead, and writing it afresh")
             return None
 
@@ -209,6 +221,8 @@ class RowCache:
             blob = payload[at:at + length]
             if length < 0 or len(blob) != length or hashlib.sha256(blob).hexdigest() != part["sha256"]:
                 raise ValueError(f"table {table}: its rows are damaged")
+            if table in tables:
+                raise ValueError(f"table {table}: named twice")
             columns = tuple(str(c) for c in part["columns"])
             if not set(columns) <= stored.get(table, frozenset()):
                 raise ValueError(f"table {table}: names columns it does not store")
@@ -218,6 +232,16 @@ class RowCache:
             raise ValueError("its tables are not the bundle's")
         rows = {str(k): int(v) for k, v in dict(header["rows"]).items()}
         return CachedSource(order, tables, tuple(ordered), rows, tuple(str(n) for n in header["notes"]), path)
+
+
+def _read_file(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a plain file: a link (to another file, ``/dev/zero``) or a FIFO in its
+    place is not followed or waited on (OSError)."""
+    handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(handle, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a plain file")
+        return stream.read()
 
 
 def open_for(
