@@ -243,3 +243,25 @@ def test_the_python_version_is_in_the_code_fingerprint() -> None:
     import platform
 
     assert rowcache.versions()["python"] == platform.python_version()
+
+
+def test_a_bundle_read_from_a_pipe_is_read_once(bundle: Path, target: str, tmp_path: Path) -> None:
+    """``--bundle /dev/stdin`` or ``<(curl ...)``: the cache's key is the checksum of the bytes loaded, not
+    of a second read of the path (which finds the pipe empty, or another bundle renamed over the file)."""
+    import os
+    import threading
+
+    fifo = tmp_path / "bundle.pipe"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        fifo.write_bytes(bundle.read_bytes())
+        fifo.write_bytes(b"")  # a second reader finds the pipe empty
+
+    threading.Thread(target=feed, daemon=True).start()
+    try:
+        result = api.load_bundle(fifo, Config(target=target, seed=4), cache_dir=tmp_path / "c", replace=True)
+    finally:
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # let the feeder's second write go
+    assert result.load is not None and any("rows kept in the cache" in n for n in result.load.notes)
+    assert "from the cache" in _load(bundle, target, tmp_path / "c").output  # the key is the bundle's

@@ -40,7 +40,6 @@ from sqlalchemy.engine import URL
 from provisioner import files
 from provisioner.config import Config
 from provisioner.errors import LoadError
-from provisioner.model import bundle as bundle_io
 from provisioner.model.bundle import ModelBundle
 from provisioner.model.profile import read_rows
 from provisioner.model.train import table_seed
@@ -245,13 +244,13 @@ def _read_file(path: Path) -> bytes:
 
 
 def open_for(
-    bundle_path: str | Path, config: Config, key: bytes | None, folder: str | Path | None, streamed: bool,
+    bundle_digest: str, config: Config, key: bytes | None, folder: str | Path | None, streamed: bool,
 ) -> tuple[RowCache, str] | None:
-    """The rows cache in ``folder`` and this load's key in it; None without a folder, or for a streamed load."""
+    """The rows cache in ``folder`` and this load's key in it (``bundle_digest``: the checksum of the bundle
+    bytes loaded); None without a folder, or for a streamed load."""
     if not folder or streamed:
         return None
-    digest = str(bundle_io.read_header(bundle_path)[0].get("digest"))
-    return RowCache(folder, key), entry_key(digest, config)
+    return RowCache(folder, key), entry_key(bundle_digest, config)
 
 
 def through(
