@@ -265,3 +265,10 @@ def test_a_bundle_read_from_a_pipe_is_read_once(bundle: Path, target: str, tmp_p
         os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # let the feeder's second write go
     assert result.load is not None and any("rows kept in the cache" in n for n in result.load.notes)
     assert "from the cache" in _load(bundle, target, tmp_path / "c").output  # the key is the bundle's
+
+
+def test_the_year_birth_dates_count_from_is_in_the_key() -> None:
+    """Sampled birth dates move with the year (synth/fake.py): a file of last year's rows is stale."""
+    from provisioner.synth import fake
+
+    assert rowcache.entry_parts("d", Config())["clock"] == fake.birth_anchor().isoformat()

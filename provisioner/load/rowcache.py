@@ -47,6 +47,7 @@ from provisioner.pg.connect import connect, target_engine
 from provisioner.progress import Progress, silent
 from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import SchemaSnapshot
+from provisioner.synth import fake
 from provisioner.synth.sample import SyntheticTables
 
 FORMAT = 1
@@ -90,11 +91,15 @@ def versions() -> dict[str, str]:
 
 
 def entry_key(bundle_digest: str, config: Config) -> str:
-    """What a load's rows depend on: the bundle, seed, scale, per-table sizes, and the code that samples."""
+    """What a load's rows depend on (:func:`entry_parts`), hashed."""
+    return hashlib.sha256(json.dumps(entry_parts(bundle_digest, config), sort_keys=True).encode()).hexdigest()[:32]
+
+
+def entry_parts(bundle_digest: str, config: Config) -> dict[str, Any]:
+    """The bundle, seed, scale, per-table sizes, the code that samples, and the year birth dates count from."""
     tables = {k: [t.rows, t.scale] for k, t in sorted(config.tables.items())}
-    parts = {"format": FORMAT, "bundle": bundle_digest, "seed": config.seed, "scale": config.scale, "tables": tables,
-             "code": code_fingerprint()}
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+    return {"format": FORMAT, "bundle": bundle_digest, "seed": config.seed, "scale": config.scale, "tables": tables,
+            "code": code_fingerprint(), "clock": fake.birth_anchor().isoformat()}
 
 
 def _digest(header: Mapping[str, Any], payload: bytes, key: bytes | None) -> str:
