@@ -186,3 +186,89 @@ def test_a_streamed_load_is_not_kept_and_an_unwritable_folder_is_not_fatal(bundl
     assert refused.exit_code == 2 and "is a file" in refused.output
     result = _load(bundle, target, blocked / "sub")  # a folder that cannot be made
     assert "was not written" in result.output and dbcheck.counts(target)["staff"] > 0
+
+
+def _crafted(bundle: Path, folder: Path, edit: object = None) -> tuple[rowcache.RowCache, str, object, dict]:
+    """A well-formed, correctly checksummed file of empty tables for ``bundle`` (what anyone who can write an
+    unsigned bundle's cache folder can make), after ``edit(header)``; and what a lookup needs."""
+    from provisioner.model import bundle as bundle_io
+
+    model = bundle_io.load(bundle)
+    entry = rowcache.entry_key(str(bundle_io.read_header(bundle)[0]["digest"]), Config(seed=4))
+    parts = [{"table": k, "columns": [], "rows": 0, "length": 0, "sha256": hashlib.sha256(b"").hexdigest()}
+             for k in model.order.tables]
+    header = {"format": rowcache.FORMAT, "entry": entry, "signed": False, "parts": parts, "rows": {}, "notes": []}
+    if edit is not None:
+        edit(header)  # type: ignore[operator]
+    header["digest"] = rowcache._digest(header, b"", None)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{entry}.rows").write_bytes(rowcache.MAGIC + json.dumps(header).encode() + b"\n")
+    stored = {t.key: frozenset(c.name for c in t.stored_columns) for t in model.snapshot.tables}
+    return rowcache.RowCache(folder), entry, model.order, stored
+
+
+def test_a_crafted_header_is_a_miss_never_a_crash(bundle: Path, tmp_path: Path) -> None:
+    cache, entry, order, stored = _crafted(bundle, tmp_path)
+    assert cache.lookup(entry, order, stored) is not None  # the well-formed file is used
+    for edit in (lambda h: h["parts"][0].update(length=float("inf")),  # json's Infinity: int() overflows
+                 lambda h: h["parts"][0].update(rows=float("nan")),
+                 lambda h: h["parts"].append(dict(h["parts"][0]))):  # a table twice would be COPYed twice
+        cache, entry, order, stored = _crafted(bundle, tmp_path, edit)
+        assert cache.lookup(entry, order, stored) is None
+    (tmp_path / f"{entry}.rows").write_bytes(rowcache.MAGIC + b"[" * 200_000 + b"\n")  # nested past the recursion limit
+    assert cache.lookup(entry, order, stored) is None
+
+
+def test_only_the_plain_file_itself_is_read(bundle: Path, tmp_path: Path) -> None:
+    import os
+    import threading
+
+    cache, entry, order, stored = _crafted(bundle, tmp_path / "elsewhere")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / f"{entry}.rows").symlink_to(tmp_path / "elsewhere" / f"{entry}.rows")  # a good file, out of the folder
+    assert rowcache.RowCache(tmp_path / "c").lookup(entry, order, stored) is None
+    fifo = tmp_path / "f" / f"{entry}.rows"
+    fifo.parent.mkdir()
+    os.mkfifo(fifo)  # (a link to /dev/zero would read forever the same way)
+    found: list[object] = []
+    reader = threading.Thread(target=lambda: found.append(rowcache.RowCache(fifo.parent).lookup(entry, order, stored)), daemon=True)
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # let the blocked reader go before failing
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert not reader.is_alive() and found == [None]
+
+
+def test_the_python_version_is_in_the_code_fingerprint() -> None:
+    import platform
+
+    assert rowcache.versions()["python"] == platform.python_version()
+
+
+def test_a_bundle_read_from_a_pipe_is_read_once(bundle: Path, target: str, tmp_path: Path) -> None:
+    """``--bundle /dev/stdin`` or ``<(curl ...)``: the cache's key is the checksum of the bytes loaded, not
+    of a second read of the path (which finds the pipe empty, or another bundle renamed over the file)."""
+    import os
+    import threading
+
+    fifo = tmp_path / "bundle.pipe"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        fifo.write_bytes(bundle.read_bytes())
+        fifo.write_bytes(b"")  # a second reader finds the pipe empty
+
+    threading.Thread(target=feed, daemon=True).start()
+    try:
+        result = api.load_bundle(fifo, Config(target=target, seed=4), cache_dir=tmp_path / "c", replace=True)
+    finally:
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # let the feeder's second write go
+    assert result.load is not None and any("rows kept in the cache" in n for n in result.load.notes)
+    assert "from the cache" in _load(bundle, target, tmp_path / "c").output  # the key is the bundle's
+
+
+def test_the_year_birth_dates_count_from_is_in_the_key() -> None:
+    """Sampled birth dates move with the year (synth/fake.py): a file of last year's rows is stale."""
+    from provisioner.synth import fake
+
+    assert rowcache.entry_parts("d", Config())["clock"] == fake.birth_anchor().isoformat()

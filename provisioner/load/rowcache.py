@@ -20,10 +20,14 @@ kept: a cache is for fixtures, not for millions of rows.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import hmac
 import json
+import os
+import platform
 import re
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,7 +40,6 @@ from sqlalchemy.engine import URL
 from provisioner import files
 from provisioner.config import Config
 from provisioner.errors import LoadError
-from provisioner.model import bundle as bundle_io
 from provisioner.model.bundle import ModelBundle
 from provisioner.model.profile import read_rows
 from provisioner.model.train import table_seed
@@ -44,6 +47,7 @@ from provisioner.pg.connect import connect, target_engine
 from provisioner.progress import Progress, silent
 from provisioner.schema.graph import LoadOrder
 from provisioner.schema.snapshot import SchemaSnapshot
+from provisioner.synth import fake
 from provisioner.synth.sample import SyntheticTables
 
 FORMAT = 1
@@ -70,20 +74,32 @@ def code_fingerprint() -> str:
     root = Path(__file__).resolve().parents[1]
     for path in sorted(root.rglob("*.py")):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    for name in _LIBRARIES:
-        try:
-            digest.update(f"{name}={metadata.version(name)}\0".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{name}=-\0".encode())
+    for name, version in sorted(versions().items()):
+        digest.update(f"{name}={version}\0".encode())
     return digest.hexdigest()
 
 
+def versions() -> dict[str, str]:
+    """The Python (its ``unicodedata``, ``decimal``, ``datetime`` shape text) and library versions in the fingerprint."""
+    found = {"python": platform.python_version()}
+    for name in _LIBRARIES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "-"
+    return found
+
+
 def entry_key(bundle_digest: str, config: Config) -> str:
-    """What a load's rows depend on: the bundle, seed, scale, per-table sizes, and the code that samples."""
+    """What a load's rows depend on (:func:`entry_parts`), hashed."""
+    return hashlib.sha256(json.dumps(entry_parts(bundle_digest, config), sort_keys=True).encode()).hexdigest()[:32]
+
+
+def entry_parts(bundle_digest: str, config: Config) -> dict[str, Any]:
+    """The bundle, seed, scale, per-table sizes, the code that samples, and the year birth dates count from."""
     tables = {k: [t.rows, t.scale] for k, t in sorted(config.tables.items())}
-    parts = {"format": FORMAT, "bundle": bundle_digest, "seed": config.seed, "scale": config.scale, "tables": tables,
-             "code": code_fingerprint()}
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+    return {"format": FORMAT, "bundle": bundle_digest, "seed": config.seed, "scale": config.scale, "tables": tables,
+            "code": code_fingerprint(), "clock": fake.birth_anchor().isoformat()}
 
 
 def _digest(header: Mapping[str, Any], payload: bytes, key: bytes | None) -> str:
@@ -178,7 +194,7 @@ class RowCache:
         ``stored``: each table's stored columns, the only ones a kept table may name."""
         path = self.path(entry)
         try:
-            raw = path.read_bytes()
+            raw = _read_file(path)
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -186,7 +202,7 @@ class RowCache:
             return None
         try:
             return self._parse(raw, entry, order, stored, path)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, ArithmeticError, RecursionError) as exc:  # a crafted header fails in these
             progress.info(f"rows cache {path}: not used ({exc}); sampling instead, and writing it afresh")
             return None
 
@@ -209,6 +225,8 @@ class RowCache:
             blob = payload[at:at + length]
             if length < 0 or len(blob) != length or hashlib.sha256(blob).hexdigest() != part["sha256"]:
                 raise ValueError(f"table {table}: its rows are damaged")
+            if table in tables:
+                raise ValueError(f"table {table}: named twice")
             columns = tuple(str(c) for c in part["columns"])
             if not set(columns) <= stored.get(table, frozenset()):
                 raise ValueError(f"table {table}: names columns it does not store")
@@ -220,14 +238,24 @@ class RowCache:
         return CachedSource(order, tables, tuple(ordered), rows, tuple(str(n) for n in header["notes"]), path)
 
 
+def _read_file(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a plain file: a link (to another file, ``/dev/zero``) or a FIFO in its
+    place is not followed or waited on (OSError)."""
+    handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(handle, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a plain file")
+        return stream.read()
+
+
 def open_for(
-    bundle_path: str | Path, config: Config, key: bytes | None, folder: str | Path | None, streamed: bool,
+    bundle_digest: str, config: Config, key: bytes | None, folder: str | Path | None, streamed: bool,
 ) -> tuple[RowCache, str] | None:
-    """The rows cache in ``folder`` and this load's key in it; None without a folder, or for a streamed load."""
+    """The rows cache in ``folder`` and this load's key in it (``bundle_digest``: the checksum of the bundle
+    bytes loaded); None without a folder, or for a streamed load."""
     if not folder or streamed:
         return None
-    digest = str(bundle_io.read_header(bundle_path)[0].get("digest"))
-    return RowCache(folder, key), entry_key(digest, config)
+    return RowCache(folder, key), entry_key(bundle_digest, config)
 
 
 def through(

@@ -195,6 +195,14 @@ def verify(path: str | Path, header: Mapping[str, Any], payload: bytes, key: byt
         raise BundleError(f"bundle {path} failed its checksum: {what}; refusing to load it")
 
 
+def load_with_digest(path: str | Path, key: bytes | None = None) -> tuple[ModelBundle, str]:
+    """:func:`load`, and the checksum it verified: the bytes decoded, read once (a pipe, or a file renamed
+    over between two reads, gives another bundle the second time)."""
+    header, payload = read_header(path)
+    verify(path, header, payload, key)
+    return from_bytes(payload, path), str(header.get("digest"))
+
+
 def load(path: str | Path, key: bytes | None = None, expect_schema: str | None = None) -> ModelBundle:
     """Verify the checksum (or the key's signature), then decode. Refuses tampered or mismatched bundles."""
     header, payload = read_header(path)

@@ -381,9 +381,15 @@ def _coerce(series: pd.Series, kind: str) -> pd.Series:
     return pd.Series(pd.to_numeric(digits).astype(object), dtype=object)
 
 
+def birth_anchor() -> date:
+    """1 January of this year: birth dates are 18 to 80 years before it (the one input of sampling read from
+    the clock; a rows cache keys its files by it)."""
+    return date(date.today().year, 1, 1)
+
+
 def _birth_dates(rng: np.random.Generator, n: int, kind: str) -> pd.Series:
     """Dates 18 to 80 years before 1 January of this year (stable for a whole year)."""
-    anchor = date(date.today().year, 1, 1)
+    anchor = birth_anchor()
     oldest = np.datetime64(anchor.replace(year=anchor.year - 80), "D")
     youngest = np.datetime64(anchor.replace(year=anchor.year - 18), "D")
     days = oldest + rng.integers(0, int((youngest - oldest).astype(int)) + 1, n).astype("timedelta64[D]")
