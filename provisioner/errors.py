@@ -46,7 +46,12 @@ class BundleError(ProvisionerError):
 
 
 class LoadError(ProvisionerError):
-    """Loading into the target failed; the target was rolled back."""
+    """Loading into the target failed; the target was rolled back. ``after_rows``: it failed once rows were
+    being sent (a COPY, or the keys, indexes and checks over them), not while the schema was made."""
+
+    def __init__(self, message: str, after_rows: bool = False) -> None:
+        super().__init__(message)
+        self.after_rows = after_rows
 
 
 class WorkerDied(ProvisionerError):

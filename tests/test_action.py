@@ -39,9 +39,9 @@ def checked_bundle(chinook_url: str, tmp_path_factory: pytest.TempPathFactory) -
     return path
 
 
-def _step(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+def _step(env: dict[str, str], tmp_path: Path, step_id: str = "load") -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
     spec = yaml.safe_load(ACTION.read_text())
-    load = next(step for step in spec["runs"]["steps"] if step.get("id") == "load")
+    load = next(step for step in spec["runs"]["steps"] if step.get("id") == step_id)
     output = tmp_path / "github_output"
     full = {**os.environ, **env, "GITHUB_ACTION_PATH": str(REPO), "GITHUB_OUTPUT": str(output), "PYTHONPATH": str(REPO)}
     command = load["run"].replace("python ", f"{sys.executable} ", 1)
@@ -76,7 +76,7 @@ def test_action_keeps_the_rows_in_its_cache_dir_and_copies_them_the_next_time(
 ) -> None:
     spec = yaml.safe_load(ACTION.read_text())
     cache_step = next(step for step in spec["runs"]["steps"] if step.get("uses", "").startswith("actions/cache"))
-    assert cache_step["with"]["path"] == "${{ inputs.cache-dir }}" and "hashFiles(inputs.bundle)" in cache_step["with"]["key"]
+    assert cache_step["with"] == {"path": "${{ inputs.cache-dir }}", "key": "${{ steps.cache-key.outputs.key }}"}
     env = {"PROVISIONER_ACTION_BUNDLE": str(checked_bundle), "PROVISIONER_ACTION_SEED": "3", "PROVISIONER_ACTION_REPORT_HTML": "r.html",
            "PROVISIONER_ACTION_CACHE_DIR": str(tmp_path / "rows")}
     first, second = fresh_db("action_c1"), fresh_db("action_c2")
@@ -84,6 +84,10 @@ def test_action_keeps_the_rows_in_its_cache_dir_and_copies_them_the_next_time(
     assert run.returncode == 0, run.stderr
     (kept,) = (tmp_path / "rows").glob("*.rows")
     written = kept.stat().st_mtime_ns
+    (tmp_path / "github_output").unlink()
+    run, outputs = _step(env, tmp_path, "cache-key")  # actions/cache saves the folder under the key the file is filed under
+    assert run.returncode == 0, run.stderr
+    assert outputs == {"key": f"provisioner-rows-{kept.stem}"}
     run = _step({**env, "PROVISIONER_ACTION_TARGET": second}, tmp_path)[0]
     assert run.returncode == 0, run.stderr
     assert kept.stat().st_mtime_ns == written  # read, not sampled and written again

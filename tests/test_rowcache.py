@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -272,3 +272,15 @@ def test_the_year_birth_dates_count_from_is_in_the_key() -> None:
     from provisioner.synth import fake
 
     assert rowcache.entry_parts("d", Config())["clock"] == fake.birth_anchor().isoformat()
+
+
+
+def test_a_target_refused_before_any_row_is_not_sampled_again(
+    bundle: Path, target: str, tmp_path: Path, fresh_db: Callable[..., str], readonly_role: Callable[..., str],
+) -> None:
+    _load(bundle, target, tmp_path)  # the cache is written
+    denied = readonly_role(fresh_db("rowcache_ro"))  # may not CREATE: the schema step fails, whatever the rows
+    result = CliRunner().invoke(main, ["load", "--bundle", str(bundle), "--target", denied, "--seed", "4", "--cache-dir", str(tmp_path)],
+                                env={"PROVISIONER_BUNDLE_KEY": ""})
+    assert result.exit_code == 2 and "load failed at schema" in result.output, result.output
+    assert "the rows come from the cache" in result.output and "sampling afresh" not in result.output

@@ -100,11 +100,14 @@ def load(
             progress.info(f"load: schema ready in {time.perf_counter() - started:.1f}s; COPY in foreign-key order")
             notes = _load_rows(conn, snapshot, source, (keys, ahead), progress, step, migration.applied, recorder)
     except (DBAPIError, psycopg.Error) as exc:  # COPY runs on the driver: its errors are psycopg's own
-        raise LoadError(f"load failed at {step[0]}, the target was rolled back: {describe_error(exc)}") from None
+        raise LoadError(f"load failed at {step[0]}, the target was rolled back: {describe_error(exc)}", step[0] not in _BEFORE_ROWS) from None
     finally:
         ahead.close()
     notes = tuple(dict.fromkeys([*source.notes, *snapshot.skipped, *notes]))
     return LoadResult(urls.display(engine.url), dict(source.rows), migration, time.perf_counter() - started, notes, streamed)
+
+
+_BEFORE_ROWS = ("schema", "dropping keys, indexes and foreign keys")  # steps whose failure is not the rows'
 
 
 def _load_rows(
@@ -116,7 +119,7 @@ def _load_rows(
     set last go in last."""
     if not created:
         _truncate(conn, snapshot)
-    step[0] = "dropping keys, indexes and foreign keys"
+    step[0] = _BEFORE_ROWS[1]
     before = migrate.existing(conn, snapshot)
     restore = bulk.lift(conn, snapshot.tables)
     for statement in ddl.pre_load_statements(snapshot):

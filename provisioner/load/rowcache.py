@@ -272,6 +272,8 @@ def through(
             progress.info(f"load: the rows come from the cache {cached.path} (sampling skipped)")
             return _noted(run(cached, None), f"rows copied from the cache {cached.path}, not sampled")
         except LoadError as exc:
+            if not exc.after_rows:  # the schema, not the rows: sampling afresh would fail the same way
+                raise
             progress.info(f"the cached rows did not load ({exc}); sampling afresh")
     recorder = cache[0].recorder(cache[1]) if cache is not None else None
     loaded = run(fresh, recorder)
