@@ -74,7 +74,7 @@ def _keep_unique(out: pd.DataFrame, before: pd.DataFrame, table: Table, learnt: 
     changed = np.zeros(len(out), dtype=bool)
     changed[rows] = True
     while sets:
-        back = np.flatnonzero(repeats.clashing(out, sets, changed))
+        back = np.flatnonzero(repeats.clashing(out, sets, changed, table))
         if not len(back):
             return
         changed[back] = False

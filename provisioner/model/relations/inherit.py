@@ -273,7 +273,7 @@ def _keep_unique(frame: pd.DataFrame, name: str, before: np.ndarray, chosen: np.
     into holds it); returns the rows still copied. The values before were unique (the repairs ran)."""
     sets = repeats.sets_holding(table, (name,), frame)
     while sets:  # each round reverts at least one copied row: a repeat among rows not copied into cannot be
-        back = repeats.clashing(frame, sets, chosen)
+        back = repeats.clashing(frame, sets, chosen, table)
         if not back.any():
             break
         chosen = chosen & ~back

@@ -17,12 +17,14 @@ def sets_holding(table: Table | None, columns: Iterable[str], frame: pd.DataFram
     return [list(u) for u in (table.uniques if table is not None else ()) if names & set(u) and set(u) <= set(frame.columns)]
 
 
-def clashing(frame: pd.DataFrame, sets: list[list[str]], changed: np.ndarray) -> np.ndarray:
+def clashing(frame: pd.DataFrame, sets: list[list[str]], changed: np.ndarray, table: Table | None = None) -> np.ndarray:
     """``changed`` rows that repeat a unique set: all of a repeat but one, and all where an unchanged row
-    holds it (unchanged rows come first). NULLs never repeat."""
+    holds it (unchanged rows come first). A set with a NULL repeats nothing, unless ``table`` declares the
+    set ``NULLS NOT DISTINCT``."""
     first = np.argsort(changed, kind="stable")
     clash = np.zeros(len(frame), dtype=bool)
     for cols in sets:
         sub = frame[cols].iloc[first]
-        clash[first] |= (sub.duplicated(keep="first") & sub.notna().all(axis=1)).to_numpy()
+        counted = table is not None and table.nulls_not_distinct(tuple(cols))
+        clash[first] |= (sub.duplicated(keep="first") & (counted | sub.notna().all(axis=1))).to_numpy()
     return clash & changed
