@@ -356,7 +356,7 @@ def load_bundle(
         return ProvisionResult(model.snapshot, dict(stream_plan.estimated_rows), verdict, None, seconds)
     sizing.check(model, config, stream_plan.streamed, what="the load")
     keeping = shards.Keeping(shards.StreamSource(model, config, stream_plan), stream_plan.estimated_rows, CHART_ROWS, config.seed)
-    cache = rowcache.open_for(digest, config, key, cache_dir, bool(stream_plan.streamed))
+    cache = rowcache.open_for(digest, config, key, cache_dir, bool(stream_plan.streamed), progress)
     loaded = rowcache.through(cache, model.snapshot, model.order, keeping, lambda rows, recorder: _load(
         target_url, model, rows, seconds, progress, tuple(sorted(stream_plan.streamed)), replace, recorder), progress)
     warnings = tuple(model.settings.get("warnings", ()))

@@ -250,9 +250,12 @@ def _read_file(path: Path) -> bytes:
 
 def open_for(
     bundle_digest: str, config: Config, key: bytes | None, folder: str | Path | None, streamed: bool,
+    progress: Progress = silent,
 ) -> tuple[RowCache, str] | None:
     """The rows cache in ``folder`` and this load's key in it (``bundle_digest``: the checksum of the bundle
-    bytes loaded); None without a folder, or for a streamed load."""
+    bytes loaded); None without a folder, or for a streamed load (said on ``progress``)."""
+    if folder and streamed:
+        progress.info("load: the rows cache is not used: this load streams its largest tables (see --stream), whose rows are not kept")
     if not folder or streamed:
         return None
     return RowCache(folder, key), entry_key(bundle_digest, config)
