@@ -49,9 +49,14 @@ def copy_frames(
 ) -> int:
     """COPY every frame (same ``columns``) through one psycopg connection ``raw``; rows sent. ``record`` is
     handed each chunk's rows and COPY text as it is sent (rowcache.py keeps them)."""
+    return _send(raw, copy_statement(target or table.ident, columns), formatted(frames, table), record)
+
+
+def _send(raw: Any, statement: sql.Composable, chunks: Iterable[tuple[int, Any]], record: Callable[[int, bytes], None] | None = None) -> int:
+    """Run the COPY ``statement`` and write each (rows, COPY text) chunk; rows sent."""
     sent = 0
-    with raw.cursor() as cur, cur.copy(copy_statement(target or table.ident, columns)) as copy:
-        for rows, data in formatted(frames, table):
+    with raw.cursor() as cur, cur.copy(statement) as copy:
+        for rows, data in chunks:
             copy.write(data)
             sent += rows
             if record is not None:
@@ -70,10 +75,8 @@ def copy_frame(
 
 def copy_text(raw: Any, table: Table, columns: Sequence[str], data: bytes) -> None:
     """COPY rows already in COPY text (a rows cache's, rowcache.py) in slices of a few MiB."""
-    with raw.cursor() as cur, cur.copy(copy_statement(table.ident, columns)) as copy:
-        view = memoryview(data)
-        for start in range(0, len(data), 4 << 20):
-            copy.write(view[start:start + (4 << 20)])
+    view = memoryview(data)
+    _send(raw, copy_statement(table.ident, columns), ((0, view[start:start + (4 << 20)]) for start in range(0, len(data), 4 << 20)))
 
 
 def copy_into_temp(raw: Any, name: str, columns: Sequence[Column], frame: pd.DataFrame) -> sql.Identifier:

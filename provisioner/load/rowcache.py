@@ -40,6 +40,7 @@ from sqlalchemy.engine import URL
 from provisioner import files
 from provisioner.config import Config
 from provisioner.errors import LoadError
+from provisioner.model import bundle as bundle_io
 from provisioner.model.bundle import ModelBundle
 from provisioner.model.profile import read_rows
 from provisioner.model.train import table_seed
@@ -103,8 +104,9 @@ def entry_parts(bundle_digest: str, config: Config) -> dict[str, Any]:
 
 
 def _digest(header: Mapping[str, Any], payload: bytes, key: bytes | None) -> str:
+    """The file's checksum, made as a bundle's is (signed with the bundle's key when it has one)."""
     body = json.dumps({k: v for k, v in header.items() if k != "digest"}, sort_keys=True).encode() + b"\0" + payload
-    return hmac.new(key, body, hashlib.sha256).hexdigest() if key else hashlib.sha256(body).hexdigest()
+    return bundle_io.checksum(body, key)[1]
 
 
 @dataclass

@@ -105,7 +105,8 @@ class ModelBundle:
         return dataclasses.replace(self, source=dict(identity))
 
 
-def _digest(payload: bytes, key: bytes | None) -> tuple[str, str]:
+def checksum(payload: bytes, key: bytes | None) -> tuple[str, str]:
+    """(algorithm, hex digest) of ``payload``: an HMAC-SHA256 with ``key``, a SHA-256 without."""
     if key:
         return "hmac-sha256", hmac.new(key, payload, hashlib.sha256).hexdigest()
     return "sha256", hashlib.sha256(payload).hexdigest()
@@ -144,7 +145,7 @@ def save(bundle: ModelBundle, path: str | Path, key: bytes | None = None) -> Pat
     """Write ``bundle`` atomically (a temporary file renamed over ``path``); signed when ``key`` is given."""
     path = Path(path)
     payload = to_bytes(bundle)
-    algorithm, digest = _digest(payload, key)
+    algorithm, digest = checksum(payload, key)
     header = {
         "format": 3,
         "version": bundle.version,
@@ -189,22 +190,15 @@ def verify(path: str | Path, header: Mapping[str, Any], payload: bytes, key: byt
                           "retrain with the key set, or unset the key to accept unsigned bundles")
     if signed and not key:
         raise BundleError(f"bundle {path} is signed with an HMAC key; set PROVISIONER_BUNDLE_KEY to verify it")
-    _, digest = _digest(payload, key)
+    _, digest = checksum(payload, key)
     if not hmac.compare_digest(digest, str(header.get("digest"))):
         what = "its signature does not match PROVISIONER_BUNDLE_KEY" if key else "it was modified or damaged after `provisioner train` wrote it"
         raise BundleError(f"bundle {path} failed its checksum: {what}; refusing to load it")
 
 
-def load_with_digest(path: str | Path, key: bytes | None = None) -> tuple[ModelBundle, str]:
+def load_with_digest(path: str | Path, key: bytes | None = None, expect_schema: str | None = None) -> tuple[ModelBundle, str]:
     """:func:`load`, and the checksum it verified: the bytes decoded, read once (a pipe, or a file renamed
     over between two reads, gives another bundle the second time)."""
-    header, payload = read_header(path)
-    verify(path, header, payload, key)
-    return from_bytes(payload, path), str(header.get("digest"))
-
-
-def load(path: str | Path, key: bytes | None = None, expect_schema: str | None = None) -> ModelBundle:
-    """Verify the checksum (or the key's signature), then decode. Refuses tampered or mismatched bundles."""
     header, payload = read_header(path)
     verify(path, header, payload, key)
     if expect_schema and header.get("schema_hash") != expect_schema:
@@ -212,7 +206,12 @@ def load(path: str | Path, key: bytes | None = None, expect_schema: str | None =
             f"bundle {path} was trained on a different schema (hash {str(header.get('schema_hash'))[:12]}, "
             f"source now {expect_schema[:12]}); run `provisioner diff`, then retrain with `provisioner train`"
         )
-    return from_bytes(payload, path)
+    return from_bytes(payload, path), str(header.get("digest"))
+
+
+def load(path: str | Path, key: bytes | None = None, expect_schema: str | None = None) -> ModelBundle:
+    """Verify the checksum (or the key's signature), then decode. Refuses tampered or mismatched bundles."""
+    return load_with_digest(path, key, expect_schema)[0]
 
 
 def source_identity(path: str | Path, key: bytes | None = None) -> dict[str, str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from provisioner.model.relations import counters
 from provisioner.model.tokens import Segment, TokenShape, draw_lengths
 
 
@@ -34,9 +35,8 @@ def generate_unique(shape: TokenShape, n: int, rng: np.random.Generator, rounds:
 def _segment(segment: Segment, n: int, rng: np.random.Generator) -> np.ndarray:
     if segment.constant is not None:
         return np.full(n, segment.constant, dtype=object)
-    if segment.counter is not None:  # a sequence's names, counted on
-        numbers = pd.Series(np.arange(segment.counter, segment.counter + n)).astype(str).str.zfill(segment.lengths[0])
-        return segment.prefix + numbers.to_numpy(dtype=object) + segment.suffix
+    if segment.counter is not None:  # a sequence's names, counted on, as a text key is (counters.py)
+        return counters.counter_keys(segment.prefix, segment.counter, segment.lengths[0], n) + segment.suffix
     lengths = draw_lengths(segment, n, rng)
     alphabet = np.array(list(segment.alphabet), dtype=object)
     width = int(lengths.max()) if n else 0
